@@ -1,0 +1,20 @@
+// Files: read whole, parse JSON naming the file, and write atomically (temp file + rename), so a
+// failed or interrupted write never leaves a partial file behind.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace gpuscale {
+
+// Whole file as a string; throws std::runtime_error "cannot read PATH: reason".
+std::string read_file(const std::string& path);
+
+// JSON from a file; throws std::runtime_error "PATH: malformed JSON at line L, column C: ...".
+nlohmann::json read_json_file(const std::string& path);
+
+// Writes `content` to a temp file beside `path`, flushes it to disk and renames it over `path`.
+// On any failure the temp file is removed, `path` is untouched, and std::runtime_error names `path`.
+void write_file_atomic(const std::string& path, const std::string& content);
+
+}  // namespace gpuscale

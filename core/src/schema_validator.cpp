@@ -1,0 +1,166 @@
+#include "gpuscale/core/schema_validator.hpp"
+
+#include <regex>
+#include <set>
+#include <stdexcept>
+
+namespace gpuscale {
+namespace {
+
+using nlohmann::json;
+
+const std::set<std::string>& annotation_keywords() {
+  static const std::set<std::string> k = {"$schema", "$id", "$defs", "title", "description",
+                                          "format", "default", "examples", "$comment"};
+  return k;
+}
+
+const std::set<std::string>& checked_keywords() {
+  static const std::set<std::string> k = {
+      "type",  "properties", "required", "additionalProperties", "propertyNames", "items",
+      "minItems", "enum", "const", "minimum", "maximum", "minLength", "pattern", "$ref"};
+  return k;
+}
+
+std::string type_name(const json& v) {
+  if (v.is_null()) return "null";
+  if (v.is_boolean()) return "boolean";
+  if (v.is_number_integer() || v.is_number_unsigned()) return "integer";
+  if (v.is_number()) return "number";
+  if (v.is_string()) return "string";
+  if (v.is_array()) return "array";
+  return "object";
+}
+
+bool has_type(const json& v, const std::string& t) {
+  if (t == "number") return v.is_number();
+  if (t == "integer") {
+    if (v.is_number_integer() || v.is_number_unsigned()) return true;
+    return v.is_number_float() && v.get<double>() == static_cast<double>(static_cast<long long>(v.get<double>()));
+  }
+  return type_name(v) == t;
+}
+
+std::string escape_pointer_token(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '~') out += "~0";
+    else if (c == '/') out += "~1";
+    else out += c;
+  }
+  return out;
+}
+
+class Validator {
+ public:
+  explicit Validator(const json& root) : root_(root) {}
+
+  void check(const json& schema, const json& v, const std::string& ptr) {
+    if (schema.is_boolean()) {
+      if (!schema.get<bool>()) fail(ptr, "no value is allowed here");
+      return;
+    }
+    if (!schema.is_object()) throw std::invalid_argument("schema at " + ptr + " is not an object");
+    for (auto it = schema.begin(); it != schema.end(); ++it) {
+      if (!checked_keywords().count(it.key()) && !annotation_keywords().count(it.key()))
+        throw std::invalid_argument("schema uses unsupported keyword '" + it.key() + "'");
+    }
+    if (auto r = schema.find("$ref"); r != schema.end()) check(resolve(r->get<std::string>()), v, ptr);
+    if (auto t = schema.find("type"); t != schema.end()) {
+      bool ok = false;
+      std::string want;
+      if (t->is_array()) {
+        for (const auto& e : *t) {
+          ok = ok || has_type(v, e.get<std::string>());
+          want += (want.empty() ? "" : " or ") + e.get<std::string>();
+        }
+      } else {
+        want = t->get<std::string>();
+        ok = has_type(v, want);
+      }
+      if (!ok) {
+        fail(ptr, "expected " + want + ", got " + type_name(v));
+        return;  // the rest of this schema would only repeat the type mismatch
+      }
+    }
+    if (auto c = schema.find("const"); c != schema.end() && *c != v)
+      fail(ptr, "expected " + c->dump() + ", got " + v.dump());
+    if (auto e = schema.find("enum"); e != schema.end()) {
+      bool found = false;
+      for (const auto& x : *e) found = found || x == v;
+      if (!found) fail(ptr, "value " + v.dump() + " is not one of " + e->dump());
+    }
+    if (v.is_number()) {
+      const double x = v.get<double>();
+      if (auto m = schema.find("minimum"); m != schema.end() && x < m->get<double>())
+        fail(ptr, "value " + v.dump() + " is below the minimum " + m->dump());
+      if (auto m = schema.find("maximum"); m != schema.end() && x > m->get<double>())
+        fail(ptr, "value " + v.dump() + " is above the maximum " + m->dump());
+    }
+    if (v.is_string()) {
+      const auto& s = v.get_ref<const std::string&>();
+      if (auto m = schema.find("minLength"); m != schema.end() && s.size() < m->get<std::size_t>())
+        fail(ptr, "string shorter than " + m->dump());
+      if (auto p = schema.find("pattern"); p != schema.end() &&
+                                           !std::regex_search(s, std::regex(p->get<std::string>())))
+        fail(ptr, "\"" + s + "\" does not match " + p->get<std::string>());
+    }
+    if (v.is_array()) {
+      if (auto m = schema.find("minItems"); m != schema.end() && v.size() < m->get<std::size_t>())
+        fail(ptr, "fewer than " + m->dump() + " items");
+      if (auto items = schema.find("items"); items != schema.end())
+        for (std::size_t i = 0; i < v.size(); ++i) check(*items, v[i], ptr + "/" + std::to_string(i));
+    }
+    if (v.is_object()) check_object(schema, v, ptr);
+  }
+
+  std::vector<std::string> errors;
+
+ private:
+  void check_object(const json& schema, const json& v, const std::string& ptr) {
+    if (auto req = schema.find("required"); req != schema.end())
+      for (const auto& k : *req)
+        if (!v.contains(k.get<std::string>()))
+          fail(ptr + "/" + escape_pointer_token(k.get<std::string>()), "required field is missing");
+    const json* props = schema.contains("properties") ? &schema["properties"] : nullptr;
+    const auto addl = schema.find("additionalProperties");
+    const auto names = schema.find("propertyNames");
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      const std::string child = ptr + "/" + escape_pointer_token(it.key());
+      if (names != schema.end()) check(*names, json(it.key()), child + " (name)");
+      if (props && props->contains(it.key())) {
+        check((*props)[it.key()], it.value(), child);
+      } else if (addl != schema.end()) {
+        if (addl->is_boolean() && !addl->get<bool>())
+          fail(child, "unknown field (not in the schema)");
+        else
+          check(*addl, it.value(), child);
+      }
+    }
+  }
+
+  const json& resolve(const std::string& ref) {
+    const std::string prefix = "#/$defs/";
+    if (ref.rfind(prefix, 0) != 0) throw std::invalid_argument("unsupported $ref '" + ref + "'");
+    const auto& defs = root_.at("$defs");
+    const auto name = ref.substr(prefix.size());
+    if (!defs.contains(name)) throw std::invalid_argument("unresolved $ref '" + ref + "'");
+    return defs.at(name);
+  }
+
+  void fail(const std::string& ptr, const std::string& msg) {
+    errors.push_back((ptr.empty() ? std::string("/") : ptr) + ": " + msg);
+  }
+
+  const json& root_;
+};
+
+}  // namespace
+
+std::vector<std::string> validate_json(const json& schema, const json& doc) {
+  Validator v(schema);
+  v.check(schema, doc, "");
+  return std::move(v.errors);
+}
+
+}  // namespace gpuscale

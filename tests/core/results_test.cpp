@@ -1,0 +1,139 @@
+#include "gpuscale/core/results.hpp"
+
+#include <gtest/gtest.h>
+
+#include "gpuscale/core/file_io.hpp"
+#include "gpuscale/core/schema_validator.hpp"
+
+namespace gpuscale {
+
+using nlohmann::json;
+
+static BenchmarkEntry copy_entry() {
+  BenchmarkEntry e;
+  e.id = "memory/copy/bytes:1073741824/width:16";
+  e.family = "memory";
+  e.gpu_index = 0;
+  e.parameters = {{"op", "copy"}, {"bytes", 1073741824}, {"width_bytes", 16}};
+  e.samples_s = {0.5e-3, 0.5e-3, 0.5e-3};
+  e.work.bytes_read = 1073741824.0;
+  e.work.bytes_written = 1073741824.0;
+  e.environment = Environment{1700, 1755, 2619, 60, 500, 10, false};
+  return e;
+}
+
+TEST(Results, DerivedMetricsComeFromSamplesAndWork) {
+  BenchmarkEntry e = copy_entry();
+  derive_metrics(e, find_spec_by_key("h200-sxm-141gb"), 1980);
+  ASSERT_TRUE(e.stats.has_value());
+  EXPECT_DOUBLE_EQ(e.stats->median, 0.5e-3);
+  EXPECT_NEAR(e.metrics.at("bandwidth_gbps"), 4294.967296, 1e-6);
+  EXPECT_NEAR(e.metrics.at("pct_of_peak"), 4294.967296 / 4800 * 100, 1e-6);
+  // min SM clock 1700 < 0.9 x 1980 = 1782: throttled.
+  EXPECT_TRUE(e.environment->throttled);
+}
+
+TEST(Results, FlopsGiveTflopsPercentAndEfficiency) {
+  BenchmarkEntry e;
+  e.id = "gemm/bf16/m:8192/n:8192/k:8192";
+  e.family = "gemm";
+  e.samples_s = {1.4e-3};
+  e.work.flops = 2.0 * 8192 * 8192 * 8192;
+  e.work.peak = "bf16_tensor";
+  e.environment = Environment{1800, 1830, 2619, 60, 650, 5, false};  // 1800 >= 0.9 x 1980
+  derive_metrics(e, find_spec_by_key("h100-sxm-80gb"), 1980);
+  EXPECT_NEAR(e.metrics.at("tflops"), 785.3654484, 1e-6);
+  EXPECT_NEAR(e.metrics.at("pct_of_peak"), 785.3654484 / 989.4 * 100, 1e-6);
+  EXPECT_NEAR(e.metrics.at("clock_normalised_efficiency_pct"),
+              785.3654484e12 / (132.0 * 4096 * 1830e6) * 100, 1e-6);
+  EXPECT_FALSE(e.environment->throttled);
+}
+
+TEST(Results, CollectiveAndLatencyMetrics) {
+  BenchmarkEntry e;
+  e.id = "collective/host/all_reduce/dtype:fp32/bytes:1048576/ranks:4";
+  e.family = "collective";
+  e.backend = "host";
+  e.samples_s = {1e-3};
+  e.work.message_bytes = 1e6;
+  e.work.bus_factor = 1.5;
+  derive_metrics(e, nullptr);
+  EXPECT_DOUBLE_EQ(e.metrics.at("algbw_gbps"), 1.0);
+  EXPECT_DOUBLE_EQ(e.metrics.at("busbw_gbps"), 1.5);
+  EXPECT_EQ(e.metrics.count("pct_of_peak"), 0u);
+
+  BenchmarkEntry l;
+  l.id = "memory/latency/bytes:4096";
+  l.family = "memory";
+  l.samples_s = {1e-3};
+  l.work.loads = 1e6;
+  derive_metrics(l, nullptr);
+  EXPECT_DOUBLE_EQ(l.metrics.at("latency_ns"), 1.0);
+}
+
+TEST(Results, ErrorEntriesReportNoNumbers) {
+  BenchmarkEntry e = copy_entry();
+  e.status = Status::error;
+  e.reason = "validation failed: element 17 is 0, expected 1.5";
+  derive_metrics(e, find_spec_by_key("h200-sxm-141gb"));
+  EXPECT_TRUE(e.metrics.empty());
+}
+
+TEST(Results, DocumentRoundTripsAndMatchesSchema) {
+  BenchmarkEntry e = copy_entry();
+  derive_metrics(e, find_spec_by_key("h200-sxm-141gb"), 1980);
+  BenchmarkEntry skipped;
+  skipped.id = "memory/copy/bytes:274877906944/width:16";
+  skipped.family = "memory";
+  skipped.status = Status::skipped;
+  skipped.reason = "needs 512 GiB, 139 GiB free";
+  GpuInfo g;
+  g.name = "NVIDIA H200";
+  g.uuid = "GPU-00000000-0000-0000-0000-000000000000";
+  g.sku = sku_key_for(g.name);
+  g.sm_count = 132;
+  g.cc_major = 9;
+  g.memory_bytes = 150ull << 30;
+  g.l2_bytes = 50ull << 20;
+  g.pcie = PcieInfo{5, 5, 16, 16};
+  RunInfo run{make_run_id(), utc_now_iso8601(), utc_now_iso8601(), "abc123", {"gpuscale", "run"}, "0.1.0"};
+  const json doc = make_document(run, make_system_json(read_host_info(), {}), {g}, {e, skipped});
+  const json schema = read_json_file(std::string(GPUSCALE_SCHEMA_DIR) + "/results.schema.json");
+  const auto errors = validate_json(schema, doc);
+  EXPECT_TRUE(errors.empty()) << errors.front();
+
+  const json reparsed = json::parse(doc.dump());
+  BenchmarkEntry back = benchmark_entry_from_json(reparsed["benchmarks"][0]);
+  EXPECT_EQ(back.id, e.id);
+  EXPECT_EQ(back.samples_s, e.samples_s);
+  EXPECT_DOUBLE_EQ(back.metrics.at("bandwidth_gbps"), e.metrics.at("bandwidth_gbps"));
+  EXPECT_EQ(back.stats->n, 3u);
+  EXPECT_EQ(to_json(back), to_json(e));
+  EXPECT_EQ(benchmark_entry_from_json(reparsed["benchmarks"][1]).status, Status::skipped);
+}
+
+TEST(Results, SchemaRejectsUnitlessMetricsAndBadStatus) {
+  const json schema = read_json_file(std::string(GPUSCALE_SCHEMA_DIR) + "/results.schema.json");
+  BenchmarkEntry e = copy_entry();
+  derive_metrics(e, nullptr);
+  RunInfo run{make_run_id(), utc_now_iso8601(), utc_now_iso8601(), "abc", {}, "0.1.0"};
+  json doc = make_document(run, make_system_json(read_host_info(), {}), {}, {e});
+  doc["benchmarks"][0]["metrics"]["bandwidth"] = 1.0;
+  doc["benchmarks"][0]["status"] = "passed";
+  const auto errors = validate_json(schema, doc);
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_NE(errors[0].find("/benchmarks/0/"), std::string::npos);
+}
+
+TEST(Results, ParseNamesTheMissingField) {
+  json j = to_json(copy_entry());
+  j["stats"] = {{"median_s", 1.0}};
+  try {
+    benchmark_entry_from_json(j);
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& err) {
+    EXPECT_NE(std::string(err.what()).find("/stats/min_s"), std::string::npos) << err.what();
+  }
+}
+
+}  // namespace gpuscale

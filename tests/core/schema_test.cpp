@@ -1,0 +1,55 @@
+#include "gpuscale/core/schema_validator.hpp"
+
+#include <gtest/gtest.h>
+
+#include "gpuscale/core/file_io.hpp"
+
+namespace gpuscale {
+
+using nlohmann::json;
+
+static bool mentions(const std::vector<std::string>& errors, const std::string& needle) {
+  for (const auto& e : errors)
+    if (e.find(needle) != std::string::npos) return true;
+  return false;
+}
+
+TEST(SchemaValidator, TypesRequiredAndPointers) {
+  const json schema = json::parse(R"({
+    "type": "object", "required": ["a", "b"], "additionalProperties": false,
+    "properties": {
+      "a": {"type": "integer", "minimum": 1},
+      "b": {"type": "array", "items": {"$ref": "#/$defs/item"}},
+      "c": {"enum": ["x", "y"]}
+    },
+    "$defs": {"item": {"type": "object", "properties": {"v": {"type": "number"}}}}
+  })");
+  EXPECT_TRUE(validate_json(schema, json::parse(R"({"a": 2, "b": [{"v": 1.5}]})")).empty());
+  auto errors = validate_json(schema, json::parse(R"({"a": 0, "b": [{"v": "no"}], "c": "z", "d": 1})"));
+  EXPECT_TRUE(mentions(errors, "/a: value 0 is below the minimum 1"));
+  EXPECT_TRUE(mentions(errors, "/b/0/v: expected number, got string"));
+  EXPECT_TRUE(mentions(errors, "/c: value \"z\" is not one of"));
+  EXPECT_TRUE(mentions(errors, "/d: unknown field"));
+  EXPECT_EQ(errors.size(), 4u);
+  EXPECT_TRUE(mentions(validate_json(schema, json::parse(R"({"a": 1})")), "/b: required field is missing"));
+}
+
+TEST(SchemaValidator, PatternsAndPropertyNames) {
+  const json schema = json::parse(R"({
+    "type": "object", "propertyNames": {"pattern": "_gbps$"},
+    "additionalProperties": {"type": "number"}})");
+  EXPECT_TRUE(validate_json(schema, json::parse(R"({"bandwidth_gbps": 1})")).empty());
+  EXPECT_TRUE(mentions(validate_json(schema, json::parse(R"({"bandwidth": 1})")), "does not match"));
+}
+
+TEST(SchemaValidator, UnsupportedKeywordIsASchemaError) {
+  EXPECT_THROW(validate_json(json::parse(R"({"oneOf": []})"), json(1)), std::invalid_argument);
+}
+
+TEST(SchemaValidator, ProjectSchemasUseOnlySupportedKeywords) {
+  const json schema = read_json_file(std::string(GPUSCALE_SCHEMA_DIR) + "/results.schema.json");
+  EXPECT_NO_THROW(validate_json(schema, json::object()));
+  EXPECT_FALSE(validate_json(schema, json::object()).empty());
+}
+
+}  // namespace gpuscale

@@ -52,3 +52,25 @@ TEST(Units, FormatAndParseBytes) {
 }
 
 }  // namespace gpuscale
+
+#include "gpuscale/core/memory_ops.hpp"
+
+namespace gpuscale {
+
+TEST(MemoryOps, TrafficPerOperation) {
+  // 1 MiB of floats: 262144 elements.
+  const auto copy = memory_traffic(MemoryOp::copy, 262144, 4);
+  EXPECT_DOUBLE_EQ(copy.bytes_read, 1048576);
+  EXPECT_DOUBLE_EQ(copy.bytes_written, 1048576);
+  const auto triad = memory_traffic(MemoryOp::triad, 262144, 4);
+  EXPECT_DOUBLE_EQ(triad.bytes_read + triad.bytes_written, 3 * 1048576.0);
+  EXPECT_DOUBLE_EQ(memory_traffic(MemoryOp::read, 10, 4).bytes_written, 0);
+  EXPECT_DOUBLE_EQ(memory_traffic(MemoryOp::write, 10, 4).bytes_written, 40);
+  EXPECT_EQ(memory_op_arrays(MemoryOp::add), 3);
+  EXPECT_EQ(memory_op_arrays(MemoryOp::triad), 3);
+  EXPECT_EQ(memory_op_arrays(MemoryOp::read), 1);
+  EXPECT_EQ(memory_op_from_string("triad"), MemoryOp::triad);
+  EXPECT_FALSE(memory_op_from_string("stream").has_value());
+}
+
+}  // namespace gpuscale

@@ -1,0 +1,27 @@
+// Array sizes of the memory sweep. The GPU sweep runs from 1 MiB (inside L2) to several GiB (HBM)
+// so the L2 -> HBM transition is visible; sizes that do not fit in free memory are recorded as
+// skipped at run time. The host sweep is smaller: it exists to run the whole path without a GPU.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "gpuscale/core/units.hpp"
+
+namespace gpuscale::bench {
+
+inline std::vector<std::uint64_t> memory_sweep_bytes(const std::string& suite, bool host) {
+  std::vector<std::uint64_t> sizes;
+  if (host) {
+    const std::uint64_t last = suite == "full" ? kGiB : 64 * kMiB;
+    for (std::uint64_t s = kMiB; s <= last; s *= (suite == "full" ? 2 : 8)) sizes.push_back(s);
+    return sizes;
+  }
+  const std::uint64_t step = suite == "full" ? 2 : 4;
+  const std::uint64_t last = suite == "full" ? 16 * kGiB : 4 * kGiB;
+  for (std::uint64_t s = kMiB; s <= last; s *= step) sizes.push_back(s);
+  return sizes;
+}
+
+}  // namespace gpuscale::bench

@@ -1,0 +1,137 @@
+// End-to-end tests of the gpuscale CLI and a bench binary, run as real processes.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "command.hpp"
+#include "gpuscale/core/file_io.hpp"
+#include "gpuscale/core/schema_validator.hpp"
+#include "gpuscale/core/schemas.hpp"
+#include "run_command.hpp"
+
+namespace gpuscale {
+namespace fs = std::filesystem;
+using nlohmann::json;
+using test::run_command_line;
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("gpuscale_cli_" + std::to_string(::getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  fs::path dir_;
+};
+
+TEST_F(Cli, RunOnHostBackendWritesAValidDocument) {
+  const std::string out = path("host.json");
+  auto r = run_command_line(std::string(GPUSCALE_BIN) + " run --backend host --families memory --bin-dir " +
+                            BENCH_BIN_DIR + " --suite quick -o " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json doc = read_json_file(out);
+  const auto problems = validate_json(results_schema(), doc);
+  EXPECT_TRUE(problems.empty()) << problems.front();
+  EXPECT_EQ(doc["run"]["backend"], "host");
+  EXPECT_EQ(doc["run"]["suite"], "quick");
+  ASSERT_GE(doc["benchmarks"].size(), 6u);
+  for (const auto& b : doc["benchmarks"]) {
+    EXPECT_EQ(b["id"].get<std::string>().rfind("memory/host/", 0), 0u) << b["id"];
+    EXPECT_EQ(b["backend"], "host");
+    ASSERT_EQ(b["status"], "ok") << b.dump();
+    EXPECT_GT(b["metrics"]["bandwidth_gbps"].get<double>(), 0);
+    EXPECT_GE(b["samples_s"].size(), 5u);
+  }
+  // The summary table and one progress line per benchmark.
+  EXPECT_NE(r.out.find("memory/host/copy"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("memory/host/triad/bytes:1048576  ok"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, AutoBackendWithoutGpuSaysSoInOneLineAndMeasuresTheHost) {
+  const std::string out = path("auto.json");
+  auto r = run_command_line(std::string(GPUSCALE_BIN) + " run --families memory --bin-dir " + BENCH_BIN_DIR +
+                            " -o " + out + " --timeout-s 600");
+  const json doc = read_json_file(out);
+  if (doc["run"]["backend"] == "gpu") GTEST_SKIP() << "a GPU is present: the fallback is not exercised";
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("no usable GPU"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("measuring the host instead"), std::string::npos) << r.err;
+  EXPECT_EQ(doc["run"]["backend"], "host");
+}
+
+TEST_F(Cli, UnwritableOutputIsAnErrorNamingThePathAndLeavesNothing) {
+  const std::string out = path("no-such-dir/out.json");
+  auto r = run_command_line(std::string(GPUSCALE_BIN) + " run --backend host --families memory --bin-dir " +
+                            BENCH_BIN_DIR + " -o " + out);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(out), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(out));
+  EXPECT_TRUE(fs::is_empty(dir_));
+}
+
+TEST_F(Cli, BadUsageExitsTwo) {
+  EXPECT_EQ(run_command_line(std::string(GPUSCALE_BIN) + " run --suite huge").exit_code, 2);
+  EXPECT_EQ(run_command_line(std::string(GPUSCALE_BIN) + " run --families disks --bin-dir " + BENCH_BIN_DIR).exit_code, 2);
+  EXPECT_EQ(run_command_line(std::string(GPUSCALE_BIN) + " frobnicate").exit_code, 2);
+  auto help = run_command_line(std::string(GPUSCALE_BIN) + " run --help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("--output"), std::string::npos);
+}
+
+TEST_F(Cli, ValidateNamesFileAndField) {
+  const std::string bad = path("bad.json");
+  std::ofstream(bad) << "{\"schema_version\": 1, \"run\": {}}";
+  auto r = run_command_line(std::string(GPUSCALE_BIN) + " validate " + bad);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(bad + ": /run/id: required field is missing"), std::string::npos) << r.err;
+  const std::string broken = path("broken.json");
+  std::ofstream(broken) << "{\"schema_version\": 1,";
+  r = run_command_line(std::string(GPUSCALE_BIN) + " validate " + broken);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(broken + ": malformed JSON"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, BenchBinaryWithoutGpuExitsTwoWithOneLine) {
+  auto r = run_command_line(std::string(BENCH_MEMORY_BIN) + " --benchmark_filter=memory/copy");
+  if (r.exit_code == 0) GTEST_SKIP() << "a GPU is present";
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("bench_memory: no usable GPU: "), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+TEST_F(Cli, BenchBinaryListsTestsWithoutTouchingTheDriver) {
+  auto r = run_command_line(std::string(BENCH_MEMORY_BIN) + " --benchmark_list_tests");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  if (GPUSCALE_TEST_WITH_CUDA) {
+    EXPECT_NE(r.out.find("memory/copy/bytes:1048576/width:16"), std::string::npos) << r.out;
+  } else {
+    EXPECT_EQ(r.out.find("memory/"), std::string::npos) << "no GPU benchmarks in a host-only build";
+  }
+  auto host = run_command_line(std::string(BENCH_MEMORY_BIN) + " --backend=host --benchmark_list_tests");
+  EXPECT_NE(host.out.find("memory/host/copy/bytes:1048576"), std::string::npos) << host.out;
+  auto help = run_command_line(std::string(BENCH_MEMORY_BIN) + " --help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("--gpuscale_out"), std::string::npos);
+}
+
+TEST(Summary, GroupsBySizeAndShowsTheLargest) {
+  json doc = {{"benchmarks", json::array()}};
+  auto add = [&](const std::string& id, double bytes_metric, const char* status) {
+    doc["benchmarks"].push_back({{"id", id}, {"status", status},
+                                 {"metrics", {{"bandwidth_gbps", bytes_metric}, {"pct_of_peak", 90.0}}},
+                                 {"stats", {{"cv", 0.004}}}});
+  };
+  add("memory/copy/bytes:1048576/width:16", 100, "ok");
+  add("memory/copy/bytes:4294967296/width:16", 4500, "ok");
+  add("memory/copy/bytes:17179869184/width:16", 0, "skipped");
+  const std::string t = cli::summary_table(doc);
+  EXPECT_NE(t.find("memory/copy/width:16"), std::string::npos) << t;
+  EXPECT_NE(t.find("4500.0"), std::string::npos) << t;
+  EXPECT_NE(t.find("2/1/0"), std::string::npos) << t;
+}
+
+}  // namespace gpuscale

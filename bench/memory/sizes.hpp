@@ -25,3 +25,13 @@ inline std::vector<std::uint64_t> memory_sweep_bytes(const std::string& suite, b
 }
 
 }  // namespace gpuscale::bench
+
+namespace gpuscale::bench {
+
+// Pointer-chase footprints: inside L1 (16 KiB), inside L2 (4 MiB), and well past L2 (HBM).
+inline std::vector<std::uint64_t> latency_sweep_bytes(const std::string& suite) {
+  if (suite == "full") return {16 * kKiB, 128 * kKiB, kMiB, 4 * kMiB, 16 * kMiB, 256 * kMiB, kGiB};
+  return {16 * kKiB, 4 * kMiB, 256 * kMiB};
+}
+
+}  // namespace gpuscale::bench

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Builds gpuscale and runs its tests: the CUDA build when nvcc is found (every kernel compiled for
+# the default architectures; GPU tests skip with their reason where there is no GPU), then the
+# host-only build, which must build and pass without any CUDA toolkit.
+#
+#   scripts/test.sh            # what a developer runs; .ci/run runs exactly this with CI=true
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=${GPUSCALE_JOBS:-$(nproc)}
+if command -v ninja >/dev/null; then export CMAKE_GENERATOR=${CMAKE_GENERATOR:-Ninja}; fi
+if command -v ccache >/dev/null; then
+  export CMAKE_CXX_COMPILER_LAUNCHER=ccache CMAKE_CUDA_COMPILER_LAUNCHER=ccache
+fi
+# CI uses only the system's packages; a developer's machine may fetch what is missing.
+if [ "${CI:-}" = "true" ]; then cuda_preset=ci host_preset=ci-host; else cuda_preset=default host_preset=host; fi
+
+status=0
+run_preset() {
+  local preset=$1
+  echo "=== configure + build: preset ${preset}"
+  cmake --preset "${preset}" >/dev/null
+  cmake --build --preset "${preset}" -j "${jobs}"
+  echo "=== test: preset ${preset}"
+  ctest --preset "${preset}" -j "${jobs}" || status=1
+}
+
+if command -v nvcc >/dev/null || [ -x /usr/local/cuda/bin/nvcc ]; then
+  export PATH="${PATH}:/usr/local/cuda/bin"
+  run_preset "${cuda_preset}"
+else
+  echo "=== no CUDA toolkit (nvcc) found: host-only build only"
+fi
+run_preset "${host_preset}"
+exit ${status}

@@ -44,7 +44,8 @@ options:
   --backend auto|gpu|host auto (default): the GPU when one is usable, else the host
   --families LIST         comma-separated: memory,compute,gemm,collective,transfer (default: all built)
   --devices all|LIST      GPU indices, e.g. 0,1 (default: all)
-  --bin-dir DIR           where the bench_* binaries are (default: beside gpuscale)
+  --bin-dir DIR           where the bench_* binaries are (default: beside gpuscale, or the
+                          build tree's bench/<family>/)
   --timeout-s S           time limit per binary and GPU (default 1800)
   --log-dir DIR           keep each binary's Google Benchmark console output there
   --note TEXT             free text stored in the document's run.note
@@ -196,7 +197,10 @@ int run_command(const std::vector<std::string>& args, const std::string& self_pa
     dirs.push_back(bin_dir);
   } else {
     const fs::path self = fs::weakly_canonical(fs::path(self_path)).parent_path();
+    // Installed: every binary in <prefix>/bin. Build tree: bench/<family>/bench_*.
     dirs = {self, self / ".." / "bench"};
+    for (const char* sub : {"memory", "compute", "gemm", "collectives", "transfer"})
+      dirs.push_back(self / ".." / "bench" / sub);
   }
   std::vector<const Family*> families;
   const auto wanted = split_list(families_arg);

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <iomanip>
@@ -270,6 +271,7 @@ int run_command(const std::vector<std::string>& args, const std::string& self_pa
   if (!log_dir.empty()) fs::create_directories(log_dir);
   std::vector<json> fragments;
   std::vector<std::string> failures;
+  json binaries = json::array();
   for (const Family* f : families) {
     const std::string bin = find_binary(f->binary, dirs);
     const std::vector<int> targets = f->all_gpus_at_once ? std::vector<int>{devices.front()} : devices;
@@ -282,12 +284,19 @@ int run_command(const std::vector<std::string>& args, const std::string& self_pa
                                       "--device=" + std::to_string(dev), "--gpuscale_out=" + frag,
                                       "--gpuscale_progress"};
       ProcessResult r;
+      const auto t0 = std::chrono::steady_clock::now();
       try {
         r = run_process(cmd, log, timeout_s);
       } catch (const std::exception& e) {
         failures.push_back(tag + ": " + e.what());
         continue;
       }
+      json b = {{"name", f->binary},
+                {"wall_s", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()},
+                {"exit_code", r.exit_code}};
+      if (backend == "gpu") b["device"] = dev;
+      if (r.timed_out) b["timed_out"] = true;
+      binaries.push_back(b);
       if (r.timed_out) {
         failures.push_back(tag + ": timed out after " + std::to_string(static_cast<int>(timeout_s)) + " s");
         continue;
@@ -311,7 +320,7 @@ int run_command(const std::vector<std::string>& args, const std::string& self_pa
   cmdline.insert(cmdline.end(), args.begin(), args.end());
   json run = {{"id", run_id},          {"started_utc", started}, {"finished_utc", utc_now_iso8601()},
               {"git_sha", build_git_sha()}, {"command_line", cmdline}, {"tool_version", tool_version()},
-              {"suite", suite},         {"backend", backend}};
+              {"suite", suite},         {"backend", backend}, {"binaries", binaries}};
   std::string full_note = note;
   for (const auto& f : failures) full_note += (full_note.empty() ? "" : "; ") + std::string("failed: ") + f;
   if (!full_note.empty()) run["note"] = full_note;

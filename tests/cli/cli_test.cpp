@@ -38,6 +38,9 @@ TEST_F(Cli, RunOnHostBackendWritesAValidDocument) {
   EXPECT_TRUE(problems.empty()) << problems.front();
   EXPECT_EQ(doc["run"]["backend"], "host");
   EXPECT_EQ(doc["run"]["suite"], "quick");
+  ASSERT_EQ(doc["run"]["binaries"].size(), 1u);
+  EXPECT_EQ(doc["run"]["binaries"][0]["name"], "bench_memory");
+  EXPECT_EQ(doc["run"]["binaries"][0]["exit_code"], 0);
   ASSERT_GE(doc["benchmarks"].size(), 6u);
   for (const auto& b : doc["benchmarks"]) {
     EXPECT_EQ(b["id"].get<std::string>().rfind("memory/host/", 0), 0u) << b["id"];

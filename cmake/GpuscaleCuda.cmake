@@ -27,10 +27,13 @@ if(NOT GPUSCALE_CUDA STREQUAL "OFF")
                           "configure with -DGPUSCALE_CUDA=OFF for the host-only build")
     endif()
     # C++20 in .cu files (they include core's headers). CMake 3.25 predates CUDA 12 and does not
-    # know nvcc's C++20 flag, so it is passed directly; nvcc has it since 12.0.
-    if(NOT CMAKE_CUDA_FLAGS MATCHES "-std=")
-      string(APPEND CMAKE_CUDA_FLAGS " -std=c++20")
+    # know nvcc's C++20 flag (nvcc has it since 12.0): teach it.
+    if(NOT CMAKE_CUDA20_STANDARD_COMPILE_OPTION)
+      set(CMAKE_CUDA20_STANDARD_COMPILE_OPTION "-std=c++20")
+      set(CMAKE_CUDA20_EXTENSION_COMPILE_OPTION "-std=c++20")
     endif()
+    set(CMAKE_CUDA_STANDARD 20)
+    set(CMAKE_CUDA_STANDARD_REQUIRED ON)
     find_package(CUDAToolkit REQUIRED)
     set(GPUSCALE_WITH_CUDA ON)
   elseif(GPUSCALE_CUDA STREQUAL "ON")

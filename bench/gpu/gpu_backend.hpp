@@ -1,0 +1,35 @@
+// The GPU a bench binary measures: probing (is there a usable GPU, and if not, the driver's
+// reason), its identity and provenance (device properties, NVML state, library versions), and the
+// per-process context benchmarks read (device index, SM count, L2 size, free memory, SKU).
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <cstddef>
+#include <string>
+
+#include "gpuscale/core/results.hpp"
+#include "harness/bench_main.hpp"
+
+namespace gpuscale::bench {
+
+struct GpuContext {
+  int device = 0;
+  int nvml_index = -1;  // -1 without NVML
+  cudaDeviceProp props{};
+  GpuInfo info;
+  const GpuSpec* spec = nullptr;  // nullptr for a GPU the spec table does not know
+};
+
+// The GPU chosen by --device; valid after the binary's describe step (before any benchmark runs).
+const GpuContext& current_gpu();
+
+// Free device memory right now, in bytes.
+std::size_t free_device_memory();
+
+// The reason a size cannot run, or "" when `bytes` fit in free memory with a safety margin.
+std::string does_not_fit(std::size_t bytes);
+
+GpuBackend gpu_backend();
+
+}  // namespace gpuscale::bench

@@ -1,0 +1,87 @@
+// GPU tests of the harness (label gpu): skipped with the driver's reason on machines without a GPU.
+#include <gtest/gtest.h>
+
+#include "gpu/gpu_backend.hpp"
+#include "gpu/nvml.hpp"
+#include "gpu/resources.hpp"
+#include "gpu/timing.hpp"
+#include "gpu/verify.hpp"
+#include "gpu_test_util.hpp"
+#include "harness/report.hpp"
+
+namespace gpuscale::bench {
+
+TEST(GpuHarness, DescribeReadsIdentityFromTheDevice) {
+  GPUSCALE_REQUIRE_GPU();
+  const auto lines = gpu_backend().describe(0);
+  const GpuContext& g = current_gpu();
+  EXPECT_GT(g.info.sm_count, 0);
+  EXPECT_GT(g.info.memory_bytes, 0u);
+  EXPECT_GT(g.info.l2_bytes, 0u);
+  EXPECT_EQ(g.info.uuid.rfind("GPU-", 0), 0u);
+  EXPECT_EQ(g.info.sku, sku_key_for(g.info.name, g.info.memory_bytes));
+  EXPECT_FALSE(result_sink().libraries().cuda_runtime_version.empty());
+  EXPECT_FALSE(lines.empty());
+}
+
+TEST(GpuHarness, CompareFindsAPlantedWrongElement) {
+  GPUSCALE_REQUIRE_GPU();
+  Stream s;
+  const std::size_t n = (1 << 20) + 3;  // not a multiple of any vector width
+  DeviceBuffer<float> x(n);
+  fill_f32(x.get(), n, true, 0, s.get());
+  EXPECT_EQ(compare_f32(x.get(), n, true, 1, 0, 0, s.get()).count, 0u);
+  const float wrong = 42.0f;
+  GPUSCALE_CUDA_CHECK(cudaMemcpy(x.get() + 777, &wrong, sizeof wrong, cudaMemcpyHostToDevice));
+  const Mismatch m = compare_f32(x.get(), n, true, 1, 0, 0, s.get());
+  EXPECT_EQ(m.count, 1u);
+  EXPECT_EQ(m.first_index, 777u);
+  EXPECT_FLOAT_EQ(m.first_value, 42.0f);
+  EXPECT_FLOAT_EQ(m.first_expected, ramp_value(777));
+  EXPECT_NE(m.describe("x").find("x[777]"), std::string::npos);
+}
+
+TEST(GpuHarness, SamplerBatchesShortWorkAndTimesIt) {
+  GPUSCALE_REQUIRE_GPU();
+  Stream s;
+  DeviceBuffer<float> a(1 << 16), b(1 << 16);
+  fill_f32(a.get(), a.size(), true, 0, s.get());
+  SamplingPolicy p;
+  p.min_sample_s = 2e-4;
+  GpuSampler sampler(
+      s, [&](cudaStream_t st) {
+        GPUSCALE_CUDA_CHECK(cudaMemcpyAsync(b.get(), a.get(), a.bytes(), cudaMemcpyDeviceToDevice, st));
+      },
+      p);
+  EXPECT_GT(sampler.batch(), 1);  // a 256 KiB copy takes far less than 200 us
+  const double t = sampler.sample();
+  EXPECT_GT(t, 0);
+  EXPECT_LT(t, 1e-3);
+  EXPECT_EQ(compare_f32(b.get(), b.size(), true, 1, 0, 0, s.get()).count, 0u);
+}
+
+TEST(GpuHarness, OutOfMemoryIsACudaErrorThatSaysSo) {
+  GPUSCALE_REQUIRE_GPU();
+  try {
+    DeviceBuffer<char> huge(std::size_t{1} << 50);  // 1 PiB
+    FAIL() << "allocation of 1 PiB succeeded";
+  } catch (const CudaError& e) {
+    EXPECT_TRUE(e.out_of_memory()) << e.what();
+  }
+  EXPECT_FALSE(does_not_fit(std::size_t{1} << 50).empty());
+}
+
+TEST(GpuHarness, ClockMonitorSamplesWhenNvmlIsThere) {
+  GPUSCALE_REQUIRE_GPU();
+  gpu_backend().describe(0);
+  if (!Nvml::get().available()) GTEST_SKIP() << "NVML: " << Nvml::get().why_unavailable();
+  ClockMonitor m(current_gpu().nvml_index, 5);
+  m.start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  const Environment env = m.stop();
+  EXPECT_GT(env.samples, 3);
+  EXPECT_GT(env.sm_clock_mhz_median, 0);
+  EXPECT_LE(env.sm_clock_mhz_min, env.sm_clock_mhz_median);
+}
+
+}  // namespace gpuscale::bench

@@ -1,6 +1,7 @@
 // gpuscale: one command for the whole flow.
 //   gpuscale run        run the benchmark suite, write one results document
 //   gpuscale validate   check a results document against its schema
+//   gpuscale compare    two results documents side by side (a node health check)
 //   gpuscale calibrate  fit results documents into a GPU profile
 //   gpuscale plan       memory / time / cost of a fine-tuning or inference scenario
 #include <iostream>
@@ -11,6 +12,7 @@
 #include "gpuscale/core/host_info.hpp"
 #include "gpuscale/core/schema_validator.hpp"
 #include "gpuscale/core/schemas.hpp"
+#include "compare_command.hpp"
 #include "run_command.hpp"
 #ifdef GPUSCALE_HAVE_PLANNER
 #include "gpuscale/planner/commands.hpp"
@@ -23,6 +25,7 @@ const char* kUsage = R"(usage: gpuscale <command> [options]
 commands:
   run         run the benchmark suite on every local GPU (or the host) and write one results document
   validate    check results documents against results/schema/results.schema.json
+  compare     headline metrics of two results documents side by side; regressions exit 1
   calibrate   fit results documents into a GPU profile
   plan        memory, time and cost of a fine-tuning or inference scenario
   version     print the version and the git SHA it was built from
@@ -31,6 +34,7 @@ commands:
 
 examples:
   gpuscale run -o h200.json
+  gpuscale compare last-week.json h200.json
   gpuscale calibrate h200.json -o h200.profile.json
   gpuscale plan --model llama-3-8b --method qlora --gpu h200-sxm-141gb
 )";
@@ -78,6 +82,7 @@ int main(int argc, char** argv) {
     }
     if (cmd == "run") return gpuscale::cli::run_command(args, argv[0], std::cout, std::cerr);
     if (cmd == "validate") return validate_command(args, std::cout, std::cerr);
+    if (cmd == "compare") return gpuscale::cli::compare_command(args, std::cout, std::cerr);
 #ifdef GPUSCALE_HAVE_PLANNER
     if (cmd == "plan") return gpuscale::plan_command(args, std::cout, std::cerr);
     if (cmd == "calibrate") return gpuscale::calibrate_command(args, std::cout, std::cerr);

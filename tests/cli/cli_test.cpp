@@ -138,3 +138,53 @@ TEST(Summary, GroupsBySizeAndShowsTheLargest) {
 }
 
 }  // namespace gpuscale
+
+#include "compare_command.hpp"
+
+namespace gpuscale {
+
+TEST(Compare, FlagsDropsBeyondTheThresholdBothWays) {
+  auto doc = [](double bw, double lat) {
+    json d = {{"benchmarks", json::array()}};
+    d["benchmarks"].push_back({{"id", "memory/copy/bytes:1/width:16"}, {"status", "ok"}, {"gpu_index", 0},
+                               {"metrics", {{"bandwidth_gbps", bw}, {"pct_of_peak", 1.0}}}});
+    d["benchmarks"].push_back({{"id", "memory/latency/bytes:1"}, {"status", "ok"}, {"gpu_index", 0},
+                               {"metrics", {{"latency_ns", lat}}}});
+    d["benchmarks"].push_back({{"id", "memory/only-in-base/bytes:1"}, {"status", "ok"},
+                               {"metrics", {{"bandwidth_gbps", 1.0}}}});
+    return d;
+  };
+  json base = doc(4000, 500);
+  json now = doc(3600, 600);  // bandwidth -10%, latency +20% (worse)
+  now["benchmarks"].erase(2);
+  const auto rows = cli::compare_documents(base, now, 5);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].metric, "bandwidth_gbps");  // in id order: copy, then latency
+  EXPECT_NEAR(rows[0].change_pct, -10, 1e-9);
+  EXPECT_TRUE(rows[0].regression);
+  EXPECT_EQ(rows[1].metric, "latency_ns");
+  EXPECT_NEAR(rows[1].change_pct, -20, 1e-9);
+  EXPECT_TRUE(rows[1].regression);
+  EXPECT_FALSE(cli::compare_documents(base, now, 15)[0].regression);
+  EXPECT_TRUE(cli::compare_documents(base, now, 15)[1].regression);
+}
+
+TEST_F(Cli, CompareExitsOneOnRegressionAndTwoOnBadInput) {
+  const std::string a = path("a.json"), b = path("b.json");
+  ASSERT_EQ(run_command_line(std::string(GPUSCALE_BIN) + " run --backend host --families memory --bin-dir " +
+                             BENCH_BIN_DIR + " -o " + a).exit_code, 0);
+  json doc = read_json_file(a);
+  for (auto& e : doc["benchmarks"])
+    if (e["metrics"].contains("bandwidth_gbps")) e["metrics"]["bandwidth_gbps"] = e["metrics"]["bandwidth_gbps"].get<double>() / 2;
+  write_file_atomic(b, doc.dump());
+  auto same = run_command_line(std::string(GPUSCALE_BIN) + " compare " + a + " " + a);
+  EXPECT_EQ(same.exit_code, 0) << same.err;
+  auto worse = run_command_line(std::string(GPUSCALE_BIN) + " compare " + a + " " + b);
+  EXPECT_EQ(worse.exit_code, 1) << worse.err;
+  EXPECT_NE(worse.out.find("REGRESSION"), std::string::npos) << worse.out;
+  auto bad = run_command_line(std::string(GPUSCALE_BIN) + " compare " + a + " " + path("missing.json"));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("missing.json"), std::string::npos) << bad.err;
+}
+
+}  // namespace gpuscale

@@ -1,0 +1,175 @@
+// Host backend of bench_collectives: the same collectives, sizes, checks and results document as the
+// NCCL backend, over MPI on host buffers, so that the multi-process path (launch, bootstrap,
+// lock-step sampling, per-rank aggregation, busbw, the fragment) runs on machines without a GPU.
+// Ids carry `host`: collective/host/all_reduce/dtype:fp32/bytes:1024/ranks:4/inplace:0.
+//
+// MPI calls: MPI_Allreduce, MPI_Allgather, MPI_Reduce_scatter_block, MPI_Bcast (out of place: the
+// root also copies its input to its output, as NCCL's broadcast does), MPI_Alltoall, and
+// MPI_Sendrecv around the ring. BF16 travels as MPI_UINT16_T and is summed by a user-defined
+// operator that rounds every addition to BF16. Counts are MPI ints: a size of more than 2^31-1
+// elements is skipped. Without MPI in the build every case is skipped with that reason.
+//
+//   mpirun -np 4 bench_collectives --backend=host --gpuscale_out=host.json
+#include <unistd.h>
+
+#include <chrono>
+#include <climits>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "collectives/driver.hpp"
+#include "collectives/register.hpp"
+#include "gpuscale/core/units.hpp"
+#include "harness/report.hpp"
+#ifdef GPUSCALE_WITH_MPI
+#include "collectives/mpi_group.hpp"
+#endif
+
+namespace gpuscale::bench {
+namespace {
+
+#ifdef GPUSCALE_WITH_MPI
+
+// MemAvailable from /proc/meminfo, in bytes; 0 when unknown.
+std::uint64_t host_memory_available() {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  std::uint64_t kib = 0;
+  std::string unit;
+  while (in >> key >> kib >> unit)
+    if (key == "MemAvailable:") return kib * 1024;
+  return 0;
+}
+
+class MpiHostCase final : public CaseRunner {
+ public:
+  MpiHostCase(const CaseSpec& s, MpiGroup& g)
+      : c_(s.c), g_(g), n_(g.size()), rank_(g.rank()), layout_(make_layout(s.c.op, s.c.bytes, g.size(), s.c.dtype)) {
+    dt_ = c_.dtype == DType::fp32 ? MPI_FLOAT : MPI_UINT16_T;
+    sum_ = c_.dtype == DType::fp32 ? MPI_SUM : g.bf16_sum();
+  }
+
+  std::string does_not_fit() override {
+    if (layout_.in_place_count() > static_cast<std::size_t>(INT_MAX))
+      return "more than 2^31-1 elements: MPI counts are int";
+    const std::uint64_t need = layout_.buffer_bytes(c_.dtype, c_.in_place);
+    const std::uint64_t avail = host_memory_available();
+    const std::uint64_t margin = 256ull << 20;
+    if (avail > 0 && need * static_cast<std::uint64_t>(g_.local_size()) + margin > avail)
+      return "needs " + format_bytes(need) + " per rank x " + std::to_string(g_.local_size()) +
+             " ranks on this node, " + format_bytes(avail) + " available";
+    return {};
+  }
+
+  void prepare() override {
+    const std::size_t elem = dtype_bytes(c_.dtype);
+    if (c_.in_place) {
+      recv_.resize(layout_.in_place_count() * elem);
+    } else {
+      send_.resize(layout_.send_count * elem);
+      recv_.resize(layout_.recv_count * elem);
+    }
+    init_buffers(c_.op, c_.dtype, rank_, layout_, c_.in_place, send_.data(), recv_.data());
+  }
+
+  double run(int iterations) override {
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < iterations; ++i) once();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+
+  std::string check() override {
+    const OutputView v = output_view(c_.op, rank_, layout_, c_.in_place, /*mpi_in_place_semantics=*/true);
+    const std::string bad = check_output(c_.op, c_.dtype, rank_, n_, layout_.chunk,
+                                         recv_.data() + v.offset * dtype_bytes(c_.dtype), v.count);
+    return bad.empty() ? bad : "validation failed: " + bad;
+  }
+
+ private:
+  void once() {
+    const MPI_Comm comm = g_.comm();
+    const bool ip = c_.in_place;
+    void* send = ip ? MPI_IN_PLACE : static_cast<void*>(send_.data());
+    void* recv = recv_.data();
+    const int count = static_cast<int>(layout_.send_count);
+    const int chunk = static_cast<int>(layout_.chunk);
+    switch (c_.op) {
+      case Collective::all_reduce:
+        GPUSCALE_MPI_CHECK(MPI_Allreduce(send, recv, count, dt_, sum_, comm));
+        break;
+      case Collective::all_gather:
+        GPUSCALE_MPI_CHECK(MPI_Allgather(send, chunk, dt_, recv, chunk, dt_, comm));
+        break;
+      case Collective::reduce_scatter:
+        GPUSCALE_MPI_CHECK(MPI_Reduce_scatter_block(send, recv, chunk, dt_, sum_, comm));
+        break;
+      case Collective::broadcast:
+        if (!ip && rank_ == kRoot) std::memcpy(recv_.data(), send_.data(), recv_.size());
+        GPUSCALE_MPI_CHECK(MPI_Bcast(recv, count, dt_, kRoot, comm));
+        break;
+      case Collective::alltoall:
+        GPUSCALE_MPI_CHECK(MPI_Alltoall(send, chunk, dt_, recv, chunk, dt_, comm));
+        break;
+      case Collective::sendrecv:
+        GPUSCALE_MPI_CHECK(MPI_Sendrecv(send_.data(), count, dt_, (rank_ + 1) % n_, 0, recv, count, dt_,
+                                        (rank_ + n_ - 1) % n_, 0, comm, MPI_STATUS_IGNORE));
+        break;
+    }
+  }
+
+  CollectiveCase c_;
+  MpiGroup& g_;
+  int n_, rank_;
+  Layout layout_;
+  MPI_Datatype dt_;
+  MPI_Op sum_;
+  std::vector<char> send_, recv_;
+};
+
+#endif  // GPUSCALE_WITH_MPI
+
+void bench_host_case(benchmark::State& state, CaseSpec spec, SamplingPolicy policy) {
+#ifdef GPUSCALE_WITH_MPI
+  auto* mpi = dynamic_cast<MpiGroup*>(&collective_context().ranks());
+  if (!mpi) {
+    BenchmarkEntry e = make_entry(BenchmarkId::parse(collective_id(spec.c, spec.ranks, true)),
+                                  case_parameters(spec, make_layout(spec.c.op, spec.c.bytes, spec.ranks, spec.c.dtype)));
+    return finish_error(state, std::move(e), "MPI was not initialised");
+  }
+  nlohmann::json extra = {{"mpi_version", mpi_library_version()}};
+  run_case(state, spec, [&] { return std::make_unique<MpiHostCase>(spec, *mpi); }, policy, extra);
+#else
+  BenchmarkEntry e = make_entry(BenchmarkId::parse(collective_id(spec.c, spec.ranks, true)),
+                                case_parameters(spec, make_layout(spec.c.op, spec.c.bytes, spec.ranks, spec.c.dtype)));
+  finish_skipped(state, std::move(e), "this build has no MPI (install libopenmpi-dev and reconfigure)");
+#endif
+}
+
+}  // namespace
+
+void register_host_collective_benchmarks(const Options& opt) {
+  CollectiveContext& ctx = collective_context();
+  ctx.options = opt;
+  // Under mpirun the world is known before MPI starts (listing does not start it).
+  int ranks = ctx.group ? ctx.group->size() : launcher_world_size();
+  if (ranks < 1) ranks = 1;
+#ifdef GPUSCALE_WITH_MPI
+  if (ctx.group && ctx.group->rank() == 0) {
+    LibraryVersions v = result_sink().libraries();
+    v.mpi_version = mpi_library_version();
+    result_sink().set_libraries(v);
+  }
+#endif
+  for (const CollectiveCase& c : collective_cases(opt.suite, /*host=*/true)) {
+    const CaseSpec spec{c, ranks, true, "mpi", std::nullopt};
+    benchmark::RegisterBenchmark(collective_id(c, ranks, true).c_str(), bench_host_case, spec, opt.policy)
+        ->UseManualTime()
+        ->Iterations(1)
+        ->Unit(benchmark::kMicrosecond);
+  }
+}
+
+}  // namespace gpuscale::bench

@@ -1,0 +1,175 @@
+// bench_collectives: NCCL collectives (all_reduce, all_gather, reduce_scatter, broadcast, alltoall,
+// sendrecv) in FP32 and BF16, in place and out of place, over a message-size sweep, with algbw and
+// busbw (nccl-tests' factors, core's bus_factor()), every output checked; and the same benchmarks
+// over MPI on host buffers (--backend=host), which CI runs under `mpirun -np 4`.
+//
+// This main() wraps the harness's bench_main() in an MPI session when the binary was started by
+// mpirun/srun (and always for the host backend, a singleton MPI_Init when it was not): ranks other
+// than 0 run quietly (no console, no --gpuscale_out, no --benchmark_out), every rank registers the
+// same benchmarks in the same order, and each rank of a multi-process GPU job takes the GPU of its
+// node-local rank unless --device is given.
+//
+//   bench_collectives --benchmark_filter='collective/all_reduce/'
+//   mpirun -np 8 bench_collectives --suite=full --gpuscale_out=collectives.json
+//   mpirun --oversubscribe -np 4 bench_collectives --backend=host --gpuscale_out=host.json
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <benchmark/benchmark.h>
+
+#include <cstring>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "collectives/driver.hpp"
+#include "collectives/nccl_env.hpp"
+#include "collectives/register.hpp"
+#include "harness/bench_main.hpp"
+#include "harness/report.hpp"
+#ifdef GPUSCALE_WITH_CUDA
+#include "gpu/gpu_backend.hpp"
+#endif
+#ifdef GPUSCALE_WITH_MPI
+#include "collectives/mpi_group.hpp"
+#endif
+
+extern char** environ;
+
+namespace {
+
+using namespace gpuscale::bench;
+
+bool take(std::string_view arg, std::string_view name, std::string& value) {
+  const std::string prefix = "--" + std::string(name) + "=";
+  if (arg.rfind(prefix, 0) != 0) return false;
+  value = std::string(arg.substr(prefix.size()));
+  return true;
+}
+
+bool starts_with(std::string_view arg, std::string_view prefix) { return arg.rfind(prefix, 0) == 0; }
+
+#if defined(GPUSCALE_WITH_CUDA) && !defined(GPUSCALE_WITH_NCCL)
+// A CUDA build without NCCL: the GPU cases are listed and recorded as skipped, with the reason.
+void register_gpu_without_nccl(const Options& opt) {
+  for (const CollectiveCase& c : collective_cases(opt.suite, false)) {
+    const CaseSpec spec{c, 1, false, "nccl", std::nullopt};
+    benchmark::RegisterBenchmark(collective_id(c, 1, false).c_str(), [spec](benchmark::State& state) {
+      const Layout l = make_layout(spec.c.op, spec.c.bytes, 1, spec.c.dtype);
+      finish_skipped(state, make_entry(gpuscale::BenchmarkId::parse(collective_id(spec.c, 1, false)), case_parameters(spec, l)),
+                     "this build has no NCCL (install NCCL and reconfigure)");
+    })->UseManualTime()->Iterations(1);
+  }
+}
+#endif
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CollectiveContext& ctx = collective_context();
+  std::vector<char*> args = {argv[0]};
+  bool host = false, listing = false, help = false, count_gpus = false, device_given = false;
+  try {
+    for (int i = 1; i < argc; ++i) {
+      const std::string_view a = argv[i];
+      std::string v;
+      if (take(a, "collective_timeout_s", v)) {
+        ctx.config.timeout_s = std::stod(v);
+        continue;
+      }
+      if (take(a, "collective_gpus", v)) {
+        ctx.config.gpus = std::stoi(v);
+        continue;
+      }
+      if (take(a, "collective_debug_hang_rank", v)) {
+        ctx.config.debug_hang_rank = std::stoi(v);
+        continue;
+      }
+      host = host || a == "--backend=host";
+      listing = listing || (starts_with(a, "--benchmark_list_tests") && a.find("false") == std::string_view::npos);
+      help = help || a == "--help" || a == "-h";
+      count_gpus = count_gpus || a == "--gpuscale_count_gpus";
+      device_given = device_given || starts_with(a, "--device=");
+      args.push_back(argv[i]);
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "bench_collectives: bad option: " << e.what() << " (see --help)\n";
+    return 2;
+  }
+
+  BinarySpec spec;
+  spec.name = "bench_collectives";
+  spec.description =
+      "Collectives: all_reduce, all_gather, reduce_scatter, broadcast, alltoall and sendrecv (ring) in FP32\n"
+      "and BF16, in place and out of place, 8 B .. 1 GiB (x8, quick) or 8 B .. 4 GiB (x2, --suite=full).\n"
+      "Reports time, algbw_gbps = size / time and busbw_gbps = algbw x nccl-tests' factor; every output is\n"
+      "checked before timing. One process drives every local GPU, or run one process per GPU under\n"
+      "mpirun/srun (rank 0 gathers every rank's timings). --backend=host runs the same benchmarks over MPI\n"
+      "on host buffers. Only rank 0 prints and writes results.\n\n"
+      "collective options:\n"
+      "  --collective_timeout_s=S        abort a collective that takes longer (default 60)\n"
+      "  --collective_gpus=N             GPUs one process drives (default: all visible)\n"
+      "  --collective_debug_hang_rank=R  rank R stalls before its first collective (tests the timeout)";
+  spec.example = "mpirun -np 8 bench_collectives --benchmark_filter='collective/all_reduce/' --gpuscale_out=c.json";
+  spec.register_host = register_host_collective_benchmarks;
+#ifdef GPUSCALE_WITH_CUDA
+#ifdef GPUSCALE_WITH_NCCL
+  spec.register_gpu = register_gpu_collective_benchmarks;
+#else
+  spec.register_gpu = register_gpu_without_nccl;
+#endif
+  spec.gpu = gpu_backend();
+#endif
+
+  const bool runs = !listing && !help && !count_gpus;
+  std::string device_arg;
+#ifdef GPUSCALE_WITH_MPI
+  std::optional<MpiSession> mpi;
+  if (runs && (host || launcher_world_size() > 0)) {
+    try {
+      mpi.emplace(&argc, &argv);
+      ctx.group = std::make_unique<MpiGroup>();
+    } catch (const std::exception& e) {
+      std::cerr << "bench_collectives: " << e.what() << "\n";
+      return 1;
+    }
+    RankGroup& g = *ctx.group;
+    if (g.rank() != 0) {
+      // Quiet ranks: Google Benchmark's console goes nowhere; only rank 0 writes files.
+      const int null = ::open("/dev/null", O_WRONLY);
+      if (null >= 0) {
+        ::dup2(null, STDOUT_FILENO);
+        ::close(null);
+      }
+      std::erase_if(args, [](char* a) {
+        const std::string_view s = a;
+        return starts_with(s, "--gpuscale_out=") || starts_with(s, "--benchmark_out=") || s == "--gpuscale_progress";
+      });
+      // The console reporter prints its context to stderr; the JSON reporter prints everything to
+      // stdout, which goes nowhere here. stderr stays open for this rank's errors.
+      args.push_back(const_cast<char*>("--benchmark_format=json"));
+    }
+    if (!host && g.size() > 1 && !device_given) {
+      device_arg = "--device=" + std::to_string(g.local_rank());
+      args.push_back(device_arg.data());
+    }
+  }
+#endif
+  if (host && runs) {
+    benchmark::AddCustomContext("collective_ranks", std::to_string(ctx.ranks().size()));
+  } else if (runs) {
+    benchmark::AddCustomContext("nccl_env", nccl_environment_line(nccl_environment(environ)));
+    benchmark::AddCustomContext("busbw_note", kBusbwNote);
+  }
+
+  int rc = bench_main(static_cast<int>(args.size()), args.data(), spec);
+#if defined(GPUSCALE_WITH_CUDA) && defined(GPUSCALE_WITH_NCCL)
+  release_gpu_collectives();
+#endif
+  if (ctx.timed_out && rc == 0) rc = 3;
+  ctx.group.reset();  // before MPI_Finalize
+  return rc;
+}

@@ -45,8 +45,10 @@ json to_json(const BenchmarkEntry& e) {
   if (e.work.bytes_written > 0) w["bytes_written"] = e.work.bytes_written;
   if (e.work.flops > 0) w["flops"] = e.work.flops;
   if (!e.work.peak.empty()) w["peak"] = e.work.peak;
-  if (e.work.message_bytes > 0) w["message_bytes"] = e.work.message_bytes;
-  if (e.work.bus_factor > 0) w["bus_factor"] = e.work.bus_factor;
+  if (e.work.message_bytes > 0) {
+    w["message_bytes"] = e.work.message_bytes;
+    w["bus_factor"] = e.work.bus_factor;  // 0 is meaningful: all_reduce on one rank moves no bus data
+  }
   if (e.work.loads > 0) w["loads"] = e.work.loads;
   if (!w.empty()) j["work"] = w;
   j["metrics"] = e.metrics;
@@ -163,7 +165,7 @@ void derive_metrics(BenchmarkEntry& e, const GpuSpec* spec, double max_sm_clock_
   if (e.work.message_bytes > 0) {
     const double algbw = bandwidth_gbps(e.work.message_bytes, t);
     e.metrics["algbw_gbps"] = algbw;
-    if (e.work.bus_factor > 0) e.metrics["busbw_gbps"] = algbw * e.work.bus_factor;
+    e.metrics["busbw_gbps"] = algbw * e.work.bus_factor;
   }
   if (e.work.loads > 0) e.metrics["latency_ns"] = t / e.work.loads * 1e9;
   if (e.environment && max_sm_clock_mhz > 0 && e.environment->samples > 0)

@@ -4,6 +4,7 @@
 
 #include "gpuscale/core/file_io.hpp"
 #include "gpuscale/core/schema_validator.hpp"
+#include "gpuscale/core/units.hpp"
 
 namespace gpuscale {
 
@@ -61,6 +62,13 @@ TEST(Results, CollectiveAndLatencyMetrics) {
   EXPECT_DOUBLE_EQ(e.metrics.at("algbw_gbps"), 1.0);
   EXPECT_DOUBLE_EQ(e.metrics.at("busbw_gbps"), 1.5);
   EXPECT_EQ(e.metrics.count("pct_of_peak"), 0u);
+
+  // One rank: all_reduce's factor is 0, and busbw is reported as 0, not left out.
+  e.work.bus_factor = bus_factor("all_reduce", 1);
+  derive_metrics(e, nullptr);
+  EXPECT_DOUBLE_EQ(e.metrics.at("algbw_gbps"), 1.0);
+  EXPECT_DOUBLE_EQ(e.metrics.at("busbw_gbps"), 0.0);
+  EXPECT_EQ(to_json(e)["work"]["bus_factor"], 0.0);
 
   BenchmarkEntry l;
   l.id = "memory/latency/bytes:4096";

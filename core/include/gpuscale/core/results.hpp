@@ -33,7 +33,7 @@ struct Work {
   double flops = 0;          // FLOP (or integer OP) per sample
   std::string peak;          // spec-table peak the flops are compared with ("bf16_tensor")
   double message_bytes = 0;  // collectives: bytes of one message (algbw = message_bytes / time)
-  double bus_factor = 0;     // collectives: busbw = algbw x bus_factor
+  double bus_factor = 0;     // collectives: busbw = algbw x bus_factor (0 for one rank)
   double loads = 0;          // latency: dependent loads per sample
 };
 

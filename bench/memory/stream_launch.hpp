@@ -1,0 +1,50 @@
+// Adapter between the memory benchmarks and the kernels in kernels/memory: one launch functor per
+// (op, width), the read op's partial sums, and the pointer chase's setup and check.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "gpu/resources.hpp"
+#include "gpuscale/core/memory_ops.hpp"
+
+namespace gpuscale::bench {
+
+using StreamLaunch = std::function<void(cudaStream_t)>;
+
+// Where the read op leaves its result: per-block partial sums, summed on the host by finish().
+struct StreamOutputs {
+  explicit StreamOutputs(int sm_count);
+  void finish(cudaStream_t s);  // fills read_sum
+  DeviceBuffer<double> partials;
+  int grid = 0;
+  double read_sum = 0;
+};
+
+StreamLaunch make_stream_launch(MemoryOp op, int width_bytes, float* a, float* b, float* c, std::size_t n,
+                                float scalar, float fill, int sm_count, StreamOutputs& out);
+
+inline constexpr int kChaseStrideBytes = 64;
+
+// A random cyclic pointer chase over `bytes` (one 64-byte line per hop), built on the host;
+// the chase does a fixed number of dependent loads per launch and its end is predicted on the host.
+class PointerChase {
+ public:
+  PointerChase(std::uint64_t bytes, cudaStream_t s);
+  void launch(cudaStream_t s);
+  std::string validate(cudaStream_t s);  // "" when the chase ended where it must
+  std::uint64_t loads() const { return loads_; }
+
+ private:
+  DeviceBuffer<std::uint32_t> next_;
+  DeviceBuffer<std::uint64_t> result_;
+  std::uint64_t elements_ = 0;
+  std::uint64_t loads_ = 0;
+  std::uint32_t start_ = 0;
+  std::uint64_t expected_end_ = 0;
+};
+
+}  // namespace gpuscale::bench

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "gpu/gpu_backend.hpp"
-#include "gpu/nvml.hpp"
+#include "gpu/measure.hpp"
 #include "gpu/resources.hpp"
 #include "gpu/timing.hpp"
 #include "gpu/verify.hpp"
@@ -81,14 +81,6 @@ BenchmarkEntry entry_for(const std::string& name, std::uint64_t bytes, int width
   return e;
 }
 
-// Runs the measurement with NVML sampling around it; fills samples and environment.
-void measure_gpu(benchmark::State& state, BenchmarkEntry& e, GpuSampler& sampler, const SamplingPolicy& policy) {
-  ClockMonitor monitor(current_gpu().nvml_index);
-  monitor.start();
-  measure(state, e, [&] { return sampler.sample(); }, policy);
-  e.environment = monitor.stop();
-}
-
 void bench_stream_op(benchmark::State& state, MemoryOp op, std::uint64_t bytes, int width, SamplingPolicy policy) {
   const auto& info = memory_op_info(op);
   BenchmarkEntry e = entry_for(std::string(info.name), bytes, width);
@@ -102,7 +94,6 @@ void bench_stream_op(benchmark::State& state, MemoryOp op, std::uint64_t bytes, 
     const StreamLaunch launch = make_stream_launch(op, width, x.a.get(), x.b.get(), x.c.get(), n, kScalar, kFill,
                                                    current_gpu().props.multiProcessorCount, out);
     GpuSampler sampler(stream, launch, policy);
-    e.parameters["batch"] = sampler.batch();
     measure_gpu(state, e, sampler, policy);
     out.finish(stream.get());
     if (auto bad = validate(op, x, out, stream.get()); !bad.empty())
@@ -134,7 +125,6 @@ void bench_memcpy(benchmark::State& state, std::uint64_t bytes, SamplingPolicy p
           GPUSCALE_CUDA_CHECK(cudaMemcpyAsync(dst.get(), src.get(), bytes, cudaMemcpyDeviceToDevice, s));
         },
         policy);
-    e.parameters["batch"] = sampler.batch();
     measure_gpu(state, e, sampler, policy);
     if (auto bad = compare_f32(dst.get(), n, true, 1, 0, 0, stream.get()).describe("dst"); !bad.empty())
       return finish_error(state, std::move(e), "validation failed: " + bad);

@@ -1,0 +1,41 @@
+// The cases of bench_compute as data (host-only, no CUDA): which peak kernel, which type, which
+// datasheet peak it is compared with, launch shape and iteration count. Tested on the CPU.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "kernels/compute/peak_host.hpp"
+
+namespace gpuscale::bench {
+
+enum class PeakKernel { fma, mma, wgmma };
+
+struct ComputeCase {
+  PeakKernel kernel;
+  int type;              // FmaType / MmaType / WgmmaType as int
+  std::string name;      // "fp32", "bf16", ...
+  std::string peak;      // spec-table peak name ("fp32", "bf16_tensor", ...)
+  int blocks_per_sm;
+  int block;
+  long long iterations;  // per launch; odd for the tensor kernels (a skipped kernel cannot pass)
+
+  std::string id() const;  // compute/<kernel>/type:<name>
+  std::string kernel_name() const;
+};
+
+std::vector<ComputeCase> compute_cases();
+
+// "" when a GPU of compute capability major.minor runs the case natively, else why it is skipped.
+std::string compute_unsupported_reason(const ComputeCase& c, int cc_major, int cc_minor);
+
+// The datasheet peak this case is compared with on a GPU of that capability; "" when the case
+// measures something no datasheet figure describes (FP8 mma.sync on Hopper runs as an emulation).
+std::string compute_peak_for(const ComputeCase& c, int cc_major, int cc_minor);
+
+// FLOP (or integer OP) of one launch, and the value each thread must write with its tolerance.
+double compute_flops(const ComputeCase& c, long long threads, long long iterations);
+double compute_expected(const ComputeCase& c, long long iterations);
+double compute_tolerance(const ComputeCase& c);
+
+}  // namespace gpuscale::bench

@@ -30,19 +30,19 @@ class CublasError : public std::runtime_error {
 
 }  // namespace gpuscale::bench
 
-#define GPUSCALE_CUBLAS_CHECK(expr)                                                         \
-  do {                                                                                      \
-    const cublasStatus_t gpuscale_status_ = (expr);                                         \
-    if (gpuscale_status_ != CUBLAS_STATUS_SUCCESS)                                          \
-      throw ::gpuscale::bench::CublasError(gpuscale_status_, #expr, __FILE__, __LINE__);    \
+#define GPUSCALE_CUBLAS_CHECK(expr)                                                      \
+  do {                                                                                   \
+    const cublasStatus_t gpuscale_status_ = (expr);                                      \
+    if (gpuscale_status_ != CUBLAS_STATUS_SUCCESS)                                       \
+      throw ::gpuscale::bench::CublasError(gpuscale_status_, #expr, __FILE__, __LINE__); \
   } while (0)
 
-#define GPUSCALE_CUBLAS_WARN(expr)                                                          \
-  do {                                                                                      \
-    const cublasStatus_t gpuscale_status_ = (expr);                                         \
-    if (gpuscale_status_ != CUBLAS_STATUS_SUCCESS)                                          \
-      std::fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #expr,                    \
-                   cublasLtGetStatusString(gpuscale_status_));                              \
+#define GPUSCALE_CUBLAS_WARN(expr)                                       \
+  do {                                                                   \
+    const cublasStatus_t gpuscale_status_ = (expr);                      \
+    if (gpuscale_status_ != CUBLAS_STATUS_SUCCESS)                       \
+      std::fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #expr, \
+                   cublasLtGetStatusString(gpuscale_status_));           \
   } while (0)
 
 namespace gpuscale::bench::gemm {

@@ -91,10 +91,12 @@ double quick_time(RotatingLaunch& launch, const Stream& stream) {
 }
 
 // Measures with NVML sampling around it; fills the entry's samples and environment.
-void measure_gpu(benchmark::State& state, BenchmarkEntry& e, GpuSampler& sampler, const SamplingPolicy& policy) {
+void measure_gpu(benchmark::State& state, BenchmarkEntry& e, GpuSampler& sampler,
+                 const SamplingPolicy& policy) {
   ClockMonitor monitor(current_gpu().nvml_index);
   monitor.start();
-  measure(state, e, [&] { return sampler.sample(); }, policy);
+  measure(
+      state, e, [&] { return sampler.sample(); }, policy);
   e.environment = monitor.stop();
 }
 
@@ -107,10 +109,11 @@ std::string unsupported(Precision p) {
 }
 
 // The element check of the first slot and of the slot the last timed GEMM wrote; "" when both pass.
-std::string validate(BenchmarkEntry& e, const RotatingOperands& ops, int last_slot, Precision p, bool fast_accum,
-                     const GemmShape& shape, cudaStream_t s) {
+std::string validate(BenchmarkEntry& e, const RotatingOperands& ops, int last_slot, Precision p,
+                     bool fast_accum, const GemmShape& shape, cudaStream_t s) {
   const ReferencePlan plan = reference_plan(shape);
-  e.parameters["reference"] = plan.full ? "fp64, every element" : "fp64, 16 sampled rows x 16 sampled columns";
+  e.parameters["reference"] =
+      plan.full ? "fp64, every element" : "fp64, 16 sampled rows x 16 sampled columns";
   double worst = 0;
   for (int slot : {0, last_slot}) {
     const ElementCheck c = validate_slot(ops, slot, p, fast_accum, shape, s);
@@ -127,10 +130,12 @@ void guarded(benchmark::State& state, BenchmarkEntry& e, Body&& body) {
   try {
     body();
   } catch (const CudaError& err) {
-    if (err.out_of_memory()) return finish_skipped(state, std::move(e), std::string("out of memory: ") + err.what());
+    if (err.out_of_memory())
+      return finish_skipped(state, std::move(e), std::string("out of memory: ") + err.what());
     finish_error(state, std::move(e), err.what());
   } catch (const CublasError& err) {
-    if (err.out_of_memory()) return finish_skipped(state, std::move(e), std::string("out of memory: ") + err.what());
+    if (err.out_of_memory())
+      return finish_skipped(state, std::move(e), std::string("out of memory: ") + err.what());
     finish_error(state, std::move(e), err.what());
   } catch (const std::exception& err) {
     finish_error(state, std::move(e), err.what());
@@ -186,10 +191,12 @@ void bench_gemm(benchmark::State& state, const GemmCase& c, SamplingPolicy polic
     e.parameters["footprint_bytes"] = ops.footprint_bytes();
 
     RotatingLaunch launch{gemm, algos[chosen].algo, ops, lt};
-    GpuSampler sampler(stream, [&](cudaStream_t s) { launch(s); }, policy);
+    GpuSampler sampler(
+        stream, [&](cudaStream_t s) { launch(s); }, policy);
     e.parameters["batch"] = sampler.batch();
     measure_gpu(state, e, sampler, policy);
-    if (auto bad = validate(e, ops, launch.last, c.precision, c.fast_accum, c.shape, stream.get()); !bad.empty())
+    if (auto bad = validate(e, ops, launch.last, c.precision, c.fast_accum, c.shape, stream.get());
+        !bad.empty())
       return finish_error(state, std::move(e), bad);
     e.work.flops = gemm_flops(c.shape);
     e.work.peak = std::string(info(c.precision).peak);
@@ -214,7 +221,9 @@ void bench_mamf(benchmark::State& state, const MamfCase& c, SamplingPolicy polic
     RotatingOperands ops(c.precision, room, stream.get());
     MamfSearch search(c.space);
     const auto t0 = std::chrono::steady_clock::now();
-    auto elapsed_s = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+    auto elapsed_s = [&] {
+      return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    };
     while (elapsed_s() < c.space.budget_s) {
       const auto shape = search.next();
       if (!shape) break;
@@ -254,10 +263,12 @@ void bench_mamf(benchmark::State& state, const MamfCase& c, SamplingPolicy polic
     e.parameters["rotation_slots"] = ops.slots();
     e.parameters["footprint_bytes"] = ops.footprint_bytes();
     RotatingLaunch launch{gemm, algos[0].algo, ops, lt};
-    GpuSampler sampler(stream, [&](cudaStream_t s) { launch(s); }, policy);
+    GpuSampler sampler(
+        stream, [&](cudaStream_t s) { launch(s); }, policy);
     e.parameters["batch"] = sampler.batch();
     measure_gpu(state, e, sampler, policy);
-    if (auto bad = validate(e, ops, launch.last, c.precision, c.fast_accum, shape, stream.get()); !bad.empty())
+    if (auto bad = validate(e, ops, launch.last, c.precision, c.fast_accum, shape, stream.get());
+        !bad.empty())
       return finish_error(state, std::move(e), bad);
     e.work.flops = gemm_flops(shape);
     e.work.peak = std::string(info(c.precision).peak);

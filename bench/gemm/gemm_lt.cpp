@@ -23,7 +23,8 @@ template <typename T>
 std::optional<T> algo_attribute(const cublasLtMatmulAlgo_t& algo, cublasLtMatmulAlgoConfigAttributes_t attr) {
   T value{};
   std::size_t written = 0;
-  if (cublasLtMatmulAlgoConfigGetAttribute(&algo, attr, &value, sizeof value, &written) != CUBLAS_STATUS_SUCCESS ||
+  if (cublasLtMatmulAlgoConfigGetAttribute(&algo, attr, &value, sizeof value, &written) !=
+          CUBLAS_STATUS_SUCCESS ||
       written != sizeof value)
     return std::nullopt;
   return value;
@@ -34,18 +35,24 @@ std::optional<T> algo_attribute(const cublasLtMatmulAlgo_t& algo, cublasLtMatmul
 cudaDataType_t input_type(Precision p) {
   switch (p) {
     case Precision::fp32:
-    case Precision::tf32: return CUDA_R_32F;
-    case Precision::fp16: return CUDA_R_16F;
-    case Precision::bf16: return CUDA_R_16BF;
-    case Precision::fp8_e4m3: return CUDA_R_8F_E4M3;
+    case Precision::tf32:
+      return CUDA_R_32F;
+    case Precision::fp16:
+      return CUDA_R_16F;
+    case Precision::bf16:
+      return CUDA_R_16BF;
+    case Precision::fp8_e4m3:
+      return CUDA_R_8F_E4M3;
   }
   throw std::logic_error("unknown precision");
 }
 
-cudaDataType_t output_type(Precision p) { return p == Precision::fp8_e4m3 ? CUDA_R_16BF : input_type(p); }
+cudaDataType_t output_type(Precision p) {
+  return p == Precision::fp8_e4m3 ? CUDA_R_16BF : input_type(p);
+}
 
-LtGemm::LtGemm(cublasLtHandle_t handle, Precision p, bool fast_accum, const GemmShape& s, const float* a_scale,
-               const float* b_scale)
+LtGemm::LtGemm(cublasLtHandle_t handle, Precision p, bool fast_accum, const GemmShape& s,
+               const float* a_scale, const float* b_scale)
     : handle_(handle),
       shape_(s),
       desc_(make_matmul_desc(compute_type(p), CUDA_R_32F)),
@@ -63,14 +70,16 @@ LtGemm::LtGemm(cublasLtHandle_t handle, Precision p, bool fast_accum, const Gemm
   }
 }
 
-std::vector<cublasLtMatmulHeuristicResult_t> LtGemm::heuristics(int count, std::size_t workspace_limit) const {
+std::vector<cublasLtMatmulHeuristicResult_t> LtGemm::heuristics(int count,
+                                                                std::size_t workspace_limit) const {
   LtPreference pref = make_preference();
   const std::uint64_t limit = workspace_limit;
   set_attribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, limit);
   std::vector<cublasLtMatmulHeuristicResult_t> results(static_cast<std::size_t>(count));
   int returned = 0;
-  const cublasStatus_t st = cublasLtMatmulAlgoGetHeuristic(handle_, desc_.get(), a_.get(), b_.get(), d_.get(),
-                                                           d_.get(), pref.get(), count, results.data(), &returned);
+  const cublasStatus_t st =
+      cublasLtMatmulAlgoGetHeuristic(handle_, desc_.get(), a_.get(), b_.get(), d_.get(), d_.get(), pref.get(),
+                                     count, results.data(), &returned);
   if (st == CUBLAS_STATUS_NOT_SUPPORTED) return {};
   GPUSCALE_CUBLAS_CHECK(st);
   results.resize(static_cast<std::size_t>(returned));
@@ -81,8 +90,8 @@ std::vector<cublasLtMatmulHeuristicResult_t> LtGemm::heuristics(int count, std::
 void LtGemm::run(const cublasLtMatmulAlgo_t& algo, const void* a, const void* b, void* d, void* workspace,
                  std::size_t workspace_bytes, cudaStream_t s) const {
   const float alpha = 1.0f, beta = 0.0f;
-  GPUSCALE_CUBLAS_CHECK(cublasLtMatmul(handle_, desc_.get(), &alpha, a, a_.get(), b, b_.get(), &beta, d, d_.get(), d,
-                                       d_.get(), &algo, workspace, workspace_bytes, s));
+  GPUSCALE_CUBLAS_CHECK(cublasLtMatmul(handle_, desc_.get(), &alpha, a, a_.get(), b, b_.get(), &beta, d,
+                                       d_.get(), d, d_.get(), &algo, workspace, workspace_bytes, s));
 }
 
 nlohmann::json describe_algo(const cublasLtMatmulHeuristicResult_t& r) {
@@ -98,7 +107,8 @@ nlohmann::json describe_algo(const cublasLtMatmulHeuristicResult_t& r) {
     j["stages"] = stages_name(*v);
   }
   if (auto v = algo_attribute<std::int32_t>(a, CUBLASLT_ALGO_CONFIG_SPLITK_NUM)) j["splitk"] = *v;
-  if (auto v = algo_attribute<std::uint32_t>(a, CUBLASLT_ALGO_CONFIG_REDUCTION_SCHEME)) j["reduction_scheme"] = *v;
+  if (auto v = algo_attribute<std::uint32_t>(a, CUBLASLT_ALGO_CONFIG_REDUCTION_SCHEME))
+    j["reduction_scheme"] = *v;
   if (auto v = algo_attribute<std::uint32_t>(a, CUBLASLT_ALGO_CONFIG_CTA_SWIZZLING)) j["cta_swizzling"] = *v;
   if (auto v = algo_attribute<std::uint32_t>(a, CUBLASLT_ALGO_CONFIG_CUSTOM_OPTION)) j["custom_option"] = *v;
 #if CUBLAS_VER_MAJOR >= 12
@@ -125,14 +135,16 @@ int RotatingOperands::configure(const GemmShape& s, std::uint64_t l2_bytes) {
   bytes_ = operand_bytes(precision_, s);
   const std::uint64_t room = std::min({a_.bytes() / bytes_.a, b_.bytes() / bytes_.b, d_.bytes() / bytes_.d});
   if (room < 1) throw std::logic_error("RotatingOperands: the buffers are too small for this shape");
-  slots_ = static_cast<int>(std::min<std::uint64_t>(room, static_cast<std::uint64_t>(rotation_slots(bytes_.slot(), l2_bytes))));
+  slots_ = static_cast<int>(
+      std::min<std::uint64_t>(room, static_cast<std::uint64_t>(rotation_slots(bytes_.slot(), l2_bytes))));
   return slots_;
 }
 
-ElementCheck validate_slot(const RotatingOperands& ops, int slot, Precision p, bool fast_accum, const GemmShape& shape,
-                           cudaStream_t s) {
+ElementCheck validate_slot(const RotatingOperands& ops, int slot, Precision p, bool fast_accum,
+                           const GemmShape& shape, cudaStream_t s) {
   const ReferencePlan plan = reference_plan(shape);
-  const auto nr = static_cast<std::int64_t>(plan.rows.size()), nc = static_cast<std::int64_t>(plan.cols.size());
+  const auto nr = static_cast<std::int64_t>(plan.rows.size()),
+             nc = static_cast<std::int64_t>(plan.cols.size());
   // Index arrays: A's rows and B's columns start at index * k (contiguous k values in TN); D[i, j]
   // sits at i + j m.
   std::vector<std::int64_t> a_bases(plan.rows.size()), b_bases(plan.cols.size()), d_bases(plan.cols.size());
@@ -146,13 +158,14 @@ ElementCheck validate_slot(const RotatingOperands& ops, int slot, Precision p, b
 
   auto upload = [&](const std::vector<std::int64_t>& v) {
     DeviceBuffer<std::int64_t> d(v.size());
-    GPUSCALE_CUDA_CHECK(cudaMemcpyAsync(d.get(), v.data(), v.size() * sizeof(std::int64_t), cudaMemcpyHostToDevice, s));
+    GPUSCALE_CUDA_CHECK(
+        cudaMemcpyAsync(d.get(), v.data(), v.size() * sizeof(std::int64_t), cudaMemcpyHostToDevice, s));
     return d;
   };
   const auto dev_a_bases = upload(a_bases), dev_b_bases = upload(b_bases), dev_d_bases = upload(d_bases);
   const auto dev_k = upload(k_offsets), dev_rows = upload(plan.rows);
-  DeviceBuffer<float> a_rows(static_cast<std::size_t>(nr * shape.k)), b_cols(static_cast<std::size_t>(nc * shape.k)),
-      d_vals(static_cast<std::size_t>(nr * nc));
+  DeviceBuffer<float> a_rows(static_cast<std::size_t>(nr * shape.k)),
+      b_cols(static_cast<std::size_t>(nc * shape.k)), d_vals(static_cast<std::size_t>(nr * nc));
   gather_to_f32(ops.a(slot), input_type(p), dev_a_bases.get(), nr, dev_k.get(), shape.k, a_rows.get(), s);
   gather_to_f32(ops.b(slot), input_type(p), dev_b_bases.get(), nc, dev_k.get(), shape.k, b_cols.get(), s);
   gather_to_f32(ops.d(slot), output_type(p), dev_d_bases.get(), nc, dev_rows.get(), nr, d_vals.get(), s);

@@ -11,9 +11,8 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
-#include <vector>
-
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "gemm/cublaslt.hpp"
 #include "gemm/precision.hpp"
@@ -77,7 +76,7 @@ class RotatingOperands {
 };
 
 // Compares slot `slot` of `ops` with an FP64 reference (reference_plan(shape)); synchronises `s`.
-ElementCheck validate_slot(const RotatingOperands& ops, int slot, Precision p, bool fast_accum, const GemmShape& shape,
-                           cudaStream_t s);
+ElementCheck validate_slot(const RotatingOperands& ops, int slot, Precision p, bool fast_accum,
+                           const GemmShape& shape, cudaStream_t s);
 
 }  // namespace gpuscale::bench::gemm

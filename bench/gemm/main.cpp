@@ -30,7 +30,8 @@ int main(int argc, char** argv) {
       "the heuristic's top 8 and keep the fastest. Every output is checked against an FP64 reference\n"
       "after timing (all elements of small GEMMs, 16x16 sampled ones of large); a mismatch is an error.\n"
       "TFLOPS = 2 m n k / time; % of peak against the precision's dense tensor-core datasheet peak.";
-  spec.example = "bench_gemm --benchmark_filter='gemm/(bf16|mamf)/.*' --gpuscale_progress --gpuscale_out=gemm.json";
+  spec.example =
+      "bench_gemm --benchmark_filter='gemm/(bf16|mamf)/.*' --gpuscale_progress --gpuscale_out=gemm.json";
 #ifdef GPUSCALE_WITH_CUDA
   spec.register_gpu = register_gpu_gemm_benchmarks;
   spec.gpu = gpu_backend();

@@ -6,8 +6,13 @@
 namespace gpuscale::bench::gemm {
 
 nlohmann::json MamfSpace::to_json() const {
-  return {{"min", min},           {"max", max},           {"grid_mn", grid_mn}, {"grid_k", grid_k},
-          {"first_step", first_step}, {"min_step", min_step}, {"budget_s", budget_s}};
+  return {{"min", min},
+          {"max", max},
+          {"grid_mn", grid_mn},
+          {"grid_k", grid_k},
+          {"first_step", first_step},
+          {"min_step", min_step},
+          {"budget_s", budget_s}};
 }
 
 MamfSpace mamf_space(std::string_view suite) {
@@ -32,10 +37,13 @@ MamfSpace mamf_space(std::string_view suite) {
   return s;
 }
 
-GemmShape mamf_max_shape(const MamfSpace& s) { return {s.max, s.max, s.max}; }
+GemmShape mamf_max_shape(const MamfSpace& s) {
+  return {s.max, s.max, s.max};
+}
 
 MamfSearch::MamfSearch(MamfSpace space) : space_(std::move(space)), step_(space_.first_step) {
-  if (space_.min_step <= 0 || space_.min < space_.min_step || space_.max < space_.min || step_ < space_.min_step)
+  if (space_.min_step <= 0 || space_.min < space_.min_step || space_.max < space_.min ||
+      step_ < space_.min_step)
     throw std::invalid_argument("MamfSearch: inconsistent search space");
   for (int64_t m : space_.grid_mn)
     for (int64_t n : space_.grid_mn)
@@ -79,7 +87,9 @@ void MamfSearch::queue_neighbours() {
     }
 }
 
-void MamfSearch::report(const GemmShape& s, double tflops) { results_.push_back({s, tflops}); }
+void MamfSearch::report(const GemmShape& s, double tflops) {
+  results_.push_back({s, tflops});
+}
 
 std::optional<MamfSearch::Result> MamfSearch::best() const {
   std::optional<Result> b;

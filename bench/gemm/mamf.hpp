@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
@@ -17,19 +18,17 @@
 #include <tuple>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "gemm/shapes.hpp"
 
 namespace gpuscale::bench::gemm {
 
 struct MamfSpace {
-  int64_t min = 0, max = 0;                           // every dimension stays in [min, max]
-  std::vector<int64_t> grid_mn;                        // coarse values of m and n
-  std::vector<int64_t> grid_k;                         // coarse values of k
-  int64_t first_step = 0;                              // hill-climbing step to start with
-  int64_t min_step = 0;                                // every shape is a multiple of this
-  double budget_s = 0;                                 // search time (the final measurement is extra)
+  int64_t min = 0, max = 0;      // every dimension stays in [min, max]
+  std::vector<int64_t> grid_mn;  // coarse values of m and n
+  std::vector<int64_t> grid_k;   // coarse values of k
+  int64_t first_step = 0;        // hill-climbing step to start with
+  int64_t min_step = 0;          // every shape is a multiple of this
+  double budget_s = 0;           // search time (the final measurement is extra)
   nlohmann::json to_json() const;
 };
 

@@ -17,23 +17,37 @@ constexpr double kU24 = 0x1p-24;  // FP32
 // and values near 1/32 still have normal (not subnormal) encodings.
 constexpr double kFp8InputScale = 32;
 
+// clang-format off
 constexpr PrecisionInfo kTable[] = {
-    // precision, name, peak, input type, output type, compute type, input bytes, output bytes,
-    // minimum compute capability, why skipped below it, input scale, u_out, u_in, u_acc
-    {Precision::fp32, "fp32", "fp32", "fp32", "fp32", "32F", 4, 4, 0, "", 1, kU24, 0, kU24},
-    {Precision::tf32, "tf32", "tf32_tensor", "fp32", "fp32", "32F_FAST_TF32", 4, 4, 80, "TF32 needs sm_80+", 1,
-     kU24, kU10, kU24},
-    {Precision::fp16, "fp16", "fp16_tensor", "fp16", "fp16", "32F", 2, 2, 70, "FP16 tensor cores need sm_70+", 1,
-     kU11, 0, kU24},
-    {Precision::bf16, "bf16", "bf16_tensor", "bf16", "bf16", "32F", 2, 2, 80, "BF16 needs sm_80+", 1, kU8, 0,
-     kU24},
-    {Precision::fp8_e4m3, "fp8_e4m3", "fp8_tensor", "e4m3", "bf16", "32F", 1, 2, 89, "FP8 needs sm_89+",
-     kFp8InputScale, kU8, 0, kU13},
+    {.precision = Precision::fp32, .name = "fp32", .peak = "fp32",
+     .input_type = "fp32", .output_type = "fp32", .compute = "32F",
+     .input_bytes = 4, .output_bytes = 4, .min_compute_capability = 0, .min_cc_reason = "",
+     .input_scale = 1, .u_out = kU24, .u_in = 0, .u_acc = kU24},
+    {.precision = Precision::tf32, .name = "tf32", .peak = "tf32_tensor",
+     .input_type = "fp32", .output_type = "fp32", .compute = "32F_FAST_TF32",
+     .input_bytes = 4, .output_bytes = 4, .min_compute_capability = 80, .min_cc_reason = "TF32 needs sm_80+",
+     .input_scale = 1, .u_out = kU24, .u_in = kU10, .u_acc = kU24},
+    {.precision = Precision::fp16, .name = "fp16", .peak = "fp16_tensor",
+     .input_type = "fp16", .output_type = "fp16", .compute = "32F",
+     .input_bytes = 2, .output_bytes = 2, .min_compute_capability = 70,
+     .min_cc_reason = "FP16 tensor cores need sm_70+",
+     .input_scale = 1, .u_out = kU11, .u_in = 0, .u_acc = kU24},
+    {.precision = Precision::bf16, .name = "bf16", .peak = "bf16_tensor",
+     .input_type = "bf16", .output_type = "bf16", .compute = "32F",
+     .input_bytes = 2, .output_bytes = 2, .min_compute_capability = 80, .min_cc_reason = "BF16 needs sm_80+",
+     .input_scale = 1, .u_out = kU8, .u_in = 0, .u_acc = kU24},
+    {.precision = Precision::fp8_e4m3, .name = "fp8_e4m3", .peak = "fp8_tensor",
+     .input_type = "e4m3", .output_type = "bf16", .compute = "32F",
+     .input_bytes = 1, .output_bytes = 2, .min_compute_capability = 89, .min_cc_reason = "FP8 needs sm_89+",
+     .input_scale = kFp8InputScale, .u_out = kU8, .u_in = 0, .u_acc = kU13},
 };
+// clang-format on
 
 }  // namespace
 
-std::span<const PrecisionInfo> precisions() { return kTable; }
+std::span<const PrecisionInfo> precisions() {
+  return kTable;
+}
 
 const PrecisionInfo& info(Precision p) {
   for (const auto& i : kTable)
@@ -54,7 +68,9 @@ std::string data_pattern(Precision p) {
   return "normal(0,1) x " + factor + ", per-tensor scale 1/" + factor;
 }
 
-double Tolerance::bound(double ref, double rw) const { return rel_ref * std::abs(ref) + rel_rw * rw; }
+double Tolerance::bound(double ref, double rw) const {
+  return rel_ref * std::abs(ref) + rel_rw * rw;
+}
 
 Tolerance tolerance(Precision p, int64_t k, bool fp8_fast_accum) {
   if (k < 1) throw std::invalid_argument("tolerance: K must be >= 1");

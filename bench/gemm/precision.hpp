@@ -34,17 +34,19 @@ struct PrecisionInfo {
   int output_bytes;              // bytes per element of C and D
   int min_compute_capability;    // 89 = sm_89; below it the benchmark is skipped
   std::string_view min_cc_reason;
-  double input_scale;            // inputs are normal(0,1) * input_scale; cuBLASLt scales by 1/input_scale
+  double input_scale;  // inputs are normal(0,1) * input_scale; cuBLASLt scales by 1/input_scale
   // Rounding units that bound the error against an exact product (see tolerance()).
-  double u_out;                  // unit roundoff of the output type
-  double u_in;                   // rounding of the inputs inside the unit (TF32: 10-bit mantissa)
-  double u_acc;                  // unit roundoff of the accumulator
+  double u_out;  // unit roundoff of the output type
+  double u_in;   // rounding of the inputs inside the unit (TF32: 10-bit mantissa)
+  double u_acc;  // unit roundoff of the accumulator
 };
 
 std::span<const PrecisionInfo> precisions();
 const PrecisionInfo& info(Precision p);
 std::optional<Precision> precision_from_name(std::string_view name);
-inline std::string_view to_string(Precision p) { return info(p).name; }
+inline std::string_view to_string(Precision p) {
+  return info(p).name;
+}
 
 // "normal(0,1)" or "normal(0,1) x 32, scale 1/32": the data pattern a benchmark records.
 std::string data_pattern(Precision p);

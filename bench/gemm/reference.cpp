@@ -35,7 +35,8 @@ std::vector<int64_t> sample_indices(int64_t n, int count, uint64_t seed) {
 
 ReferencePlan reference_plan(const GemmShape& s, uint64_t seed) {
   ReferencePlan p;
-  p.full = static_cast<double>(s.m) * static_cast<double>(s.n) * static_cast<double>(s.k) <= kFullReferenceMaxMnk;
+  p.full =
+      static_cast<double>(s.m) * static_cast<double>(s.n) * static_cast<double>(s.k) <= kFullReferenceMaxMnk;
   const int rows = p.full ? static_cast<int>(s.m) : kSampledRows;
   const int cols = p.full ? static_cast<int>(s.n) : kSampledCols;
   p.rows = sample_indices(s.m, rows, seed);
@@ -96,7 +97,9 @@ ElementCheck check_elements(const ReferencePlan& plan, int64_t k, std::span<cons
 
 OperandBytes operand_bytes(Precision p, const GemmShape& s) {
   const PrecisionInfo& i = info(p);
-  auto round_up = [](uint64_t b) { return (b + kOperandAlignment - 1) / kOperandAlignment * kOperandAlignment; };
+  auto round_up = [](uint64_t b) {
+    return (b + kOperandAlignment - 1) / kOperandAlignment * kOperandAlignment;
+  };
   const auto m = static_cast<uint64_t>(s.m), n = static_cast<uint64_t>(s.n), k = static_cast<uint64_t>(s.k);
   return {round_up(k * m * i.input_bytes), round_up(k * n * i.input_bytes), round_up(m * n * i.output_bytes)};
 }

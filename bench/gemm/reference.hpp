@@ -35,8 +35,8 @@ ReferencePlan reference_plan(const GemmShape& s, uint64_t seed = 0x6a09e667f3bcc
 
 struct ElementCheck {
   std::size_t checked = 0;
-  std::size_t bad = 0;         // out of tolerance, or not finite
-  double worst_ratio = 0;      // max |d - ref| / bound
+  std::size_t bad = 0;     // out of tolerance, or not finite
+  double worst_ratio = 0;  // max |d - ref| / bound
   int64_t worst_row = -1, worst_col = -1;
   double worst_got = 0, worst_expected = 0, worst_bound = 0;
   // "" when bad == 0, else "3 of 256 elements out of tolerance; worst D[12,4095] = ... (FP64 ...)".

@@ -21,7 +21,9 @@ double gemm_flops(const GemmShape& s) {
   return 2.0 * static_cast<double>(s.m) * static_cast<double>(s.n) * static_cast<double>(s.k);
 }
 
-std::span<const ModelConfig> models() { return kModels; }
+std::span<const ModelConfig> models() {
+  return kModels;
+}
 
 const ModelConfig* find_model(std::string_view name) {
   for (const auto& m : kModels)
@@ -31,9 +33,12 @@ const ModelConfig* find_model(std::string_view name) {
 
 std::string_view to_string(Pass p) {
   switch (p) {
-    case Pass::fwd: return "fwd";
-    case Pass::dx: return "dx";
-    case Pass::dw: return "dw";
+    case Pass::fwd:
+      return "fwd";
+    case Pass::dx:
+      return "dx";
+    case Pass::dw:
+      return "dw";
   }
   return "?";
 }

@@ -32,9 +32,9 @@ struct ModelConfig {
   std::string_view name;  // id token: "llama-3-70b"
   int64_t hidden;
   int64_t heads;
-  int64_t kv_heads;       // == heads for multi-head attention, fewer with grouped-query attention
+  int64_t kv_heads;  // == heads for multi-head attention, fewer with grouped-query attention
   int64_t head_dim;
-  int64_t intermediate;   // SwiGLU hidden size
+  int64_t intermediate;  // SwiGLU hidden size
   std::string_view source;
 };
 

@@ -40,7 +40,10 @@ MamfCase mamf(Precision p, std::string_view suite, bool fast_accum = false) {
 BenchmarkId GemmCase::id() const {
   BenchmarkId id{"gemm", false, std::string(to_string(precision)), {}};
   if (!model.empty()) {
-    id.axes = {{"model", model}, {"op", op}, {"pass", std::string(to_string(pass))}, {"tokens", std::to_string(tokens)}};
+    id.axes = {{"model", model},
+               {"op", op},
+               {"pass", std::string(to_string(pass))},
+               {"tokens", std::to_string(tokens)}};
   }
   id.axes.emplace_back("m", std::to_string(shape.m));
   id.axes.emplace_back("n", std::to_string(shape.n));
@@ -55,7 +58,8 @@ nlohmann::json GemmCase::parameters() const {
   j["m"] = shape.m;
   j["n"] = shape.n;
   j["k"] = shape.k;
-  j["algo_selection"] = autotune ? "autotune top-" + std::to_string(kAutotuneCandidates) : std::string("heuristic");
+  j["algo_selection"] =
+      autotune ? "autotune top-" + std::to_string(kAutotuneCandidates) : std::string("heuristic");
   if (!model.empty()) {
     j["model"] = model;
     j["op"] = op;

@@ -51,8 +51,8 @@ struct Case {
 };
 
 void run_and_check(const Case& c, const GemmShape& shape, bool plant_error) {
-  SCOPED_TRACE(std::string(to_string(c.p)) + (c.fast_accum ? " fast" : "") + " " + std::to_string(shape.m) + "x" +
-               std::to_string(shape.n) + "x" + std::to_string(shape.k));
+  SCOPED_TRACE(std::string(to_string(c.p)) + (c.fast_accum ? " fast" : "") + " " + std::to_string(shape.m) +
+               "x" + std::to_string(shape.n) + "x" + std::to_string(shape.k));
   if (compute_capability() < info(c.p).min_compute_capability) {
     std::printf("not checked: %s\n", std::string(info(c.p).min_cc_reason).c_str());
     return;

@@ -64,7 +64,8 @@ TEST(GemmTolerance, Fp8FastAccumulationGrowsWithKButPromotionCapsIt) {
   const Tolerance promoted = tolerance(Precision::fp8_e4m3, 16384, false);
   EXPECT_DOUBLE_EQ(promoted.rel_rw, 2.0 / 256 + 8 * std::sqrt(128.0) / 8192);
   // Below the promotion interval both modes accumulate the same way.
-  EXPECT_DOUBLE_EQ(tolerance(Precision::fp8_e4m3, 64, true).rel_rw, tolerance(Precision::fp8_e4m3, 64, false).rel_rw);
+  EXPECT_DOUBLE_EQ(tolerance(Precision::fp8_e4m3, 64, true).rel_rw,
+                   tolerance(Precision::fp8_e4m3, 64, false).rel_rw);
   EXPECT_THROW(tolerance(Precision::bf16, 0, false), std::invalid_argument);
 }
 

@@ -41,10 +41,10 @@ TEST(GemmReference, SmallShapesAreCheckedInFullLargeOnesSampled) {
 // D = op(A) B for rows {0, 2} and columns {1, 3} of a 3 x 4 result with k = 3.
 struct Fixture {
   ReferencePlan plan{{0, 2}, {1, 3}, false};
-  std::vector<float> a{1, 2, 3,     // op(A) row 0
+  std::vector<float> a{1,  2,   3,   // op(A) row 0
                        -1, 0.5, 4};  // op(A) row 2
-  std::vector<float> b{2, 0, 1,     // B column 1
-                       1, 1, -1};   // B column 3
+  std::vector<float> b{2, 0, 1,      // B column 1
+                       1, 1, -1};    // B column 3
   // d[c * rows + r]: (0,1) = 5, (2,1) = 2, (0,3) = 0, (2,3) = -4.5
   std::vector<float> d{5, 2, 0, -4.5};
   Tolerance tol{0x1p-8, 0x1p-8};
@@ -72,7 +72,8 @@ TEST(GemmReference, RoundingWithinToleranceHardErrorNot) {
   EXPECT_DOUBLE_EQ(c.worst_expected, -4.5);
   EXPECT_NEAR(c.worst_bound, (4.5 + std::sqrt(17.25)) / 256, 1e-12);
   EXPECT_GT(c.worst_ratio, 1);
-  EXPECT_NE(c.describe().find("1 of 4 elements out of tolerance; worst D[2,3]"), std::string::npos) << c.describe();
+  EXPECT_NE(c.describe().find("1 of 4 elements out of tolerance; worst D[2,3]"), std::string::npos)
+      << c.describe();
 }
 
 TEST(GemmReference, ZeroReferenceAllowsTheRandomWalkTerm) {

@@ -116,8 +116,8 @@ TEST(GemmShapes, ModelTableHoldsTheFiveArchitectures) {
 
 TEST(GemmShapes, Sweeps) {
   EXPECT_EQ(square_sizes("quick"), (std::vector<int64_t>{1024, 4096, 8192}));
-  EXPECT_EQ(square_sizes("full"), (std::vector<int64_t>{256, 384, 512, 768, 1024, 1536, 2048, 3072, 4096, 6144,
-                                                        8192, 12288, 16384}));
+  EXPECT_EQ(square_sizes("full"), (std::vector<int64_t>{256, 384, 512, 768, 1024, 1536, 2048, 3072, 4096,
+                                                        6144, 8192, 12288, 16384}));
   EXPECT_EQ(token_counts("quick"), (std::vector<int64_t>{4096}));
   EXPECT_EQ(token_counts("full"), (std::vector<int64_t>{2048, 4096, 8192, 16384}));
   EXPECT_THROW(layer_gemms(models()[0], 0), std::invalid_argument);

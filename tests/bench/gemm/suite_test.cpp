@@ -53,8 +53,9 @@ TEST(GemmSuite, FullSweepsEverything) {
   EXPECT_TRUE(has(v, "gemm/fp32/m:256/n:256/k:256"));
   EXPECT_TRUE(has(v, "gemm/fp8_e4m3/m:16384/n:16384/k:16384/fast_accum:off"));
   EXPECT_TRUE(has(v, "gemm/bf16/model:llama-2-7b/op:qkv/pass:fwd/tokens:2048/m:2048/n:12288/k:4096"));
-  EXPECT_TRUE(has(v, "gemm/fp8_e4m3/model:llama-3-70b/op:gate_up/pass:dw/tokens:16384/m:57344/n:8192/k:16384/"
-                     "fast_accum:off"));
+  EXPECT_TRUE(has(v,
+                  "gemm/fp8_e4m3/model:llama-3-70b/op:gate_up/pass:dw/tokens:16384/m:57344/n:8192/k:16384/"
+                  "fast_accum:off"));
   EXPECT_TRUE(has(v, "gemm/mamf/precision:fp8_e4m3/fast_accum:off"));
 }
 

@@ -9,7 +9,9 @@
 // whole vectors first, then the n % (width_bytes / 4) trailing floats one by one. Pointers must be
 // aligned to width_bytes (cudaMalloc gives 256 bytes) or the launcher returns cudaErrorInvalidValue.
 // Grid = blocks per SM x the SM count the caller read from the device; block is a multiple of 32
-// and at most kStreamBlock (the kernels are compiled with that launch bound).
+// and at most kStreamBlock (the kernels are compiled with that launch bound). A few blocks per SM
+// suffice for HBM: Little's law on H200 gives 4.8 TB/s x ~0.7 us ~ 3.4 MB in flight, ~26 KB per SM,
+// and 4 blocks x 256 threads x kStreamUnroll x 16 B = 64 KB per SM.
 //
 //   launch_stream_copy(a, b, n, 16, 4 * sm_count, kStreamBlock, stream);
 #pragma once

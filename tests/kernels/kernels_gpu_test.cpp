@@ -1,0 +1,199 @@
+// GPU checks of every launcher against host-computed results (label `gpu`): exact outputs for the
+// stream ops at every width and awkward sizes, the pointer chase's end, and the peak kernels'
+// expected values from peak_host.hpp. Skipped, with the driver's reason, where there is no GPU.
+#include <cuda_runtime.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kernels/compute/fma_peak.hpp"
+#include "kernels/compute/mma_peak.hpp"
+#include "kernels/compute/wgmma_peak.hpp"
+#include "kernels/memory/pointer_chase.hpp"
+#include "kernels/memory/stream.hpp"
+
+namespace gpuscale::kernels {
+namespace {
+
+#define ASSERT_CUDA(expr) ASSERT_EQ((expr), cudaSuccess) << #expr << ": " << cudaGetErrorString(cudaGetLastError())
+
+struct CudaFree {
+  void operator()(void* p) const { cudaFree(p); }
+};
+template <typename T>
+using DevicePtr = std::unique_ptr<T, CudaFree>;
+
+template <typename T>
+DevicePtr<T> device_alloc(std::size_t n) {
+  void* p = nullptr;
+  if (cudaMalloc(&p, (n ? n : 1) * sizeof(T)) != cudaSuccess) return nullptr;
+  return DevicePtr<T>(static_cast<T*>(p));
+}
+template <typename T>
+DevicePtr<T> to_device(const std::vector<T>& v) {
+  auto d = device_alloc<T>(v.size());
+  if (d && !v.empty()) cudaMemcpy(d.get(), v.data(), v.size() * sizeof(T), cudaMemcpyHostToDevice);
+  return d;
+}
+template <typename T>
+std::vector<T> to_host(const T* d, std::size_t n) {
+  std::vector<T> v(n);
+  if (n) cudaMemcpy(v.data(), d, n * sizeof(T), cudaMemcpyDeviceToHost);
+  return v;
+}
+
+class KernelsGpu : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    int count = 0;
+    const cudaError_t e = cudaGetDeviceCount(&count);
+    if (e != cudaSuccess || count == 0)
+      GTEST_SKIP() << "no CUDA device: " << (e != cudaSuccess ? cudaGetErrorString(e) : "0 devices");
+    cudaDeviceGetAttribute(&sms_, cudaDevAttrMultiProcessorCount, 0);
+    cudaDeviceGetAttribute(&major_, cudaDevAttrComputeCapabilityMajor, 0);
+    cudaDeviceGetAttribute(&minor_, cudaDevAttrComputeCapabilityMinor, 0);
+  }
+  int sms_ = 0, major_ = 0, minor_ = 0;
+};
+
+std::vector<float> ramp(std::size_t n, float scale, float offset) {
+  std::vector<float> v(n);
+  for (std::size_t i = 0; i < n; ++i) v[i] = offset + scale * static_cast<float>(i % 1031);
+  return v;
+}
+
+TEST_F(KernelsGpu, StreamOpsExactAtEveryWidthAndSize) {
+  const float s = 0.4f, fill = 3.0f;
+  for (std::size_t n : {std::size_t{1}, std::size_t{3}, std::size_t{5}, std::size_t{4099}, std::size_t{1} << 20,
+                        (std::size_t{1} << 20) + 7}) {
+    const auto ha = ramp(n, 0.5f, 1.0f), hb = ramp(n, -0.25f, 2.0f), hc = ramp(n, 0.125f, -3.0f);
+    for (int width : {4, 8, 16}) {
+      for (const auto& info : kMemoryOps) {
+        auto a = to_device(ha), b = to_device(hb), c = to_device(hc);
+        auto partials = device_alloc<double>(2 * sms_);
+        auto total = device_alloc<double>(1);
+        ASSERT_TRUE(a && b && c && partials && total);
+        StreamArgs args{a.get(), b.get(), c.get(), n, s, fill, partials.get()};
+        ASSERT_CUDA(launch_stream(info.op, args, width, 2 * sms_, kStreamBlock, nullptr));
+        ASSERT_CUDA(cudaDeviceSynchronize());
+        const std::string where = std::string(info.name) + " n=" + std::to_string(n) + " width=" + std::to_string(width);
+        switch (info.op) {
+          case MemoryOp::read: {
+            ASSERT_CUDA(launch_stream_read_finish(partials.get(), 2 * sms_, total.get(), nullptr));
+            double want = 0;
+            for (float x : ha) want += x;
+            const double got = to_host(total.get(), 1)[0];
+            EXPECT_NEAR(got, want, 1e-9 * std::abs(want) + 1e-9) << where;
+            const auto p = to_host(partials.get(), 2 * sms_);
+            EXPECT_NEAR(stream_read_total(p.data(), 2 * sms_), want, 1e-9 * std::abs(want) + 1e-9) << where;
+            break;
+          }
+          case MemoryOp::write: {
+            const auto got = to_host(a.get(), n);
+            for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(got[i], fill) << where << " i=" << i;
+            break;
+          }
+          case MemoryOp::copy:
+          case MemoryOp::scale: {
+            const auto got = to_host(b.get(), n);
+            for (std::size_t i = 0; i < n; ++i)
+              ASSERT_EQ(got[i], info.op == MemoryOp::copy ? ha[i] : s * ha[i]) << where << " i=" << i;
+            break;
+          }
+          case MemoryOp::add: {
+            const auto got = to_host(c.get(), n);
+            for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(got[i], ha[i] + hb[i]) << where << " i=" << i;
+            break;
+          }
+          case MemoryOp::triad: {
+            const auto got = to_host(a.get(), n);
+            for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(got[i], std::fmaf(s, hc[i], hb[i])) << where << " i=" << i;
+            break;
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_F(KernelsGpu, StreamRejectsMisalignedAndBadShapes) {
+  auto a = device_alloc<float>(64), b = device_alloc<float>(64);
+  EXPECT_EQ(launch_stream_copy(a.get() + 1, b.get(), 32, 16, 1, 256, nullptr), cudaErrorInvalidValue);
+  EXPECT_EQ(launch_stream_copy(a.get(), b.get(), 32, 12, 1, 256, nullptr), cudaErrorInvalidValue);
+  EXPECT_EQ(launch_stream_copy(a.get(), b.get(), 32, 16, 0, 256, nullptr), cudaErrorInvalidValue);
+  EXPECT_EQ(launch_stream_copy(a.get(), b.get(), 32, 16, 1, 512, nullptr), cudaErrorInvalidValue);
+  EXPECT_EQ(launch_stream_copy(a.get() + 1, b.get() + 1, 32, 4, 1, 256, nullptr), cudaSuccess);
+  EXPECT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+}
+
+TEST_F(KernelsGpu, PointerChaseEndsWhereTheHostSays) {
+  for (auto cache : {PointerChaseCache::l1, PointerChaseCache::l2}) {
+    const auto plan = make_pointer_chase(1 << 20, 64, 3);
+    auto words = to_device(plan.words);
+    auto result = device_alloc<std::uint64_t>(2);
+    const std::uint64_t loads = plan.slots + 13;
+    ASSERT_CUDA(launch_pointer_chase(words.get(), plan.start, loads, cache, result.get(), nullptr));
+    ASSERT_CUDA(cudaDeviceSynchronize());
+    const auto got = to_host(result.get(), 2);
+    EXPECT_EQ(got[0], pointer_chase_end(plan.words, plan.start, loads));
+    EXPECT_EQ(got[1], loads);
+  }
+}
+
+TEST_F(KernelsGpu, FmaPeakWritesTheExpectedValue) {
+  const int grid = 2 * sms_, block = 256;
+  auto out = device_alloc<float>(static_cast<std::size_t>(grid) * block);
+  for (const auto& info : kFmaTypes) {
+    for (std::int64_t it : {0, 1, 5, 33, 1000}) {
+      ASSERT_CUDA(launch_fma_peak(info.type, grid, block, it, out.get(), nullptr));
+      ASSERT_CUDA(cudaDeviceSynchronize());
+      const auto got = to_host(out.get(), static_cast<std::size_t>(grid) * block);
+      const double want = fma_peak_expected(info.type, it), tol = fma_peak_tolerance(info.type);
+      for (std::size_t i = 0; i < got.size(); ++i)
+        ASSERT_NEAR(got[i], want, tol) << info.name << " iterations " << it << " thread " << i;
+    }
+  }
+}
+
+TEST_F(KernelsGpu, MmaPeakWritesTheExpectedValue) {
+  const int grid = sms_, block = 128;
+  auto out = device_alloc<float>(static_cast<std::size_t>(grid) * block);
+  for (const auto& info : kMmaTypes) {
+    if (!mma_supported(info.type, major_, minor_)) {
+      EXPECT_EQ(launch_mma_peak(info.type, grid, block, 1, out.get(), nullptr), cudaErrorNotSupported) << info.name;
+      continue;
+    }
+    for (std::int64_t it : {1, 2, 7, 1001}) {
+      ASSERT_CUDA(launch_mma_peak(info.type, grid, block, it, out.get(), nullptr));
+      ASSERT_CUDA(cudaDeviceSynchronize());
+      const auto got = to_host(out.get(), static_cast<std::size_t>(grid) * block);
+      for (std::size_t i = 0; i < got.size(); ++i)
+        ASSERT_EQ(got[i], mma_peak_expected(info.type, it)) << info.name << " iterations " << it << " thread " << i;
+    }
+  }
+}
+
+TEST_F(KernelsGpu, WgmmaPeakWritesTheExpectedValue) {
+  const int grid = sms_, block = 256;
+  auto out = device_alloc<float>(static_cast<std::size_t>(grid) * block);
+  for (const auto& info : kWgmmaTypes) {
+    if (!wgmma_supported(major_, minor_)) {
+      EXPECT_EQ(launch_wgmma_peak(info.type, grid, block, 1, out.get(), nullptr), cudaErrorNotSupported);
+      continue;
+    }
+    for (std::int64_t it : {1, 2, 3, 9, 16, 1001}) {
+      ASSERT_CUDA(launch_wgmma_peak(info.type, grid, block, it, out.get(), nullptr));
+      ASSERT_CUDA(cudaDeviceSynchronize());
+      const auto got = to_host(out.get(), static_cast<std::size_t>(grid) * block);
+      for (std::size_t i = 0; i < got.size(); ++i)
+        ASSERT_EQ(got[i], wgmma_peak_expected(info.type, it)) << info.name << " iterations " << it << " thread " << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace gpuscale::kernels

@@ -51,7 +51,9 @@ struct FmaOps<__half2> {
 
 template <>
 struct FmaOps<__nv_bfloat162> {
-  static __device__ __forceinline__ __nv_bfloat162 make(float lo, float hi) { return __floats2bfloat162_rn(lo, hi); }
+  static __device__ __forceinline__ __nv_bfloat162 make(float lo, float hi) {
+    return __floats2bfloat162_rn(lo, hi);
+  }
   static __device__ __forceinline__ __nv_bfloat162 fma(__nv_bfloat162 x, __nv_bfloat162 a, __nv_bfloat162 b) {
     return __hfma2(x, a, b);
   }
@@ -65,8 +67,8 @@ struct FmaOps<__nv_bfloat162> {
 
 // a and b are kernel arguments, not constants, so the compiler cannot fold the chains.
 template <typename T>
-__global__ void __launch_bounds__(kFmaMaxBlock) fma_peak(std::int64_t iterations, float a, float b,
-                                                         float* __restrict__ out) {
+__global__ void __launch_bounds__(kFmaMaxBlock)
+    fma_peak(std::int64_t iterations, float a, float b, float* __restrict__ out) {
   using Ops = FmaOps<T>;
   T x[kFmaChains];
 #pragma unroll
@@ -88,11 +90,20 @@ cudaError_t launch_fma_peak(FmaType type, int grid, int block, std::int64_t iter
   if (grid <= 0 || block <= 0 || block > kFmaMaxBlock || iterations < 0 || !out) return cudaErrorInvalidValue;
   const float a = static_cast<float>(kFmaA), b = static_cast<float>(kFmaB);
   switch (type) {
-    case FmaType::fp32: fma_peak<float><<<grid, block, 0, stream>>>(iterations, a, b, out); break;
-    case FmaType::fp64: fma_peak<double><<<grid, block, 0, stream>>>(iterations, a, b, out); break;
-    case FmaType::fp16x2: fma_peak<__half2><<<grid, block, 0, stream>>>(iterations, a, b, out); break;
-    case FmaType::bf16x2: fma_peak<__nv_bfloat162><<<grid, block, 0, stream>>>(iterations, a, b, out); break;
-    default: return cudaErrorInvalidValue;
+    case FmaType::fp32:
+      fma_peak<float><<<grid, block, 0, stream>>>(iterations, a, b, out);
+      break;
+    case FmaType::fp64:
+      fma_peak<double><<<grid, block, 0, stream>>>(iterations, a, b, out);
+      break;
+    case FmaType::fp16x2:
+      fma_peak<__half2><<<grid, block, 0, stream>>>(iterations, a, b, out);
+      break;
+    case FmaType::bf16x2:
+      fma_peak<__nv_bfloat162><<<grid, block, 0, stream>>>(iterations, a, b, out);
+      break;
+    default:
+      return cudaErrorInvalidValue;
   }
   return cudaGetLastError();
 }

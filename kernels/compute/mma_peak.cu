@@ -21,15 +21,15 @@ constexpr Ones kOnesE5M2{0x3c3c3c3cu, 0xbcbcbcbcu};
 template <MmaType T>
 struct Mma;
 
-#define GPUSCALE_MMA_F32(TYPE, PTX)                                                           \
-  template <>                                                                                    \
-  struct Mma<TYPE> {                                                                             \
-    using Acc = float;                                                                           \
+#define GPUSCALE_MMA_F32(TYPE, PTX)                                                               \
+  template <>                                                                                     \
+  struct Mma<TYPE> {                                                                              \
+    using Acc = float;                                                                            \
     static __device__ __forceinline__ void run(float (&d)[4], std::uint32_t a, std::uint32_t b) { \
-      asm volatile(PTX " {%0,%1,%2,%3}, {%4,%4,%4,%4}, {%5,%5}, {%0,%1,%2,%3};\n"                \
-                   : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])                              \
-                   : "r"(a), "r"(b));                                                            \
-    }                                                                                            \
+      asm volatile(PTX " {%0,%1,%2,%3}, {%4,%4,%4,%4}, {%5,%5}, {%0,%1,%2,%3};\n"                 \
+                   : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])                               \
+                   : "r"(a), "r"(b));                                                             \
+    }                                                                                             \
   }
 
 GPUSCALE_MMA_F32(MmaType::fp16, "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32");
@@ -47,7 +47,8 @@ struct Mma<MmaType::int8> {
   using Acc = int;
   static __device__ __forceinline__ void run(int (&d)[4], std::uint32_t a, std::uint32_t b) {
     asm volatile(
-        "mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%4,%4,%4}, {%5,%5}, {%0,%1,%2,%3};\n"
+        "mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%4,%4,%4}, {%5,%5}, "
+        "{%0,%1,%2,%3};\n"
         : "+r"(d[0]), "+r"(d[1]), "+r"(d[2]), "+r"(d[3])
         : "r"(a), "r"(b));
   }
@@ -77,9 +78,9 @@ __device__ __forceinline__ void mma_body(std::int64_t iterations, std::uint32_t 
 
 // The +1/-1 patterns come in as arguments so the compiler sees run-time operands.
 template <MmaType T>
-__global__ void __launch_bounds__(kMmaMaxBlock) mma_peak(std::int64_t iterations, std::uint32_t a,
-                                                         std::uint32_t b_pos, std::uint32_t b_neg,
-                                                         float* __restrict__ out) {
+__global__ void __launch_bounds__(kMmaMaxBlock)
+    mma_peak(std::int64_t iterations, std::uint32_t a, std::uint32_t b_pos, std::uint32_t b_neg,
+             float* __restrict__ out) {
   if constexpr (T == MmaType::fp8_e4m3 || T == MmaType::fp8_e5m2) {
 #if defined(GPUSCALE_HAVE_FP8_MMA)
     mma_body<T>(iterations, a, b_pos, b_neg, out);
@@ -107,18 +108,26 @@ cudaError_t launch_mma_peak(MmaType type, int grid, int block, std::int64_t iter
     return cudaErrorInvalidValue;
   int device = 0, major = 0, minor = 0;
   if (cudaError_t e = cudaGetDevice(&device); e != cudaSuccess) return e;
-  if (cudaError_t e = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device); e != cudaSuccess)
+  if (cudaError_t e = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device);
+      e != cudaSuccess)
     return e;
-  if (cudaError_t e = cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device); e != cudaSuccess)
+  if (cudaError_t e = cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device);
+      e != cudaSuccess)
     return e;
   if (!mma_supported(type, major, minor)) return cudaErrorNotSupported;
   switch (type) {
-    case MmaType::fp16: return launch<MmaType::fp16>(grid, block, iterations, out, kOnesF16, stream);
-    case MmaType::bf16: return launch<MmaType::bf16>(grid, block, iterations, out, kOnesBF16, stream);
-    case MmaType::tf32: return launch<MmaType::tf32>(grid, block, iterations, out, kOnesTF32, stream);
-    case MmaType::int8: return launch<MmaType::int8>(grid, block, iterations, out, kOnesS8, stream);
-    case MmaType::fp8_e4m3: return launch<MmaType::fp8_e4m3>(grid, block, iterations, out, kOnesE4M3, stream);
-    case MmaType::fp8_e5m2: return launch<MmaType::fp8_e5m2>(grid, block, iterations, out, kOnesE5M2, stream);
+    case MmaType::fp16:
+      return launch<MmaType::fp16>(grid, block, iterations, out, kOnesF16, stream);
+    case MmaType::bf16:
+      return launch<MmaType::bf16>(grid, block, iterations, out, kOnesBF16, stream);
+    case MmaType::tf32:
+      return launch<MmaType::tf32>(grid, block, iterations, out, kOnesTF32, stream);
+    case MmaType::int8:
+      return launch<MmaType::int8>(grid, block, iterations, out, kOnesS8, stream);
+    case MmaType::fp8_e4m3:
+      return launch<MmaType::fp8_e4m3>(grid, block, iterations, out, kOnesE4M3, stream);
+    case MmaType::fp8_e5m2:
+      return launch<MmaType::fp8_e5m2>(grid, block, iterations, out, kOnesE5M2, stream);
   }
   return cudaErrorInvalidValue;
 }

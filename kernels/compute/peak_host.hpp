@@ -35,8 +35,8 @@ struct FmaTypeInfo {
 };
 
 inline constexpr std::array<FmaTypeInfo, 4> kFmaTypes = {{
-    {FmaType::fp32, "fp32", 1, 2, 24},    // FFMA
-    {FmaType::fp64, "fp64", 1, 2, 53},    // DFMA
+    {FmaType::fp32, "fp32", 1, 2, 24},      // FFMA
+    {FmaType::fp64, "fp64", 1, 2, 53},      // DFMA
     {FmaType::fp16x2, "fp16x2", 2, 4, 11},  // HFMA2
     {FmaType::bf16x2, "bf16x2", 2, 4, 8},   // HFMA2.BF16
 }};
@@ -45,7 +45,9 @@ inline constexpr int kFmaChains = 16;  // independent accumulators per thread
 inline constexpr double kFmaA = 0.5;   // x <- kFmaA * x + kFmaB
 inline constexpr double kFmaB = 0.5;
 
-constexpr const FmaTypeInfo& fma_type_info(FmaType t) { return kFmaTypes[static_cast<int>(t)]; }
+constexpr const FmaTypeInfo& fma_type_info(FmaType t) {
+  return kFmaTypes[static_cast<int>(t)];
+}
 
 // FLOP of one launch: threads x iterations x chains x FLOP per instruction.
 constexpr double fma_peak_flops(FmaType t, std::int64_t threads, std::int64_t iterations) {
@@ -53,7 +55,9 @@ constexpr double fma_peak_flops(FmaType t, std::int64_t threads, std::int64_t it
          fma_type_info(t).flops_per_instruction;
 }
 
-constexpr double fma_chain_start(int chain, int lane) { return (chain + 0.5 * lane) / kFmaChains; }
+constexpr double fma_chain_start(int chain, int lane) {
+  return (chain + 0.5 * lane) / kFmaChains;
+}
 
 // The value each thread writes.
 inline double fma_peak_expected(FmaType t, std::int64_t iterations) {
@@ -81,7 +85,7 @@ struct MmaTypeInfo {
   MmaType type;
   std::string_view name;
   int m, n, k;
-  int min_cc;  // 10 * major + minor
+  int min_cc;            // 10 * major + minor
   std::string_view ptx;  // the instruction the kernel issues
 };
 
@@ -97,7 +101,9 @@ inline constexpr std::array<MmaTypeInfo, 6> kMmaTypes = {{
 inline constexpr int kMmaAccumulators = 8;  // independent accumulators per warp
 inline constexpr int kWarpSize = 32;
 
-constexpr const MmaTypeInfo& mma_type_info(MmaType t) { return kMmaTypes[static_cast<int>(t)]; }
+constexpr const MmaTypeInfo& mma_type_info(MmaType t) {
+  return kMmaTypes[static_cast<int>(t)];
+}
 
 constexpr bool mma_supported(MmaType t, int cc_major, int cc_minor) {
   return 10 * cc_major + cc_minor >= mma_type_info(t).min_cc;
@@ -109,7 +115,8 @@ constexpr bool fp8_mma_supported(int cc_major, int cc_minor) {
 // FLOP of one launch: warps x iterations x accumulators x 2mnk.
 constexpr double mma_peak_flops(MmaType t, std::int64_t warps, std::int64_t iterations) {
   const auto& i = mma_type_info(t);
-  return static_cast<double>(warps) * static_cast<double>(iterations) * kMmaAccumulators * 2.0 * i.m * i.n * i.k;
+  return static_cast<double>(warps) * static_cast<double>(iterations) * kMmaAccumulators * 2.0 * i.m * i.n *
+         i.k;
 }
 
 // The value each thread writes: the sum of its accumulator registers (k or 0 each).
@@ -140,10 +147,14 @@ inline constexpr std::array<WgmmaTypeInfo, 3> kWgmmaTypes = {{
 inline constexpr int kWarpgroupThreads = 128;
 inline constexpr int kWgmmaMaxBlock = 384;  // 3 warpgroups: the most whose 128 accumulators fit
 
-constexpr const WgmmaTypeInfo& wgmma_type_info(WgmmaType t) { return kWgmmaTypes[static_cast<int>(t)]; }
+constexpr const WgmmaTypeInfo& wgmma_type_info(WgmmaType t) {
+  return kWgmmaTypes[static_cast<int>(t)];
+}
 
 // wgmma exists on sm_90a only: Hopper (9.0). Blackwell (10.x) has tcgen05 instead.
-constexpr bool wgmma_supported(int cc_major, int cc_minor) { return cc_major == 9 && cc_minor == 0; }
+constexpr bool wgmma_supported(int cc_major, int cc_minor) {
+  return cc_major == 9 && cc_minor == 0;
+}
 
 // FLOP of one launch: warpgroups x iterations x 2mnk.
 constexpr double wgmma_peak_flops(WgmmaType t, std::int64_t warpgroups, std::int64_t iterations) {

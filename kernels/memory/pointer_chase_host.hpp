@@ -33,11 +33,13 @@ inline std::uint64_t splitmix64(std::uint64_t& state) {
 
 // Throws std::invalid_argument when stride_bytes is not a positive multiple of 4, when fewer
 // than 2 slots fit, or when the buffer has more words than a 32-bit index reaches (16 GiB).
-inline PointerChasePlan make_pointer_chase(std::uint64_t bytes, std::uint32_t stride_bytes, std::uint64_t seed = 1) {
+inline PointerChasePlan make_pointer_chase(std::uint64_t bytes, std::uint32_t stride_bytes,
+                                           std::uint64_t seed = 1) {
   if (stride_bytes == 0 || stride_bytes % 4 != 0)
     throw std::invalid_argument("pointer chase: stride_bytes must be a positive multiple of 4");
   const std::uint64_t slots = bytes / stride_bytes;
-  if (slots < 2) throw std::invalid_argument("pointer chase: fewer than 2 slots of stride_bytes fit in bytes");
+  if (slots < 2)
+    throw std::invalid_argument("pointer chase: fewer than 2 slots of stride_bytes fit in bytes");
   if (bytes / 4 > 0xffffffffull) throw std::invalid_argument("pointer chase: buffer over 16 GiB");
   const std::uint64_t stride_words = stride_bytes / 4;
 

@@ -5,9 +5,9 @@
 // kStreamUnroll independent loads before the first store so that several 16-byte requests per
 // thread are in flight, which is what HBM needs to reach its bandwidth. The n % kVec leftover
 // floats go one each to the first threads.
-#include "kernels/memory/stream.hpp"
-
 #include <cstdint>
+
+#include "kernels/memory/stream.hpp"
 
 namespace gpuscale::kernels {
 namespace {
@@ -28,27 +28,51 @@ struct VecOf<16> {
 };
 
 // Element-wise helpers so every op is written once for float, float2 and float4.
-__device__ __forceinline__ float vfill(float, float v) { return v; }
-__device__ __forceinline__ float2 vfill(float2, float v) { return make_float2(v, v); }
-__device__ __forceinline__ float4 vfill(float4, float v) { return make_float4(v, v, v, v); }
-__device__ __forceinline__ float vfma(float s, float x, float y) { return fmaf(s, x, y); }
+__device__ __forceinline__ float vfill(float, float v) {
+  return v;
+}
+__device__ __forceinline__ float2 vfill(float2, float v) {
+  return make_float2(v, v);
+}
+__device__ __forceinline__ float4 vfill(float4, float v) {
+  return make_float4(v, v, v, v);
+}
+__device__ __forceinline__ float vfma(float s, float x, float y) {
+  return fmaf(s, x, y);
+}
 __device__ __forceinline__ float2 vfma(float s, float2 x, float2 y) {
   return make_float2(fmaf(s, x.x, y.x), fmaf(s, x.y, y.y));
 }
 __device__ __forceinline__ float4 vfma(float s, float4 x, float4 y) {
   return make_float4(fmaf(s, x.x, y.x), fmaf(s, x.y, y.y), fmaf(s, x.z, y.z), fmaf(s, x.w, y.w));
 }
-__device__ __forceinline__ float vmul(float s, float x) { return s * x; }
-__device__ __forceinline__ float2 vmul(float s, float2 x) { return make_float2(s * x.x, s * x.y); }
-__device__ __forceinline__ float4 vmul(float s, float4 x) { return make_float4(s * x.x, s * x.y, s * x.z, s * x.w); }
-__device__ __forceinline__ float vadd(float x, float y) { return x + y; }
-__device__ __forceinline__ float2 vadd(float2 x, float2 y) { return make_float2(x.x + y.x, x.y + y.y); }
+__device__ __forceinline__ float vmul(float s, float x) {
+  return s * x;
+}
+__device__ __forceinline__ float2 vmul(float s, float2 x) {
+  return make_float2(s * x.x, s * x.y);
+}
+__device__ __forceinline__ float4 vmul(float s, float4 x) {
+  return make_float4(s * x.x, s * x.y, s * x.z, s * x.w);
+}
+__device__ __forceinline__ float vadd(float x, float y) {
+  return x + y;
+}
+__device__ __forceinline__ float2 vadd(float2 x, float2 y) {
+  return make_float2(x.x + y.x, x.y + y.y);
+}
 __device__ __forceinline__ float4 vadd(float4 x, float4 y) {
   return make_float4(x.x + y.x, x.y + y.y, x.z + y.z, x.w + y.w);
 }
-__device__ __forceinline__ float vsum(float x) { return x; }
-__device__ __forceinline__ float vsum(float2 x) { return x.x + x.y; }
-__device__ __forceinline__ float vsum(float4 x) { return (x.x + x.y) + (x.z + x.w); }
+__device__ __forceinline__ float vsum(float x) {
+  return x;
+}
+__device__ __forceinline__ float vsum(float2 x) {
+  return x.x + x.y;
+}
+__device__ __forceinline__ float vsum(float4 x) {
+  return (x.x + x.y) + (x.z + x.w);
+}
 
 // One grid-stride sweep over nvec vectors: load(i) then store(i, value, u) for every vector index
 // i, kStreamUnroll at a time with all loads of a step issued before its first store. u is the
@@ -76,13 +100,15 @@ __device__ __forceinline__ void tail(std::size_t first, std::size_t n, Fn fn) {
 }
 
 template <int Width>
-__global__ void __launch_bounds__(kStreamBlock) stream_write(float* __restrict__ a, std::size_t n, float value) {
+__global__ void __launch_bounds__(kStreamBlock)
+    stream_write(float* __restrict__ a, std::size_t n, float value) {
   using V = typename VecOf<Width>::type;
   constexpr int kVec = Width / 4;
   const std::size_t nvec = n / kVec;
   V* av = reinterpret_cast<V*>(a);
   const V fill = vfill(V{}, value);
-  sweep(nvec, [&](std::size_t) { return fill; }, [&](std::size_t i, V v, int) { av[i] = v; });
+  sweep(
+      nvec, [&](std::size_t) { return fill; }, [&](std::size_t i, V v, int) { av[i] = v; });
   tail(nvec * kVec, n, [&](std::size_t i) { a[i] = value; });
 }
 
@@ -94,7 +120,8 @@ __global__ void __launch_bounds__(kStreamBlock)
   const std::size_t nvec = n / kVec;
   const V* av = reinterpret_cast<const V*>(a);
   V* bv = reinterpret_cast<V*>(b);
-  sweep(nvec, [&](std::size_t i) { return __ldg(av + i); }, [&](std::size_t i, V v, int) { bv[i] = v; });
+  sweep(
+      nvec, [&](std::size_t i) { return __ldg(av + i); }, [&](std::size_t i, V v, int) { bv[i] = v; });
   tail(nvec * kVec, n, [&](std::size_t i) { b[i] = __ldg(a + i); });
 }
 
@@ -106,7 +133,9 @@ __global__ void __launch_bounds__(kStreamBlock)
   const std::size_t nvec = n / kVec;
   const V* av = reinterpret_cast<const V*>(a);
   V* bv = reinterpret_cast<V*>(b);
-  sweep(nvec, [&](std::size_t i) { return __ldg(av + i); }, [&](std::size_t i, V v, int) { bv[i] = vmul(s, v); });
+  sweep(
+      nvec, [&](std::size_t i) { return __ldg(av + i); },
+      [&](std::size_t i, V v, int) { bv[i] = vmul(s, v); });
   tail(nvec * kVec, n, [&](std::size_t i) { b[i] = s * __ldg(a + i); });
 }
 
@@ -117,7 +146,8 @@ struct Pair {
 
 template <int Width>
 __global__ void __launch_bounds__(kStreamBlock)
-    stream_add(const float* __restrict__ a, const float* __restrict__ b, float* __restrict__ c, std::size_t n) {
+    stream_add(const float* __restrict__ a, const float* __restrict__ b, float* __restrict__ c,
+               std::size_t n) {
   using V = typename VecOf<Width>::type;
   constexpr int kVec = Width / 4;
   const std::size_t nvec = n / kVec;
@@ -125,7 +155,10 @@ __global__ void __launch_bounds__(kStreamBlock)
   const V* bv = reinterpret_cast<const V*>(b);
   V* cv = reinterpret_cast<V*>(c);
   sweep(
-      nvec, [&](std::size_t i) { return Pair<V>{__ldg(av + i), __ldg(bv + i)}; },
+      nvec,
+      [&](std::size_t i) {
+        return Pair<V>{__ldg(av + i), __ldg(bv + i)};
+      },
       [&](std::size_t i, Pair<V> p, int) { cv[i] = vadd(p.x, p.y); });
   tail(nvec * kVec, n, [&](std::size_t i) { c[i] = __ldg(a + i) + __ldg(b + i); });
 }
@@ -141,7 +174,10 @@ __global__ void __launch_bounds__(kStreamBlock)
   const V* bv = reinterpret_cast<const V*>(b);
   const V* cv = reinterpret_cast<const V*>(c);
   sweep(
-      nvec, [&](std::size_t i) { return Pair<V>{__ldg(bv + i), __ldg(cv + i)}; },
+      nvec,
+      [&](std::size_t i) {
+        return Pair<V>{__ldg(bv + i), __ldg(cv + i)};
+      },
       [&](std::size_t i, Pair<V> p, int) { av[i] = vfma(s, p.y, p.x); });
   tail(nvec * kVec, n, [&](std::size_t i) { a[i] = fmaf(s, __ldg(c + i), __ldg(b + i)); });
 }
@@ -171,7 +207,9 @@ __global__ void __launch_bounds__(kStreamBlock)
   const std::size_t nvec = n / kVec;
   const V* av = reinterpret_cast<const V*>(a);
   double acc[kStreamUnroll] = {};  // one per unrolled slot: independent add chains
-  sweep(nvec, [&](std::size_t i) { return __ldg(av + i); }, [&](std::size_t, V v, int u) { acc[u] += vsum(v); });
+  sweep(
+      nvec, [&](std::size_t i) { return __ldg(av + i); },
+      [&](std::size_t, V v, int u) { acc[u] += vsum(v); });
   tail(nvec * kVec, n, [&](std::size_t i) { acc[0] += __ldg(a + i); });
   double total = 0;
 #pragma unroll
@@ -180,7 +218,8 @@ __global__ void __launch_bounds__(kStreamBlock)
   if (threadIdx.x == 0) partials[blockIdx.x] = total;
 }
 
-__global__ void stream_read_finish(const double* __restrict__ partials, int count, double* __restrict__ total) {
+__global__ void stream_read_finish(const double* __restrict__ partials, int count,
+                                   double* __restrict__ total) {
   double v = 0;
   for (int i = threadIdx.x; i < count; i += blockDim.x) v += partials[i];
   v = block_sum(v);
@@ -197,19 +236,26 @@ bool bad_shape(int width_bytes, int grid, int block) {
 }
 
 // Instantiates kernel<4|8|16> for the run-time width and launches it.
-#define GPUSCALE_STREAM_DISPATCH(kernel, ...)                                             \
-  switch (width_bytes) {                                                                   \
-    case 4: kernel<4><<<grid, block, 0, stream>>>(__VA_ARGS__); break;                     \
-    case 8: kernel<8><<<grid, block, 0, stream>>>(__VA_ARGS__); break;                     \
-    default: kernel<16><<<grid, block, 0, stream>>>(__VA_ARGS__); break;                   \
-  }                                                                                        \
+#define GPUSCALE_STREAM_DISPATCH(kernel, ...)              \
+  switch (width_bytes) {                                   \
+    case 4:                                                \
+      kernel<4><<<grid, block, 0, stream>>>(__VA_ARGS__);  \
+      break;                                               \
+    case 8:                                                \
+      kernel<8><<<grid, block, 0, stream>>>(__VA_ARGS__);  \
+      break;                                               \
+    default:                                               \
+      kernel<16><<<grid, block, 0, stream>>>(__VA_ARGS__); \
+      break;                                               \
+  }                                                        \
   return cudaGetLastError()
 
 }  // namespace
 
 cudaError_t launch_stream_read(const float* a, std::size_t n, double* partials, int width_bytes, int grid,
                                int block, cudaStream_t stream) {
-  if (bad_shape(width_bytes, grid, block) || !aligned(a, width_bytes) || !partials) return cudaErrorInvalidValue;
+  if (bad_shape(width_bytes, grid, block) || !aligned(a, width_bytes) || !partials)
+    return cudaErrorInvalidValue;
   GPUSCALE_STREAM_DISPATCH(stream_read, a, n, partials);
 }
 
@@ -232,15 +278,15 @@ cudaError_t launch_stream_copy(const float* a, float* b, std::size_t n, int widt
   GPUSCALE_STREAM_DISPATCH(stream_copy, a, b, n);
 }
 
-cudaError_t launch_stream_scale(const float* a, float* b, float scalar, std::size_t n, int width_bytes, int grid,
-                                int block, cudaStream_t stream) {
+cudaError_t launch_stream_scale(const float* a, float* b, float scalar, std::size_t n, int width_bytes,
+                                int grid, int block, cudaStream_t stream) {
   if (bad_shape(width_bytes, grid, block) || !aligned(a, width_bytes) || !aligned(b, width_bytes))
     return cudaErrorInvalidValue;
   GPUSCALE_STREAM_DISPATCH(stream_scale, a, b, scalar, n);
 }
 
-cudaError_t launch_stream_add(const float* a, const float* b, float* c, std::size_t n, int width_bytes, int grid,
-                              int block, cudaStream_t stream) {
+cudaError_t launch_stream_add(const float* a, const float* b, float* c, std::size_t n, int width_bytes,
+                              int grid, int block, cudaStream_t stream) {
   if (bad_shape(width_bytes, grid, block) || !aligned(a, width_bytes) || !aligned(b, width_bytes) ||
       !aligned(c, width_bytes))
     return cudaErrorInvalidValue;
@@ -258,12 +304,18 @@ cudaError_t launch_stream_triad(float* a, const float* b, const float* c, float 
 cudaError_t launch_stream(MemoryOp op, const StreamArgs& x, int width_bytes, int grid, int block,
                           cudaStream_t stream) {
   switch (op) {
-    case MemoryOp::read: return launch_stream_read(x.a, x.n, x.partials, width_bytes, grid, block, stream);
-    case MemoryOp::write: return launch_stream_write(x.a, x.n, x.value, width_bytes, grid, block, stream);
-    case MemoryOp::copy: return launch_stream_copy(x.a, x.b, x.n, width_bytes, grid, block, stream);
-    case MemoryOp::scale: return launch_stream_scale(x.a, x.b, x.scalar, x.n, width_bytes, grid, block, stream);
-    case MemoryOp::add: return launch_stream_add(x.a, x.b, x.c, x.n, width_bytes, grid, block, stream);
-    case MemoryOp::triad: return launch_stream_triad(x.a, x.b, x.c, x.scalar, x.n, width_bytes, grid, block, stream);
+    case MemoryOp::read:
+      return launch_stream_read(x.a, x.n, x.partials, width_bytes, grid, block, stream);
+    case MemoryOp::write:
+      return launch_stream_write(x.a, x.n, x.value, width_bytes, grid, block, stream);
+    case MemoryOp::copy:
+      return launch_stream_copy(x.a, x.b, x.n, width_bytes, grid, block, stream);
+    case MemoryOp::scale:
+      return launch_stream_scale(x.a, x.b, x.scalar, x.n, width_bytes, grid, block, stream);
+    case MemoryOp::add:
+      return launch_stream_add(x.a, x.b, x.c, x.n, width_bytes, grid, block, stream);
+    case MemoryOp::triad:
+      return launch_stream_triad(x.a, x.b, x.c, x.scalar, x.n, width_bytes, grid, block, stream);
   }
   return cudaErrorInvalidValue;
 }

@@ -50,11 +50,11 @@ cudaError_t launch_stream_write(float* a, std::size_t n, float value, int width_
 cudaError_t launch_stream_copy(const float* a, float* b, std::size_t n, int width_bytes, int grid, int block,
                                cudaStream_t stream);
 // scale: b[i] = scalar * a[i]
-cudaError_t launch_stream_scale(const float* a, float* b, float scalar, std::size_t n, int width_bytes, int grid,
-                                int block, cudaStream_t stream);
+cudaError_t launch_stream_scale(const float* a, float* b, float scalar, std::size_t n, int width_bytes,
+                                int grid, int block, cudaStream_t stream);
 // add: c[i] = a[i] + b[i]
-cudaError_t launch_stream_add(const float* a, const float* b, float* c, std::size_t n, int width_bytes, int grid,
-                              int block, cudaStream_t stream);
+cudaError_t launch_stream_add(const float* a, const float* b, float* c, std::size_t n, int width_bytes,
+                              int grid, int block, cudaStream_t stream);
 // triad: a[i] = b[i] + scalar * c[i]
 cudaError_t launch_stream_triad(float* a, const float* b, const float* c, float scalar, std::size_t n,
                                 int width_bytes, int grid, int block, cudaStream_t stream);

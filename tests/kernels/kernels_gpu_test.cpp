@@ -19,7 +19,8 @@
 namespace gpuscale::kernels {
 namespace {
 
-#define ASSERT_CUDA(expr) ASSERT_EQ((expr), cudaSuccess) << #expr << ": " << cudaGetErrorString(cudaGetLastError())
+#define ASSERT_CUDA(expr) \
+  ASSERT_EQ((expr), cudaSuccess) << #expr << ": " << cudaGetErrorString(cudaGetLastError())
 
 struct CudaFree {
   void operator()(void* p) const { cudaFree(p); }
@@ -68,8 +69,8 @@ std::vector<float> ramp(std::size_t n, float scale, float offset) {
 
 TEST_F(KernelsGpu, StreamOpsExactAtEveryWidthAndSize) {
   const float s = 0.4f, fill = 3.0f;
-  for (std::size_t n : {std::size_t{1}, std::size_t{3}, std::size_t{5}, std::size_t{4099}, std::size_t{1} << 20,
-                        (std::size_t{1} << 20) + 7}) {
+  for (std::size_t n : {std::size_t{1}, std::size_t{3}, std::size_t{5}, std::size_t{4099},
+                        std::size_t{1} << 20, (std::size_t{1} << 20) + 7}) {
     const auto ha = ramp(n, 0.5f, 1.0f), hb = ramp(n, -0.25f, 2.0f), hc = ramp(n, 0.125f, -3.0f);
     for (int width : {4, 8, 16}) {
       for (const auto& info : kMemoryOps) {
@@ -80,7 +81,8 @@ TEST_F(KernelsGpu, StreamOpsExactAtEveryWidthAndSize) {
         StreamArgs args{a.get(), b.get(), c.get(), n, s, fill, partials.get()};
         ASSERT_CUDA(launch_stream(info.op, args, width, 2 * sms_, kStreamBlock, nullptr));
         ASSERT_CUDA(cudaDeviceSynchronize());
-        const std::string where = std::string(info.name) + " n=" + std::to_string(n) + " width=" + std::to_string(width);
+        const std::string where =
+            std::string(info.name) + " n=" + std::to_string(n) + " width=" + std::to_string(width);
         switch (info.op) {
           case MemoryOp::read: {
             ASSERT_CUDA(launch_stream_read_finish(partials.get(), 2 * sms_, total.get(), nullptr));
@@ -111,7 +113,8 @@ TEST_F(KernelsGpu, StreamOpsExactAtEveryWidthAndSize) {
           }
           case MemoryOp::triad: {
             const auto got = to_host(a.get(), n);
-            for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(got[i], std::fmaf(s, hc[i], hb[i])) << where << " i=" << i;
+            for (std::size_t i = 0; i < n; ++i)
+              ASSERT_EQ(got[i], std::fmaf(s, hc[i], hb[i])) << where << " i=" << i;
             break;
           }
         }
@@ -164,7 +167,8 @@ TEST_F(KernelsGpu, MmaPeakWritesTheExpectedValue) {
   auto out = device_alloc<float>(static_cast<std::size_t>(grid) * block);
   for (const auto& info : kMmaTypes) {
     if (!mma_supported(info.type, major_, minor_)) {
-      EXPECT_EQ(launch_mma_peak(info.type, grid, block, 1, out.get(), nullptr), cudaErrorNotSupported) << info.name;
+      EXPECT_EQ(launch_mma_peak(info.type, grid, block, 1, out.get(), nullptr), cudaErrorNotSupported)
+          << info.name;
       continue;
     }
     for (std::int64_t it : {1, 2, 7, 1001}) {
@@ -172,7 +176,8 @@ TEST_F(KernelsGpu, MmaPeakWritesTheExpectedValue) {
       ASSERT_CUDA(cudaDeviceSynchronize());
       const auto got = to_host(out.get(), static_cast<std::size_t>(grid) * block);
       for (std::size_t i = 0; i < got.size(); ++i)
-        ASSERT_EQ(got[i], mma_peak_expected(info.type, it)) << info.name << " iterations " << it << " thread " << i;
+        ASSERT_EQ(got[i], mma_peak_expected(info.type, it))
+            << info.name << " iterations " << it << " thread " << i;
     }
   }
 }
@@ -190,7 +195,8 @@ TEST_F(KernelsGpu, WgmmaPeakWritesTheExpectedValue) {
       ASSERT_CUDA(cudaDeviceSynchronize());
       const auto got = to_host(out.get(), static_cast<std::size_t>(grid) * block);
       for (std::size_t i = 0; i < got.size(); ++i)
-        ASSERT_EQ(got[i], wgmma_peak_expected(info.type, it)) << info.name << " iterations " << it << " thread " << i;
+        ASSERT_EQ(got[i], wgmma_peak_expected(info.type, it))
+            << info.name << " iterations " << it << " thread " << i;
     }
   }
 }

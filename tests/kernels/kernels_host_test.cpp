@@ -34,7 +34,8 @@ double emulate_fma_thread(FmaType t, std::int64_t iterations) {
     for (int l = 0; l < info.lanes; ++l) {
       double x = round_to_bits(fma_chain_start(c, l), info.mantissa_bits);
       for (std::int64_t i = 0; i < iterations; ++i)
-        x = t == FmaType::fp64 ? std::fma(x, kFmaA, kFmaB) : round_to_bits(x * kFmaA + kFmaB, info.mantissa_bits);
+        x = t == FmaType::fp64 ? std::fma(x, kFmaA, kFmaB)
+                               : round_to_bits(x * kFmaA + kFmaB, info.mantissa_bits);
       sum += x;
     }
   }

@@ -137,7 +137,8 @@ int bench_main(int argc, char** argv, const BinarySpec& spec) {
   try {
     if (!host) {
       if (!spec.register_gpu || !spec.gpu.probe) {
-        std::cerr << spec.name << ": no usable GPU: this build has no CUDA support (use --backend=host)\n";
+        std::cerr << spec.name << ": no usable GPU: this build has no CUDA support"
+                  << (spec.register_host ? " (--backend=host measures the host)" : "") << "\n";
         return 2;
       }
       if (const std::string why = spec.gpu.probe(opt.device); !why.empty()) {

@@ -44,6 +44,12 @@ TEST(Results, FlopsGiveTflopsPercentAndEfficiency) {
   e.environment = Environment{1800, 1830, 2619, 60, 650, 5, false};  // 1800 >= 0.9 x 1980
   derive_metrics(e, find_spec_by_key("h100-sxm-80gb"), 1980);
   EXPECT_NEAR(e.metrics.at("tflops"), 785.3654484, 1e-6);
+  // The bare unit names are valid metric names in the schema.
+  RunInfo run{make_run_id(), utc_now_iso8601(), utc_now_iso8601(), "abc", {}, "0.1.0"};
+  const json doc = make_document(run, make_system_json(read_host_info(), {}), {}, {e});
+  const json schema = read_json_file(std::string(GPUSCALE_SCHEMA_DIR) + "/results.schema.json");
+  const auto errors = validate_json(schema, doc);
+  EXPECT_TRUE(errors.empty()) << errors.front();
   EXPECT_NEAR(e.metrics.at("pct_of_peak"), 785.3654484 / 989.4 * 100, 1e-6);
   EXPECT_NEAR(e.metrics.at("clock_normalised_efficiency_pct"),
               785.3654484e12 / (132.0 * 4096 * 1830e6) * 100, 1e-6);

@@ -69,8 +69,8 @@ def main():
     for b in sorted(lat, key=lambda b: int(axis(b["id"], "bytes"))):
         row(rows, f"latency {int(axis(b['id'], 'bytes')) >> 10} KiB", metric(b, "latency_ns"), "ns", cv=b["stats"]["cv"])
 
-    for prec in ("bf16", "fp16", "fp8_e4m3"):
-        g = find(doc, r"^gemm/%s/m:8192/n:8192/k:8192" % prec)
+    for prec, suffix in (("bf16", ""), ("fp16", ""), ("fp8_e4m3", "/fast_accum:on")):
+        g = find(doc, r"^gemm/%s/m:8192/n:8192/k:8192%s$" % (prec, suffix))
         t = next((m for m in torch.get("mm", []) if m["precision"] == prec and m["m"] == 8192), None)
         if g:
             tf = metric(g[0], "tflops")
@@ -78,7 +78,7 @@ def main():
             row(rows, f"gemm {prec} 8192^3", tf, "TFLOPS", t and t["tflops"], ">= 0.98x torch" if prec == "bf16" else None,
                 ok if prec == "bf16" else None, g[0]["stats"]["cv"])
     for prec, target in (("bf16", 800), ("fp8_e4m3", 1450)):
-        m = find(doc, r"^gemm/mamf/%s" % prec)
+        m = find(doc, r"^gemm/mamf/precision:%s" % prec)
         if m:
             tf = metric(m[0], "tflops")
             row(rows, f"MAMF {prec}", tf, "TFLOPS", None, f">= {target}", tf >= target, m[0]["stats"]["cv"])

@@ -28,11 +28,12 @@ std::vector<ComputeCase> compute_cases() {
   for (const auto& t : kMmaTypes)
     out.push_back({PeakKernel::mma, static_cast<int>(t.type), std::string(t.name),
                    mma_peaks[static_cast<int>(t.type)], 4, 256, (1 << 12) | 1});
-  // wgmma: one block of 2 warpgroups per SM keeps a wgmma queued behind the running one.
+  // wgmma: one block of 3 warpgroups per SM (the most whose 64x256 accumulators fit) keeps the
+  // next wgmma queued behind the running one.
   const char* wgmma_peaks[] = {"bf16_tensor", "fp16_tensor", "fp8_tensor"};
   for (const auto& t : kWgmmaTypes)
     out.push_back({PeakKernel::wgmma, static_cast<int>(t.type), std::string(t.name),
-                   wgmma_peaks[static_cast<int>(t.type)], 1, 256,
+                   wgmma_peaks[static_cast<int>(t.type)], 1, kWgmmaMaxBlock,
                    t.type == WgmmaType::fp8_e4m3 ? (1 << 13) | 1 : (1 << 14) | 1});
   return out;
 }

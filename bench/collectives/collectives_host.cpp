@@ -165,10 +165,7 @@ void register_host_collective_benchmarks(const Options& opt) {
 #endif
   for (const CollectiveCase& c : collective_cases(opt.suite, /*host=*/true)) {
     const CaseSpec spec{c, ranks, true, "mpi", std::nullopt};
-    benchmark::RegisterBenchmark(collective_id(c, ranks, true).c_str(), bench_host_case, spec, opt.policy)
-        ->UseManualTime()
-        ->Iterations(1)
-        ->Unit(benchmark::kMicrosecond);
+    register_benchmark(collective_id(c, ranks, true), bench_host_case, spec, opt.policy);
   }
 }
 

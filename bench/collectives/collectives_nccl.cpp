@@ -368,10 +368,7 @@ void register_gpu_collective_benchmarks(const Options& opt) {
   }
   for (const CollectiveCase& c : collective_cases(opt.suite, /*host=*/false)) {
     const CaseSpec spec{c, ranks, false, "nccl", std::nullopt};
-    benchmark::RegisterBenchmark(collective_id(c, ranks, false).c_str(), bench_gpu_case, spec, opt)
-        ->UseManualTime()
-        ->Iterations(1)
-        ->Unit(benchmark::kMicrosecond);
+    register_benchmark(collective_id(c, ranks, false), bench_gpu_case, spec, opt);
   }
 }
 

@@ -57,11 +57,11 @@ bool starts_with(std::string_view arg, std::string_view prefix) { return arg.rfi
 void register_gpu_without_nccl(const Options& opt) {
   for (const CollectiveCase& c : collective_cases(opt.suite, false)) {
     const CaseSpec spec{c, 1, false, "nccl", std::nullopt};
-    benchmark::RegisterBenchmark(collective_id(c, 1, false).c_str(), [spec](benchmark::State& state) {
+    register_benchmark(collective_id(c, 1, false), [spec](benchmark::State& state) {
       const Layout l = make_layout(spec.c.op, spec.c.bytes, 1, spec.c.dtype);
       finish_skipped(state, make_entry(gpuscale::BenchmarkId::parse(collective_id(spec.c, 1, false)), case_parameters(spec, l)),
                      "this build has no NCCL (install NCCL and reconfigure)");
-    })->UseManualTime()->Iterations(1);
+    });
   }
 }
 #endif

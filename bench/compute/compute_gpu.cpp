@@ -12,6 +12,7 @@
 #include "compute/compute_cases.hpp"
 #include "compute/register.hpp"
 #include "gpu/gpu_backend.hpp"
+#include "gpu/guard.hpp"
 #include "gpu/measure.hpp"
 #include "gpu/resources.hpp"
 #include "harness/report.hpp"
@@ -44,7 +45,7 @@ void bench_case(benchmark::State& state, ComputeCase c, SamplingPolicy policy) {
                                  {"block", c.block},
                                  {"iterations", c.iterations}});
   e.gpu_index = gpu.device;
-  try {
+  guarded(state, e, [&] {
     if (auto why = compute_unsupported_reason(c, gpu.props.major, gpu.props.minor); !why.empty())
       return finish_skipped(state, std::move(e), why);
     Stream stream;
@@ -68,19 +69,14 @@ void bench_case(benchmark::State& state, ComputeCase c, SamplingPolicy policy) {
     e.work.peak = compute_peak_for(c, gpu.props.major, gpu.props.minor);
     if (e.work.peak.empty()) e.parameters["note"] = "no datasheet peak for this instruction on this GPU (emulated)";
     finish_ok(state, std::move(e));
-  } catch (const std::exception& err) {
-    finish_error(state, std::move(e), err.what());
-  }
+  });
 }
 
 }  // namespace
 
 void register_gpu_compute_benchmarks(const Options& opt) {
   for (const ComputeCase& c : compute_cases())
-    benchmark::RegisterBenchmark(c.id().c_str(), bench_case, c, opt.policy)
-        ->UseManualTime()
-        ->Iterations(1)
-        ->Unit(benchmark::kMicrosecond);
+    register_benchmark(c.id(), bench_case, c, opt.policy);
 }
 
 }  // namespace gpuscale::bench

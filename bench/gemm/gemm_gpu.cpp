@@ -18,6 +18,7 @@
 #include "gemm/register.hpp"
 #include "gemm/suite.hpp"
 #include "gpu/gpu_backend.hpp"
+#include "gpu/guard.hpp"
 #include "gpu/nvml.hpp"
 #include "gpu/resources.hpp"
 #include "gpu/timing.hpp"
@@ -123,23 +124,6 @@ std::string validate(BenchmarkEntry& e, const RotatingOperands& ops, int last_sl
   }
   e.parameters["max_error_of_tolerance"] = worst;
   return {};
-}
-
-template <typename Body>
-void guarded(benchmark::State& state, BenchmarkEntry& e, Body&& body) {
-  try {
-    body();
-  } catch (const CudaError& err) {
-    if (err.out_of_memory())
-      return finish_skipped(state, std::move(e), std::string("out of memory: ") + err.what());
-    finish_error(state, std::move(e), err.what());
-  } catch (const CublasError& err) {
-    if (err.out_of_memory())
-      return finish_skipped(state, std::move(e), std::string("out of memory: ") + err.what());
-    finish_error(state, std::move(e), err.what());
-  } catch (const std::exception& err) {
-    finish_error(state, std::move(e), err.what());
-  }
 }
 
 void bench_gemm(benchmark::State& state, const GemmCase& c, SamplingPolicy policy) {
@@ -276,22 +260,14 @@ void bench_mamf(benchmark::State& state, const MamfCase& c, SamplingPolicy polic
   });
 }
 
-template <typename... Args>
-void add(const std::string& name, Args&&... args) {
-  benchmark::RegisterBenchmark(name.c_str(), std::forward<Args>(args)...)
-      ->UseManualTime()
-      ->Iterations(1)
-      ->Unit(benchmark::kMicrosecond);
-}
-
 }  // namespace
 
 void register_gpu_gemm_benchmarks(const Options& opt) {
   SamplingPolicy policy = opt.policy;
   policy.min_sample_s = std::max(policy.min_sample_s, kMinSampleS);
   const Suite suite = gemm_suite(opt.suite);
-  for (const GemmCase& c : suite.gemms) add(c.id().str(), bench_gemm, c, policy);
-  for (const MamfCase& c : suite.mamf) add(c.id().str(), bench_mamf, c, policy);
+  for (const GemmCase& c : suite.gemms) register_benchmark(c.id().str(), bench_gemm, c, policy);
+  for (const MamfCase& c : suite.mamf) register_benchmark(c.id().str(), bench_mamf, c, policy);
 }
 
 }  // namespace gpuscale::bench

@@ -9,6 +9,7 @@
 #include <benchmark/benchmark.h>
 
 #include <mutex>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,16 @@ void finish_error(benchmark::State& state, BenchmarkEntry e, const std::string& 
 }  // namespace gpuscale::bench
 
 namespace gpuscale::bench {
+
+// Registers one gpuscale benchmark with Google Benchmark: manual time (the harness times every
+// sample itself), one iteration (each iteration collects a whole set of samples), microseconds.
+template <typename... Args>
+benchmark::internal::Benchmark* register_benchmark(const std::string& id, Args&&... args) {
+  return benchmark::RegisterBenchmark(id.c_str(), std::forward<Args>(args)...)
+      ->UseManualTime()
+      ->Iterations(1)
+      ->Unit(benchmark::kMicrosecond);
+}
 
 // The Google Benchmark loop of a gpuscale benchmark: each iteration (one, unless
 // --benchmark_repetitions asks for more) collects samples under the policy and reports their

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "gpu/gpu_backend.hpp"
+#include "gpu/guard.hpp"
 #include "gpu/measure.hpp"
 #include "gpu/resources.hpp"
 #include "gpu/timing.hpp"
@@ -84,7 +85,7 @@ BenchmarkEntry entry_for(const std::string& name, std::uint64_t bytes, int width
 void bench_stream_op(benchmark::State& state, MemoryOp op, std::uint64_t bytes, int width, SamplingPolicy policy) {
   const auto& info = memory_op_info(op);
   BenchmarkEntry e = entry_for(std::string(info.name), bytes, width);
-  try {
+  guarded(state, e, [&] {
     const std::size_t n = bytes / sizeof(float);
     if (auto why = does_not_fit(memory_op_arrays(op) * bytes); !why.empty())
       return finish_skipped(state, std::move(e), why);
@@ -102,18 +103,13 @@ void bench_stream_op(benchmark::State& state, MemoryOp op, std::uint64_t bytes, 
     e.work.bytes_read = traffic.bytes_read;
     e.work.bytes_written = traffic.bytes_written;
     finish_ok(state, std::move(e));
-  } catch (const CudaError& err) {
-    if (err.out_of_memory()) return finish_skipped(state, std::move(e), std::string("out of memory: ") + err.what());
-    finish_error(state, std::move(e), err.what());
-  } catch (const std::exception& err) {
-    finish_error(state, std::move(e), err.what());
-  }
+  });
 }
 
 // cudaMemcpyAsync device-to-device: the copy engine / driver reference for the copy kernel.
 void bench_memcpy(benchmark::State& state, std::uint64_t bytes, SamplingPolicy policy) {
   BenchmarkEntry e = entry_for("memcpy", bytes, 0, {{"api", "cudaMemcpyAsync D2D"}});
-  try {
+  guarded(state, e, [&] {
     if (auto why = does_not_fit(2 * bytes); !why.empty()) return finish_skipped(state, std::move(e), why);
     const std::size_t n = bytes / sizeof(float);
     Stream stream;
@@ -131,16 +127,14 @@ void bench_memcpy(benchmark::State& state, std::uint64_t bytes, SamplingPolicy p
     e.work.bytes_read = static_cast<double>(bytes);
     e.work.bytes_written = static_cast<double>(bytes);
     finish_ok(state, std::move(e));
-  } catch (const std::exception& err) {
-    finish_error(state, std::move(e), err.what());
-  }
+  });
 }
 
 void bench_latency(benchmark::State& state, std::uint64_t bytes, SamplingPolicy policy) {
   BenchmarkId id{"memory", false, "latency", {{"bytes", std::to_string(bytes)}}};
   BenchmarkEntry e = make_entry(id, {{"op", "pointer_chase"}, {"bytes", bytes}, {"stride_bytes", kChaseStrideBytes}});
   e.gpu_index = current_gpu().device;
-  try {
+  guarded(state, e, [&] {
     if (auto why = does_not_fit(bytes); !why.empty()) return finish_skipped(state, std::move(e), why);
     Stream stream;
     PointerChase chase(bytes, stream.get());
@@ -151,17 +145,7 @@ void bench_latency(benchmark::State& state, std::uint64_t bytes, SamplingPolicy 
     e.parameters["loads"] = chase.loads();
     e.work.loads = static_cast<double>(chase.loads());
     finish_ok(state, std::move(e));
-  } catch (const std::exception& err) {
-    finish_error(state, std::move(e), err.what());
-  }
-}
-
-template <typename... Args>
-void add(const std::string& name, Args&&... args) {
-  benchmark::RegisterBenchmark(name.c_str(), std::forward<Args>(args)...)
-      ->UseManualTime()
-      ->Iterations(1)
-      ->Unit(benchmark::kMicrosecond);
+  });
 }
 
 }  // namespace
@@ -176,14 +160,14 @@ void register_gpu_memory_benchmarks(const Options& opt) {
         const std::string id = BenchmarkId{"memory", false, std::string(info.name),
                                            {{"bytes", std::to_string(bytes)}, {"width", std::to_string(width)}}}
                                    .str();
-        add(id, bench_stream_op, info.op, bytes, width, opt.policy);
+        register_benchmark(id, bench_stream_op, info.op, bytes, width, opt.policy);
       }
     }
-    add(BenchmarkId{"memory", false, "memcpy", {{"bytes", std::to_string(bytes)}}}.str(), bench_memcpy, bytes,
+    register_benchmark(BenchmarkId{"memory", false, "memcpy", {{"bytes", std::to_string(bytes)}}}.str(), bench_memcpy, bytes,
         opt.policy);
   }
   for (std::uint64_t bytes : latency_sweep_bytes(opt.suite))
-    add(BenchmarkId{"memory", false, "latency", {{"bytes", std::to_string(bytes)}}}.str(), bench_latency, bytes,
+    register_benchmark(BenchmarkId{"memory", false, "latency", {{"bytes", std::to_string(bytes)}}}.str(), bench_latency, bytes,
         opt.policy);
 }
 

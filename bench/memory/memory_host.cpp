@@ -145,10 +145,7 @@ void register_host_memory_benchmarks(const Options& opt) {
     for (const auto& info : kMemoryOps) {
       const std::string name =
           BenchmarkId{"memory", true, std::string(info.name), {{"bytes", std::to_string(bytes)}}}.str();
-      benchmark::RegisterBenchmark(name.c_str(), bench_host_op, info.op, bytes, opt.policy)
-          ->UseManualTime()
-          ->Iterations(1)
-          ->Unit(benchmark::kMicrosecond);
+      register_benchmark(name, bench_host_op, info.op, bytes, opt.policy);
     }
   }
 }

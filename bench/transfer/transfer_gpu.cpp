@@ -24,6 +24,7 @@
 
 #include "gpu/cuda_check.hpp"
 #include "gpu/gpu_backend.hpp"
+#include "gpu/guard.hpp"
 #include "gpu/nvml.hpp"
 #include "gpu/resources.hpp"
 #include "gpu/verify.hpp"
@@ -192,7 +193,7 @@ void bench_host_device(benchmark::State& state, TransferCase c, SamplingPolicy p
   const GpuContext& gpu = current_gpu();
   e.gpu_index = gpu.device;
   e.parameters["gpu_numa_node"] = numa_or_unknown(gpu.info.numa_node);
-  try {
+  guarded(state, e, [&] {
     const std::size_t bytes = c.bytes;
     const bool bidir = c.direction == Direction::bidir;
     GPUSCALE_CUDA_CHECK(cudaSetDevice(gpu.device));
@@ -254,14 +255,7 @@ void bench_host_device(benchmark::State& state, TransferCase c, SamplingPolicy p
     }
     e.work.bytes_written = bytes_transferred(c);
     finish_ok(state, std::move(e));
-  } catch (const CudaError& err) {
-    if (err.out_of_memory()) return finish_skipped(state, std::move(e), std::string("out of memory: ") + err.what());
-    finish_error(state, std::move(e), err.what());
-  } catch (const std::bad_alloc&) {
-    finish_skipped(state, std::move(e), "host allocation of " + format_bytes(c.bytes) + " failed");
-  } catch (const std::exception& err) {
-    finish_error(state, std::move(e), err.what());
-  }
+  });
 }
 
 int device_numa_node(int device) {
@@ -273,7 +267,7 @@ int device_numa_node(int device) {
 void bench_peer(benchmark::State& state, TransferCase c, SamplingPolicy policy) {
   BenchmarkEntry e = make_transfer_entry(c);
   e.gpu_index = c.src;
-  try {
+  guarded(state, e, [&] {
     int count = 0;
     GPUSCALE_CUDA_CHECK(cudaGetDeviceCount(&count));
     if (c.src >= count || c.dst >= count)
@@ -337,20 +331,12 @@ void bench_peer(benchmark::State& state, TransferCase c, SamplingPolicy policy) 
     if (!bad.empty()) return finish_error(state, std::move(e), "validation failed: " + bad);
     e.work.bytes_written = bytes_transferred(c);
     finish_ok(state, std::move(e));
-  } catch (const CudaError& err) {
-    if (err.out_of_memory()) return finish_skipped(state, std::move(e), std::string("out of memory: ") + err.what());
-    finish_error(state, std::move(e), err.what());
-  } catch (const std::exception& err) {
-    finish_error(state, std::move(e), err.what());
-  }
+  });
 }
 
 template <typename Fn>
 void add(const TransferCase& c, Fn fn, const SamplingPolicy& policy) {
-  benchmark::RegisterBenchmark(transfer_id(c).c_str(), fn, c, policy)
-      ->UseManualTime()
-      ->Iterations(1)
-      ->Unit(benchmark::kMicrosecond);
+  register_benchmark(transfer_id(c), fn, c, policy);
 }
 
 }  // namespace

@@ -1,0 +1,32 @@
+// gpuscale calibrate: fit one or more results documents of one SKU into a GPU profile.
+//
+// Starts from the SKU's datasheet profile and replaces every coefficient the documents measure:
+//   gemm/*        -> GEMM model per precision (fit_gemm), from parameters m, n, k and stats.median_s
+//   memory/*      -> alpha-beta per op, bytes moved = metrics.bandwidth_gbps * median_s (read+write)
+//   collective/*  -> alpha-beta per (op, ranks) over the size sweep (parameters.bytes)
+//   transfer/*    -> alpha-beta per direction (pinned copy-engine runs preferred)
+//   gpus[]        -> usable memory: memory_bytes, memory_bytes - memory_free_bytes for the context
+// Each replaced coefficient records the run ids it came from; the rest keep their datasheet source.
+//
+// Example: gpuscale calibrate h200-a.json h200-b.json -o h200.profile.json
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "gpuscale/planner/profile.hpp"
+
+namespace gpuscale::planner {
+
+struct ResultsInput {
+  std::string path;  // for error messages
+  nlohmann::json doc;
+};
+
+// Throws InputError naming the file and field on a malformed document, documents of different
+// SKUs, or an SKU the spec table does not know.
+Profile calibrate(const std::vector<ResultsInput>& inputs);
+
+}  // namespace gpuscale::planner

@@ -1,0 +1,111 @@
+// gpuscale plan: memory, time and cost of one scenario on one profile.
+//
+// Memory (per GPU, bytes), from the architecture:
+//   model states   weights, gradients, FP32 master weights, optimizer states, LoRA adapters; each
+//                  sharded by its ZeRO stage (zero1: optimizer + master; zero2: + gradients;
+//                  zero3/FSDP: + weights) over the data-parallel GPUs
+//   activations    per layer per token, Korthikanti et al. 2022 ("Reducing Activation Recomputation
+//                  in Large Transformer Models", sec. 4) adapted to GQA and SwiGLU, see activations.cpp
+//   logits / loss  the vocabulary-sized buffers of the output head and cross-entropy
+//   buffers        DDP buckets, ZeRO buckets, FSDP's unsharded layer buffers
+//   CUDA context and the caching allocator's reserve
+// The peak is the larger of two moments: the start of backward (all activations, logits, and any
+// gradients kept from earlier micro-batches) and its end (all gradients, activations freed).
+//
+// Time (per optimizer step): each GEMM of a layer at its real shape through the profile's GEMM model;
+// attention FLOPs at the profile's fused-attention efficiency (or as batched GEMMs + softmax traffic
+// without FlashAttention); element-wise ops, loss, QLoRA dequantisation and the optimizer step through
+// memory bandwidth; recomputation; communication through the α-β fits, overlapped with compute as
+// stated in the assumptions.
+//
+// Example: gpuscale plan --model llama-3.1-8b --method lora --gpu h100-sxm-80gb --seq-len 4096
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "gpuscale/planner/scenario.hpp"
+
+namespace gpuscale::planner {
+
+// Constants the plan states in its assumptions.
+inline constexpr double kNf4BitsPerParam = 4.0 + 8.0 / 64 + 32.0 / (64 * 256);  // NF4 + double-quantised absmax
+inline constexpr double kAllocatorReserveFraction = 0.05;  // caching allocator: reserved beyond allocated
+inline constexpr double kDdpBucketBytes = 25e6;           // torch DDP bucket_cap_mb default
+inline constexpr double kZeroBucketElems = 5e8;           // DeepSpeed reduce/allgather bucket default
+
+struct MemoryBreakdown {
+  double weights = 0, gradients = 0, optimizer = 0, master_weights = 0, adapters = 0;
+  double activations = 0, logits_loss = 0, communication_buffers = 0;
+  double cuda_context = 0, allocator_reserve = 0;
+  double allocated() const {  // what torch.cuda.max_memory_allocated would report
+    return weights + gradients + optimizer + master_weights + adapters + activations + logits_loss +
+           communication_buffers;
+  }
+  double reserved() const { return allocated() + allocator_reserve; }
+  double total() const { return reserved() + cuda_context; }
+};
+
+struct MemoryPlan {
+  MemoryBreakdown peak;     // the larger moment
+  std::string peak_phase;   // "backward_start" | "backward_end" | "inference"
+  double full_gradients = 0;      // gradient bytes once all exist (for reporting)
+  double kv_cache = 0;            // inference
+  double capacity = 0;            // the GPU's memory
+};
+
+struct TimeBreakdown {
+  double gemm = 0, attention = 0, elementwise = 0, loss = 0, recompute = 0, dequant = 0;
+  double optimizer = 0, communication_exposed = 0, communication_total = 0, offload = 0;
+  double step = 0;
+};
+
+struct FlopCount {
+  double forward_gemm = 0;    // per micro-batch, block linears + output head (+ adapters)
+  double backward_gemm = 0;
+  double attention_forward = 0;   // causal, what FlashAttention computes
+  double model_flops_per_token = 0;  // for MFU: 6N (full) or 4N + adapters (LoRA) + causal attention
+};
+
+struct TimePlan {
+  TimeBreakdown t;
+  FlopCount flops;
+  double tokens_per_step = 0;          // per GPU
+  double tokens_per_s_per_gpu = 0;
+  double mfu = 0;
+  double total_s = 0;
+  double prefill_s = 0;                // inference
+  double decode_tokens_per_s = 0;      // inference, per GPU (micro_batch sequences)
+};
+
+struct PlanResult {
+  Scenario scenario;
+  ParamCount params;
+  double trainable_params = 0;
+  double adapter_params = 0;
+  MemoryPlan memory;
+  bool fits = false;
+  std::optional<std::int64_t> min_gpus_to_fit;
+  std::string min_gpus_sharding;
+  TimePlan time;
+  double gpu_hours = 0, cost = 0;
+  std::vector<std::string> assumptions;
+};
+
+MemoryPlan plan_memory(const Scenario& s);
+FlopCount count_flops(const Scenario& s);
+TimePlan plan_time(const Scenario& s);
+PlanResult plan(const Scenario& s);
+
+nlohmann::json plan_to_json(const PlanResult& r);
+std::string plan_to_table(const PlanResult& r);
+
+// Activation bytes per token of one layer with every tensor autograd keeps (no checkpointing).
+double layer_activation_bytes_per_token(const Scenario& s);
+// Bytes per vocabulary entry per token of the output-head and cross-entropy buffers at their peak.
+double logits_bytes_per_vocab_token(const Scenario& s);
+
+}  // namespace gpuscale::planner

@@ -1,0 +1,315 @@
+// `gpuscale plan` and `gpuscale calibrate`: argument parsing, input errors (exit 2, nothing
+// written), output through write_file_atomic.
+#include "gpuscale/planner/commands.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+
+#include "gpuscale/core/file_io.hpp"
+#include "gpuscale/planner/calibrate.hpp"
+#include "gpuscale/planner/error.hpp"
+#include "gpuscale/planner/plan.hpp"
+#include "gpuscale/planner/seed_tables.hpp"
+
+namespace gpuscale {
+namespace {
+
+using json = nlohmann::json;
+using planner::InputError;
+
+const char* kPlanHelp = R"(usage: gpuscale plan [--scenario FILE] [--KEY VALUE ...] [--format table|json] [-o FILE]
+       gpuscale plan --seed-tables [-o FILE]
+
+Memory, time and cost of fine-tuning (full, LoRA, QLoRA) or serving a model on a GPU profile.
+Flags override the scenario file's keys.
+
+scenario keys (--flag form uses dashes: --seq-len 4096):
+  model                     preset (llama-2-7b/13b/70b, llama-3-8b, llama-3.1-8b/70b/405b, llama-3.2-1b/3b,
+                            llama-3.3-70b, mistral-7b, qwen2.5-7b/14b/32b/72b, mpt-7b/30b), a path to a
+                            Hugging Face config.json (llama, mistral, qwen2, mpt), or (in a scenario file)
+                            an inline object with hidden_size, intermediate_size, num_hidden_layers,
+                            num_attention_heads, num_key_value_heads, vocab_size, tie_word_embeddings,
+                            mlp: gated|plain
+  method                    full | lora | qlora | inference                       (default full)
+  lora_rank                 adapter rank                                           (default 16)
+  lora_targets              comma-separated module names or all-linear           (default all-linear)
+  precision                 amp-bf16 | bf16 | fp8; inference also fp16 | int8 | nf4 (default amp-bf16)
+  optimizer                 adamw | adamw-8bit | paged-adamw-8bit | sgd           (default adamw)
+  seq_len, micro_batch, grad_accum                                                  (2048, 1, 1)
+  gpu                       SKU key (h100-sxm-80gb), nvidia-smi name, or a profile file (required)
+  gpus_per_node, nodes                                                              (1, 1)
+  sharding                  none | zero1 | zero2 | zero3 (fsdp = zero3)           (default none)
+  activation_checkpointing  none | selective | full                               (default none)
+  flash_attention           true | false                                          (default true)
+  tokens                    training (or generated) tokens, for total time and cost
+  price_per_gpu_hour        for cost
+  loss_chunks               chunked cross-entropy chunks                          (default 1)
+  compile                   torch.compile fusion                                  (default false)
+  optimizer_in_backward     optimizer step fused into backward                    (default false)
+  activation_offload        checkpointed activations kept on the host             (default false)
+
+output: --format table (default) or json with memory.per_gpu_bytes, memory.breakdown.*_bytes, fits,
+min_gpus_to_fit, time.step_s, time.tokens_per_s_per_gpu, time.mfu, time.total_s, cost.gpu_hours,
+cost.total and the assumptions. -o FILE writes it atomically instead of printing.
+
+examples:
+  gpuscale plan --model llama-3.1-8b --method qlora --gpu "NVIDIA H100 80GB HBM3" --seq-len 4096
+  gpuscale plan --model llama-2-70b --method full --gpu h100-sxm-80gb --gpus-per-node 8 --nodes 2 \
+                --sharding zero3 --activation-checkpointing full --tokens 1e9 --price-per-gpu-hour 2.5
+  gpuscale plan --scenario finetune.json --format json -o plan.json
+)";
+
+const char* kCalibrateHelp = R"(usage: gpuscale calibrate RESULTS.json... -o PROFILE.json [--export llm-analysis FILE]
+       gpuscale calibrate --builtin SKU -o PROFILE.json [--export llm-analysis FILE]
+
+Fits results documents of one GPU SKU into a GPU profile (results/schema/profile.schema.json):
+GEMM model per precision (fit error and held-out check), HBM bandwidth per access pattern with its
+small-size latency, alpha-beta per collective and rank count, PCIe bandwidth, usable memory. Every
+coefficient names the run ids it came from; what the documents do not measure keeps the SKU's
+datasheet value and its citation. --builtin writes the datasheet profile of a spec-table SKU.
+
+--export llm-analysis FILE also writes llm-analysis's GPU-config JSON (gpu_configs/*.json format) and
+FILE's efficiency companion (FILE with .efficiency.json: flops_efficiency, hbm_memory_efficiency,
+intra_node_memory_efficiency, inter_node_memory_efficiency, the values llm-analysis takes as
+analysis arguments); the efficiency flags are also printed.
+
+example: gpuscale calibrate h200-a.json h200-b.json -o h200.profile.json
+)";
+
+bool is_help(const std::string& a) { return a == "-h" || a == "--help"; }
+
+// Keys whose flag value is numeric.
+bool int_key(const std::string& k) {
+  return k == "lora_rank" || k == "seq_len" || k == "micro_batch" || k == "grad_accum" || k == "gpus_per_node" ||
+         k == "nodes" || k == "loss_chunks";
+}
+bool float_key(const std::string& k) { return k == "tokens" || k == "price_per_gpu_hour"; }
+bool bool_key(const std::string& k) {
+  return k == "flash_attention" || k == "compile" || k == "optimizer_in_backward" || k == "activation_offload";
+}
+
+json flag_value(const std::string& key, const std::string& v, const std::string& flag) {
+  if (int_key(key)) {
+    std::size_t used = 0;
+    long long x = 0;
+    try {
+      x = std::stoll(v, &used);
+    } catch (...) {
+      used = 0;
+    }
+    if (used != v.size() || v.empty()) throw InputError("command line", flag, "expected an integer, got '" + v + "'");
+    return x;
+  }
+  if (float_key(key)) {
+    std::size_t used = 0;
+    double x = 0;
+    try {
+      x = std::stod(v, &used);
+    } catch (...) {
+      used = 0;
+    }
+    if (used != v.size() || v.empty()) throw InputError("command line", flag, "expected a number, got '" + v + "'");
+    return x;
+  }
+  if (bool_key(key)) {
+    if (v == "true" || v == "1" || v == "yes") return true;
+    if (v == "false" || v == "0" || v == "no") return false;
+    throw InputError("command line", flag, "expected true or false, got '" + v + "'");
+  }
+  if (key == "lora_targets") {
+    json arr = json::array();
+    std::size_t start = 0;
+    while (start <= v.size()) {
+      const auto comma = v.find(',', start);
+      const auto item = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      if (!item.empty()) arr.push_back(item);
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    return arr;
+  }
+  return v;
+}
+
+int fail_input(std::ostream& err, const std::string& cmd, const std::exception& e) {
+  err << "gpuscale " << cmd << ": " << e.what() << "\n";
+  return 2;
+}
+
+}  // namespace
+
+int plan_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  std::string scenario_path, format = "table", output;
+  bool seed = false;
+  json flags = json::object();
+  std::map<std::string, std::string> origins;
+  try {
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      std::string a = args[i];
+      if (is_help(a)) {
+        out << kPlanHelp;
+        return 0;
+      }
+      std::string value;
+      bool has_value = false;
+      if (a.rfind("--", 0) == 0) {
+        const auto eq = a.find('=');
+        if (eq != std::string::npos) value = a.substr(eq + 1), a = a.substr(0, eq), has_value = true;
+      }
+      auto next = [&]() -> std::string {
+        if (has_value) return value;
+        if (i + 1 >= args.size()) throw InputError("command line", a, "needs a value");
+        return args[++i];
+      };
+      if (a == "--seed-tables") {
+        seed = true;
+      } else if (a == "--scenario") {
+        scenario_path = next();
+      } else if (a == "--format") {
+        format = next();
+        if (format != "json" && format != "table") throw InputError("command line", "--format", "expected json or table, got '" + format + "'");
+      } else if (a == "-o" || a == "--output") {
+        output = next();
+      } else if (a == "--no-flash-attention") {
+        flags["flash_attention"] = false;
+        origins["flash_attention"] = "command line (--no-flash-attention)";
+      } else if (a.rfind("--", 0) == 0) {
+        std::string key = a.substr(2);
+        std::replace(key.begin(), key.end(), '-', '_');
+        const auto& keys = planner::scenario_keys();
+        if (std::find(keys.begin(), keys.end(), key) == keys.end())
+          throw InputError("command line", a, "unknown option (see gpuscale plan --help)");
+        std::string v;
+        if (bool_key(key) && !has_value && (i + 1 >= args.size() || args[i + 1].rfind("--", 0) == 0)) v = "true";
+        else v = next();
+        flags[key] = flag_value(key, v, a);
+        origins[key] = "command line (" + a + ")";
+      } else {
+        throw InputError("command line", a, "unexpected argument (see gpuscale plan --help)");
+      }
+    }
+    if (args.empty()) {
+      err << kPlanHelp;
+      return 2;
+    }
+    std::string text;
+    if (seed) {
+      text = planner::seed_tables_markdown();
+    } else {
+      json scenario = json::object();
+      std::string where = "command line";
+      if (!scenario_path.empty()) {
+        try {
+          scenario = read_json_file(scenario_path);
+        } catch (const std::exception& e) {
+          throw InputError(scenario_path, "", e.what());
+        }
+        if (!scenario.is_object()) throw InputError(scenario_path, "", "a scenario must be a JSON object");
+        where = scenario_path;
+      }
+      for (const auto& [k, v] : flags.items()) scenario[k] = v;
+      const auto s = planner::parse_scenario(scenario, where, &origins);
+      const auto result = planner::plan(s);
+      text = format == "json" ? planner::plan_to_json(result).dump(2) + "\n" : planner::plan_to_table(result);
+    }
+    if (output.empty()) out << text;
+    else write_file_atomic(output, text);
+    return 0;
+  } catch (const InputError& e) {
+    return fail_input(err, "plan", e);
+  } catch (const std::exception& e) {
+    err << "gpuscale plan: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+int calibrate_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  std::vector<std::string> inputs;
+  std::string output, export_format, export_path, builtin;
+  try {
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      const std::string& a = args[i];
+      auto next = [&]() -> std::string {
+        if (i + 1 >= args.size()) throw InputError("command line", a, "needs a value");
+        return args[++i];
+      };
+      if (is_help(a)) {
+        out << kCalibrateHelp;
+        return 0;
+      }
+      if (a == "-o" || a == "--output") {
+        output = next();
+      } else if (a == "--export") {
+        export_format = next();
+        if (export_format != "llm-analysis")
+          throw InputError("command line", "--export", "only 'llm-analysis' is supported, got '" + export_format + "'");
+        export_path = next();
+      } else if (a == "--builtin") {
+        builtin = next();
+      } else if (a.rfind("-", 0) == 0) {
+        throw InputError("command line", a, "unknown option (see gpuscale calibrate --help)");
+      } else {
+        inputs.push_back(a);
+      }
+    }
+    if (inputs.empty() && builtin.empty()) {
+      err << kCalibrateHelp;
+      return 2;
+    }
+    if (!inputs.empty() && !builtin.empty())
+      throw InputError("command line", "--builtin", "give either results documents or --builtin SKU, not both");
+    if (output.empty() && export_path.empty()) throw InputError("command line", "-o", "missing: where to write the profile");
+
+    planner::Profile profile;
+    if (!builtin.empty()) {
+      profile = planner::resolve_gpu(builtin, "command line", "--builtin");
+    } else {
+      std::vector<planner::ResultsInput> docs;
+      for (const auto& path : inputs) {
+        try {
+          docs.push_back({path, read_json_file(path)});
+        } catch (const std::exception& e) {
+          throw InputError(path, "", e.what());
+        }
+      }
+      profile = planner::calibrate(docs);
+    }
+    // Everything is computed before anything is written.
+    const std::string profile_text = planner::profile_to_json(profile).dump(2) + "\n";
+    json eff;
+    const std::string la_text = export_path.empty() ? "" : planner::to_llm_analysis(profile, &eff).dump(4) + "\n";
+    if (!output.empty()) write_file_atomic(output, profile_text);
+    if (!export_path.empty()) {
+      write_file_atomic(export_path, la_text);
+      std::string eff_path = export_path;
+      if (eff_path.size() > 5 && eff_path.substr(eff_path.size() - 5) == ".json") eff_path.resize(eff_path.size() - 5);
+      write_file_atomic(eff_path + ".efficiency.json", eff.dump(4) + "\n");
+      out << "llm-analysis flags:";
+      for (const auto& [k, v] : eff.items()) out << " --" << k << " " << v.get<double>();
+      out << "\n";
+    }
+    if (!output.empty()) {
+      int measured = 0;
+      for (const auto& [n, g] : profile.gemm) measured += g.source.kind == "measured";
+      out << "wrote " << output << ": " << profile.sku << " (" << profile.kind << "), " << measured
+          << " measured GEMM model(s)";
+      for (const auto& [n, g] : profile.gemm)
+        if (g.source.kind == "measured") {
+          char buf[160];
+          std::snprintf(buf, sizeof buf, "; %s fit rms %.1f%%, held-out %.1f%%", n.c_str(), 100 * g.fit.rms_rel_error,
+                        100 * g.fit.holdout_rms_rel_error);
+          out << buf;
+        }
+      out << "\n";
+    }
+    return 0;
+  } catch (const InputError& e) {
+    return fail_input(err, "calibrate", e);
+  } catch (const std::exception& e) {
+    err << "gpuscale calibrate: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace gpuscale

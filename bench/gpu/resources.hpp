@@ -12,23 +12,38 @@
 
 namespace gpuscale::bench {
 
-template <typename T>
-class DeviceBuffer {
- public:
-  DeviceBuffer() = default;
-  explicit DeviceBuffer(std::size_t count) : count_(count) {
+// Device memory (cudaMalloc) and page-locked host memory (cudaMallocHost).
+struct DeviceMemory {
+  static void* allocate(std::size_t bytes) {
     void* p = nullptr;
-    GPUSCALE_CUDA_CHECK(cudaMalloc(&p, count * sizeof(T)));
-    ptr_ = static_cast<T*>(p);
+    GPUSCALE_CUDA_CHECK(cudaMalloc(&p, bytes));
+    return p;
   }
-  ~DeviceBuffer() {
-    if (ptr_) GPUSCALE_CUDA_WARN(cudaFree(ptr_));
+  static void release(void* p) { GPUSCALE_CUDA_WARN(cudaFree(p)); }
+};
+struct PinnedMemory {
+  static void* allocate(std::size_t bytes) {
+    void* p = nullptr;
+    GPUSCALE_CUDA_CHECK(cudaMallocHost(&p, bytes));
+    return p;
   }
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-  DeviceBuffer(DeviceBuffer&& o) noexcept
-      : ptr_(std::exchange(o.ptr_, nullptr)), count_(std::exchange(o.count_, 0)) {}
-  DeviceBuffer& operator=(DeviceBuffer&& o) noexcept {
+  static void release(void* p) { GPUSCALE_CUDA_WARN(cudaFreeHost(p)); }
+};
+
+// `count` elements of T from Memory; uninitialised.
+template <typename T, typename Memory>
+class Buffer {
+ public:
+  Buffer() = default;
+  explicit Buffer(std::size_t count)
+      : ptr_(static_cast<T*>(Memory::allocate(count * sizeof(T)))), count_(count) {}
+  ~Buffer() {
+    if (ptr_) Memory::release(ptr_);
+  }
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+  Buffer(Buffer&& o) noexcept : ptr_(std::exchange(o.ptr_, nullptr)), count_(std::exchange(o.count_, 0)) {}
+  Buffer& operator=(Buffer&& o) noexcept {
     std::swap(ptr_, o.ptr_);
     std::swap(count_, o.count_);
     return *this;
@@ -43,34 +58,9 @@ class DeviceBuffer {
 };
 
 template <typename T>
-class PinnedBuffer {
- public:
-  PinnedBuffer() = default;
-  explicit PinnedBuffer(std::size_t count) : count_(count) {
-    void* p = nullptr;
-    GPUSCALE_CUDA_CHECK(cudaMallocHost(&p, count * sizeof(T)));
-    ptr_ = static_cast<T*>(p);
-  }
-  ~PinnedBuffer() {
-    if (ptr_) GPUSCALE_CUDA_WARN(cudaFreeHost(ptr_));
-  }
-  PinnedBuffer(const PinnedBuffer&) = delete;
-  PinnedBuffer& operator=(const PinnedBuffer&) = delete;
-  PinnedBuffer(PinnedBuffer&& o) noexcept
-      : ptr_(std::exchange(o.ptr_, nullptr)), count_(std::exchange(o.count_, 0)) {}
-  PinnedBuffer& operator=(PinnedBuffer&& o) noexcept {
-    std::swap(ptr_, o.ptr_);
-    std::swap(count_, o.count_);
-    return *this;
-  }
-  T* get() const { return ptr_; }
-  std::size_t size() const { return count_; }
-  std::size_t bytes() const { return count_ * sizeof(T); }
-
- private:
-  T* ptr_ = nullptr;
-  std::size_t count_ = 0;
-};
+using DeviceBuffer = Buffer<T, DeviceMemory>;
+template <typename T>
+using PinnedBuffer = Buffer<T, PinnedMemory>;
 
 class Stream {
  public:

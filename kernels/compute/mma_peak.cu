@@ -2,6 +2,7 @@
 // B_pos holds +1 and B_neg -1, and each accumulator alternates between them, so it goes
 // 0, k, 0, k, ... exactly. Fragment layouts do not matter: every element of a fragment is equal.
 #include "kernels/compute/mma_peak.hpp"
+#include "kernels/compute/device_query.hpp"
 
 namespace gpuscale::kernels {
 namespace {
@@ -106,14 +107,8 @@ cudaError_t launch_mma_peak(MmaType type, int grid, int block, std::int64_t iter
                             cudaStream_t stream) {
   if (grid <= 0 || block <= 0 || block > kMmaMaxBlock || block % kWarpSize != 0 || iterations < 0 || !out)
     return cudaErrorInvalidValue;
-  int device = 0, major = 0, minor = 0;
-  if (cudaError_t e = cudaGetDevice(&device); e != cudaSuccess) return e;
-  if (cudaError_t e = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device);
-      e != cudaSuccess)
-    return e;
-  if (cudaError_t e = cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device);
-      e != cudaSuccess)
-    return e;
+  int major = 0, minor = 0;
+  if (cudaError_t e = current_compute_capability(major, minor); e != cudaSuccess) return e;
   if (!mma_supported(type, major, minor)) return cudaErrorNotSupported;
   switch (type) {
     case MmaType::fp16:

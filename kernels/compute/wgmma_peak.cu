@@ -10,6 +10,7 @@
 // The wgmma code exists only in the sm_90a image (__CUDA_ARCH_FEAT_SM90_ALL); every other
 // architecture compiles a stub that writes NaN, and the launcher refuses devices other than 9.0.
 #include "kernels/compute/wgmma_peak.hpp"
+#include "kernels/compute/device_query.hpp"
 
 namespace gpuscale::kernels {
 namespace {
@@ -175,14 +176,8 @@ cudaError_t launch_wgmma_peak(WgmmaType type, int grid, int block, std::int64_t 
   if (grid <= 0 || block <= 0 || block > kWgmmaMaxBlock || block % kWarpgroupThreads != 0 || iterations < 0 ||
       !out)
     return cudaErrorInvalidValue;
-  int device = 0, major = 0, minor = 0;
-  if (cudaError_t e = cudaGetDevice(&device); e != cudaSuccess) return e;
-  if (cudaError_t e = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device);
-      e != cudaSuccess)
-    return e;
-  if (cudaError_t e = cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device);
-      e != cudaSuccess)
-    return e;
+  int major = 0, minor = 0;
+  if (cudaError_t e = current_compute_capability(major, minor); e != cudaSuccess) return e;
   if (!wgmma_supported(major, minor)) return cudaErrorNotSupported;
   switch (type) {
     case WgmmaType::bf16:

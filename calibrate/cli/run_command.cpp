@@ -139,18 +139,18 @@ std::string summary_table(const json& doc) {
     }
   }
   std::ostringstream os;
-  os << std::left << std::setw(52) << "benchmark (largest size that ran)" << std::right << std::setw(12)
+  os << std::left << std::setw(64) << "benchmark (largest size that ran)" << std::right << std::setw(12)
      << "value" << "  " << std::left << std::setw(15) << "unit" << std::right << std::setw(8) << "% peak"
      << std::setw(8) << "cv %" << "  ok/skip/err\n";
   for (const auto& g : order) {
     const Row& r = groups[g];
     char line[256];
-    std::string name = g.size() > 51 ? g.substr(0, 48) + "..." : g;
+    std::string name = g.size() > 63 ? g.substr(0, 60) + "..." : g;
     if (r.metric.empty())
-      std::snprintf(line, sizeof line, "%-52s %12s  %-15s %8s %7s  %d/%d/%d\n", name.c_str(), "-", "-", "-",
+      std::snprintf(line, sizeof line, "%-64s %12s  %-15s %8s %7s  %d/%d/%d\n", name.c_str(), "-", "-", "-",
                     "-", r.ok, r.skipped, r.error);
     else
-      std::snprintf(line, sizeof line, "%-52s %12.1f  %-15s %8s %7.2f  %d/%d/%d\n", name.c_str(), r.value,
+      std::snprintf(line, sizeof line, "%-64s %12.1f  %-15s %8s %7.2f  %d/%d/%d\n", name.c_str(), r.value,
                     r.metric.c_str(), r.pct >= 0 ? std::to_string(static_cast<int>(r.pct + 0.5)).c_str() : "-",
                     r.cv * 100, r.ok, r.skipped, r.error);
     os << line;
@@ -282,7 +282,10 @@ int run_command(const std::vector<std::string>& args, const std::string& self_pa
       err << "== " << tag << (backend == "host" ? " (host backend)" : "") << "\n";
       std::vector<std::string> cmd = {bin, "--backend=" + backend, "--suite=" + suite,
                                       "--device=" + std::to_string(dev), "--gpuscale_out=" + frag,
-                                      "--gpuscale_progress"};
+                                      "--gpuscale_progress",
+                                      // JSON keeps Google Benchmark's context (and its console noise)
+                                      // in the log: stderr carries only the progress lines.
+                                      "--benchmark_format=json"};
       ProcessResult r;
       const auto t0 = std::chrono::steady_clock::now();
       try {

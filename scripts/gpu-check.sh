@@ -34,9 +34,11 @@ nvidia-smi > "$OUT/nvidia-smi.txt" 2>&1 || { say "gpu-check: nvidia-smi failed: 
 nvidia-smi --query-gpu=name,driver_version,clocks.max.sm,clocks.sm,power.limit,temperature.gpu,ecc.mode.current \
   --format=csv | tee -a "$log"
 
-say "== GPU tests (label gpu) and the rest of the unit tests"
+# The GPU test binaries (label gpu); the host tests run in CI, and the CLI tests' paths are the
+# build machine's.
+say "== GPU tests"
 test_status=0
-for t in $(find "$build/tests" -type f -name '*_tests' -perm -u+x | sort); do
+for t in $(find "$build/tests" -type f -name '*gpu*_tests' -perm -u+x | sort); do
   if "$t" --gtest_brief=1 >> "$log" 2>&1; then say "  pass: $(basename "$t")"; else say "  FAIL: $(basename "$t")"; test_status=1; fi
 done
 

@@ -107,5 +107,7 @@ std::string plan_to_table(const PlanResult& r);
 double layer_activation_bytes_per_token(const Scenario& s);
 // Bytes per vocabulary entry per token of the output-head and cross-entropy buffers at their peak.
 double logits_bytes_per_vocab_token(const Scenario& s);
+// Element-wise bytes read + written per token by one layer's forward (see plan.cpp).
+double elementwise_bytes_per_token(const Scenario& s);
 
 }  // namespace gpuscale::planner

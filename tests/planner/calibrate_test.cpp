@@ -1,0 +1,124 @@
+// Calibration from synthetic results documents with known coefficients.
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "gpuscale/core/schema_validator.hpp"
+#include "gpuscale/planner/calibrate.hpp"
+#include "gpuscale/planner/error.hpp"
+#include "gpuscale/planner/plan.hpp"
+#include "synthetic.hpp"
+
+using namespace gpuscale::planner;
+using gpuscale::test::default_truth;
+using gpuscale::test::results_doc;
+
+TEST(Calibrate, RecoversKnownCoefficientsWithRunIds) {
+  const auto tr = default_truth();
+  const auto p = calibrate({{"a.json", results_doc(tr, "20250101T000000Z-aaaaaaaa")},
+                            {"b.json", results_doc(tr, "20250102T000000Z-bbbbbbbb")}});
+  EXPECT_EQ(p.kind, "measured");
+  EXPECT_EQ(p.sku, "h100-sxm-80gb");
+  ASSERT_EQ(p.run_ids.size(), 2u);
+  const auto& g = p.gemm.at("bf16");
+  EXPECT_EQ(g.source.kind, "measured");
+  EXPECT_EQ(g.source.run_ids, p.run_ids);
+  EXPECT_NEAR(g.efficiency, tr.gemm.efficiency, 0.02);
+  EXPECT_LT(g.fit.rms_rel_error, 0.02);
+  EXPECT_GT(g.fit.holdout_points, 0);
+  EXPECT_NEAR(p.memory.at("copy").bandwidth_gbps, tr.mem_gbps, 1);
+  EXPECT_NEAR(p.memory.at("copy").alpha_s, tr.mem_alpha_s, 1e-8);
+  const auto* ar = p.collective("all_reduce", 8);
+  ASSERT_NE(ar, nullptr);
+  EXPECT_EQ(ar->ab.source.kind, "measured");
+  EXPECT_NEAR(ar->ab.bandwidth_gbps, tr.ar_algbw_gbps, 0.1);
+  EXPECT_NEAR(ar->ab.alpha_s, tr.ar_alpha_s, 1e-8);
+  EXPECT_NEAR(ar->busbw_gbps(), tr.ar_algbw_gbps * 1.75, 0.2);
+  EXPECT_NEAR(p.transfer.at("h2d").bandwidth_gbps, tr.h2d_gbps, 0.01);
+  EXPECT_EQ(p.usable.context_bytes, 85520809984ULL - 84987740160ULL);
+  // What was not measured keeps its datasheet source.
+  EXPECT_NE(p.gemm.at("fp8_e4m3").source.kind, "measured");
+  EXPECT_NE(p.memory.at("read").source.kind, "measured");
+}
+
+TEST(Calibrate, NoisyMeasurementsStillFitWithinTolerance) {
+  const auto tr = default_truth();
+  const auto p = calibrate({{"a.json", results_doc(tr, "20250101T000000Z-aaaaaaaa", 0.03)}});
+  const auto& g = p.gemm.at("bf16");
+  EXPECT_NEAR(g.efficiency, tr.gemm.efficiency, 0.05);
+  EXPECT_LT(g.fit.rms_rel_error, 0.05);
+  EXPECT_LT(g.fit.holdout_rms_rel_error, 0.08);
+  EXPECT_NEAR(p.memory.at("copy").bandwidth_gbps, tr.mem_gbps, tr.mem_gbps * 0.05);
+}
+
+TEST(Calibrate, ProfileRoundTripsAndMatchesItsSchema) {
+  const auto p = calibrate({{"a.json", results_doc(default_truth(), "20250101T000000Z-aaaaaaaa")}});
+  const auto j = profile_to_json(p);
+  EXPECT_TRUE(gpuscale::validate_json(profile_schema(), j).empty());
+  const auto back = profile_from_json(j, "p.json");
+  EXPECT_DOUBLE_EQ(back.gemm.at("bf16").efficiency, p.gemm.at("bf16").efficiency);
+  EXPECT_EQ(back.collectives.size(), p.collectives.size());
+  for (const auto& s : gpuscale::spec_table()) {
+    const auto d = profile_to_json(datasheet_profile(s));
+    EXPECT_TRUE(gpuscale::validate_json(profile_schema(), d).empty()) << s.key;
+  }
+}
+
+TEST(Calibrate, RejectsMixedSkusAndOtherSchemaVersions) {
+  const auto tr = default_truth();
+  try {
+    calibrate({{"a.json", results_doc(tr, "20250101T000000Z-aaaaaaaa")},
+               {"b.json", results_doc(tr, "20250101T000000Z-bbbbbbbb", 0, "a100-sxm-80gb")}});
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.where(), "b.json");
+    EXPECT_EQ(e.field(), "/gpus/0/sku");
+  }
+  auto j = profile_to_json(datasheet_profile(*gpuscale::find_spec_by_key("h100-sxm-80gb")));
+  j["schema_version"] = 2;
+  try {
+    profile_from_json(j, "old.json");
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.field(), "schema_version");
+  }
+  auto doc = results_doc(tr, "20250101T000000Z-aaaaaaaa");
+  doc["benchmarks"][0]["stats"]["median_s"] = "fast";
+  try {
+    calibrate({{"bad.json", doc}});
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.where(), "bad.json");
+    EXPECT_EQ(e.field(), "/benchmarks/0/stats/median_s");
+  }
+}
+
+TEST(Calibrate, MeasuredProfileDrivesThePlan) {
+  auto tr = default_truth();
+  const auto fast = calibrate({{"a.json", results_doc(tr, "20250101T000000Z-aaaaaaaa")}});
+  tr.gemm.efficiency = 0.36;  // half the GEMM rate
+  const auto slow = calibrate({{"a.json", results_doc(tr, "20250101T000000Z-aaaaaaaa")}});
+  Scenario s = parse_scenario({{"model", "llama-2-7b"}, {"gpu", "h100-sxm-80gb"}, {"seq_len", 4096}}, "t");
+  s.gpu = fast;
+  const double t_fast = plan_time(s).t.gemm;
+  s.gpu = slow;
+  EXPECT_NEAR(plan_time(s).t.gemm / t_fast, 2.0, 0.1);
+}
+
+TEST(Calibrate, CalibrationAndPlanUnder100ms) {
+  const auto doc = results_doc(default_truth(), "20250101T000000Z-aaaaaaaa", 0.01);
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto p = calibrate({{"a.json", doc}});
+  Scenario s = parse_scenario({{"model", "llama-3.1-70b"}, {"gpu", "h100-sxm-80gb"}, {"method", "qlora"},
+                               {"seq_len", 4096}, {"gpus_per_node", 8}, {"sharding", "zero3"}}, "t");
+  s.gpu = p;
+  const auto r = plan(s);
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_GT(r.time.tokens_per_s_per_gpu, 0);
+  std::cout << "calibration (" << doc["benchmarks"].size() << " benchmarks) + plan: " << ms << " ms\n";
+#ifdef NDEBUG
+  EXPECT_LT(ms, 100);
+#else
+  EXPECT_LT(ms, 1000);  // unoptimised builds
+#endif
+}

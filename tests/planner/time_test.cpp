@@ -1,0 +1,95 @@
+// FLOP counts and the time model's structure against hand-computed values.
+#include <gtest/gtest.h>
+
+#include "gpuscale/planner/plan.hpp"
+
+using namespace gpuscale::planner;
+using json = nlohmann::json;
+
+namespace {
+Scenario make(json j) {
+  if (!j.contains("gpu")) j["gpu"] = "h100-sxm-80gb";
+  return parse_scenario(j, "test");
+}
+}  // namespace
+
+TEST(Flops, FullFineTuningIsSixNPlusAttention) {
+  const auto s = make({{"model", "llama-2-7b"}, {"seq_len", 4096}, {"micro_batch", 2}});
+  const auto f = count_flops(s);
+  const double T = 8192;
+  const double gemm_params = 32.0 * (4 * 4096.0 * 4096 + 3 * 4096.0 * 11008) + 32000.0 * 4096;
+  EXPECT_DOUBLE_EQ(f.forward_gemm, 2 * T * gemm_params);
+  EXPECT_DOUBLE_EQ(f.backward_gemm, 4 * T * gemm_params);
+  // Causal attention: 2 s q_dim per token per layer forward (QK^T and PV, half the scores).
+  EXPECT_DOUBLE_EQ(f.attention_forward, 2.0 * T * 4096 * 4096 * 32);
+  EXPECT_DOUBLE_EQ(f.model_flops_per_token, 6 * gemm_params + 6.0 * 4096 * 4096 * 32);
+}
+
+TEST(Flops, LoraHasNoWeightGradientsForFrozenWeights) {
+  const auto s = make({{"model", "llama-2-7b"}, {"method", "lora"}, {"lora_rank", 8},
+                       {"lora_targets", {"q_proj", "v_proj"}}, {"seq_len", 1024}});
+  const auto f = count_flops(s);
+  const double T = 1024, A = 4'194'304;
+  const double gemm_params = 32.0 * (4 * 4096.0 * 4096 + 3 * 4096.0 * 11008) + 32000.0 * 4096;
+  EXPECT_DOUBLE_EQ(f.forward_gemm, 2 * T * (gemm_params + A));
+  EXPECT_DOUBLE_EQ(f.backward_gemm, 2 * T * gemm_params + 4 * T * A);
+  // ... so a LoRA step is faster than a full one on the same tokens.
+  const auto full = make({{"model", "llama-2-7b"}, {"seq_len", 1024}});
+  EXPECT_LT(plan_time(s).t.gemm, 0.75 * plan_time(full).t.gemm);
+}
+
+TEST(Time, GemmsRunThroughTheProfileModel) {
+  const auto s = make({{"model", "llama-2-7b"}, {"seq_len", 4096}, {"micro_batch", 2}});
+  const auto& g = s.gpu.gemm_for("bf16");
+  double expect = 0;
+  const double T = 8192;
+  for (const auto& l : block_linears(s.model))
+    expect += g.time_s(T, l.out, l.in) + g.time_s(T, l.in, l.out) + g.time_s(l.out, l.in, T);
+  expect = 32 * expect + g.time_s(T, 32000, 4096) + g.time_s(T, 4096, 32000) + g.time_s(32000, 4096, T);
+  EXPECT_NEAR(plan_time(s).t.gemm, expect, 1e-12);
+}
+
+TEST(Time, RecomputationQloraDequantAndOptimizer) {
+  const json base = {{"model", "llama-2-7b"}, {"seq_len", 2048}, {"method", "qlora"}};
+  json ck = base;
+  ck["activation_checkpointing"] = "full";
+  const auto a = plan_time(make(base)), b = plan_time(make(ck));
+  EXPECT_EQ(a.t.recompute, 0);
+  EXPECT_GT(b.t.recompute, 0);
+  EXPECT_GT(b.t.dequant, a.t.dequant);  // a third dequantisation per step for the recompute
+  EXPECT_GT(a.t.dequant, 0);
+  // Optimizer step: AdamW in amp reads and writes 28 + 2 B per parameter at the copy bandwidth.
+  const auto f = make({{"model", "llama-2-7b"}, {"seq_len", 2048}});
+  const double bytes = 6'738'415'616.0 * 30;
+  EXPECT_NEAR(plan_time(f).t.optimizer, f.gpu.memory_time_s("copy", bytes), 1e-9);
+}
+
+TEST(Time, CommunicationOnlyWithSeveralGpus) {
+  const auto one = plan_time(make({{"model", "llama-2-7b"}, {"seq_len", 2048}}));
+  EXPECT_EQ(one.t.communication_total, 0);
+  const auto fsdp = plan_time(make({{"model", "llama-2-7b"}, {"seq_len", 2048}, {"gpus_per_node", 8},
+                                    {"sharding", "zero3"}}));
+  EXPECT_GT(fsdp.t.communication_total, 0);
+  EXPECT_LE(fsdp.t.communication_exposed, fsdp.t.communication_total);
+  const auto ddp = plan_time(make({{"model", "llama-2-7b"}, {"seq_len", 2048}, {"gpus_per_node", 8}}));
+  EXPECT_GT(ddp.t.communication_total, 0);
+}
+
+TEST(Time, MfuAndTotals) {
+  auto s = make({{"model", "llama-3.1-8b"}, {"seq_len", 4096}, {"micro_batch", 2}, {"tokens", 1e9},
+                 {"price_per_gpu_hour", 2.0}, {"gpus_per_node", 8}, {"sharding", "zero3"}});
+  const auto r = plan(s);
+  EXPECT_GT(r.time.mfu, 0.2);
+  EXPECT_LT(r.time.mfu, 0.8);
+  EXPECT_NEAR(r.time.total_s, 1e9 / (r.time.tokens_per_s_per_gpu * 8), 1e-6);
+  EXPECT_NEAR(r.gpu_hours, r.time.total_s / 3600 * 8, 1e-9);
+  EXPECT_NEAR(r.cost, r.gpu_hours * 2.0, 1e-9);
+}
+
+TEST(Time, InferenceDecodeIsBandwidthBound) {
+  const auto s = make({{"model", "llama-2-7b"}, {"method", "inference"}, {"seq_len", 1024}});
+  const auto r = plan(s);
+  const double bytes = 2.0 * 6'738'415'616 + 2.0 * 32 * 4096 * 1024 * 2;
+  EXPECT_GT(r.time.t.step, s.gpu.memory_time_s("read", bytes) * 0.99);
+  EXPECT_GT(r.time.prefill_s, 0);
+}

@@ -1,0 +1,332 @@
+// Validation against published measured runs (tests/data/published_measurements.csv, copied from
+// the public sources each row names). Every row whose settings are stated is planned through the
+// same column-to-scenario rules (no per-row constants) with the datasheet profile of its GPU; the
+// error table goes to the build tree (validation.md) and, with GPUSCALE_UPDATE_DOCS=1, to
+// docs/validation.md, which a second test checks is current.
+//
+// Targets (issue 5): peak memory within 10% median and 25% worst, tokens/s within 15% median.
+//
+// Run: ctest -R Validation --output-on-failure
+//      GPUSCALE_UPDATE_DOCS=1 ./build/tests/planner/planner_validation_tests   (regenerate the doc)
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include "csv.hpp"
+#include "gpuscale/core/file_io.hpp"
+#include "gpuscale/planner/plan.hpp"
+
+namespace {
+
+using json = nlohmann::json;
+using namespace gpuscale::planner;
+using Row = std::map<std::string, std::string>;
+
+const std::string kData = GPUSCALE_TEST_DATA_DIR;
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+bool has(const std::string& s, const std::string& what) { return lower(s).find(lower(what)) != std::string::npos; }
+
+std::optional<double> leading_number(const std::string& s) {
+  std::size_t i = 0;
+  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+  if (i == s.size() || !(std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) return std::nullopt;
+  return std::stod(s.substr(i));
+}
+
+struct Case {
+  std::string id, model, summary, skip_reason, mem_metric;
+  json scenario;
+  std::optional<double> mem_measured;  // bytes
+  std::optional<double> tps_measured;
+  double mem_pred = 0, tps_pred = 0;
+};
+
+struct Ablation {
+  bool compile = false;
+  std::int64_t loss_chunks = 1;
+};
+
+// The column-to-scenario rules, the same for every row.
+Case make_case(const Row& r, const json& cfg, std::map<std::string, Ablation>& ablations) {
+  Case c;
+  c.id = r.at("row_id");
+  c.model = r.at("model");
+  auto get = [&](const char* k) { auto it = r.find(k); return it == r.end() ? std::string() : it->second; };
+  const std::string method = get("method"), par = get("parallelism"), ckpt = get("grad_checkpointing"),
+                    opt = get("optimizer"), prec = get("precision"), fw = get("framework"), gpu = get("gpu_type");
+
+  // Measurements.
+  const std::string mem = get("peak_mem_per_gpu_gb");
+  if (auto v = leading_number(mem); v && mem.find('<') == std::string::npos)
+    c.mem_measured = *v * (has(mem, "gib") ? 1073741824.0 : 1e9);
+  c.mem_metric = get("peak_mem_metric");
+  if (auto v = leading_number(get("tokens_per_sec_per_gpu"))) c.tps_measured = *v;
+
+  // Ablation rows: each technique stays on in the rows after it (as the source states).
+  auto& ab = ablations[get("source")];
+  json fw_defaults = json::object();
+  for (const auto& [name, d] : cfg["framework_defaults"].items())
+    if (fw.rfind(name, 0) == 0) fw_defaults = d;
+  if (has(get("workload_kind"), "ablation")) {
+    if (has(method, "+ compile")) ab.compile = true;
+    if (has(method, "chunked cross entropy")) ab.loss_chunks = fw_defaults.value("loss_chunks", 8);
+  }
+
+  json s;
+  if (has(par, "tp") || has(par, "pp") || has(par, "naive model parallel"))
+    return c.skip_reason = "tensor / pipeline / naive model parallelism is not modelled by the planner", c;
+  // Model.
+  json models = cfg["models"];
+  if (!models.contains(c.model)) return c.skip_reason = "architecture not in validation_models.json", c;
+  json m = models[c.model];
+  if (m.contains("same_as")) m = models[m["same_as"].get<std::string>()];
+  const auto seq = leading_number(get("seq_len"));
+  if (!seq) return c.skip_reason = "sequence length not stated", c;
+  if (has(get("seq_len"), "unpacked") && !has(get("seq_len"), "padded"))
+    return c.skip_reason = "unpacked samples: tokens per sample not stated", c;
+  if (m.contains("preset")) {
+    s["model"] = m["preset"];
+  } else {
+    json inl = m["inline"];
+    if (inl.contains("learned_positions") && inl["learned_positions"] == "seq_len") inl["learned_positions"] = static_cast<std::int64_t>(*seq);
+    inl["name"] = c.model;
+    s["model"] = inl;
+  }
+  s["seq_len"] = static_cast<std::int64_t>(*seq);
+  const auto mb = leading_number(get("micro_batch"));
+  if (!mb) return c.skip_reason = "micro-batch not stated", c;
+  s["micro_batch"] = static_cast<std::int64_t>(*mb);
+  s["grad_accum"] = static_cast<std::int64_t>(leading_number(get("grad_accum")).value_or(1));
+
+  // Method and precision.
+  if (has(method, "qlora")) s["method"] = "qlora";
+  else if (has(method, "lora")) s["method"] = "lora";
+  else s["method"] = "full";
+  s["precision"] = (has(prec, "amp") || has(prec, "mixed") || has(prec, "deepspeed") || has(prec, "gptq")) ? "amp-bf16" : "bf16";
+
+  // GPU and parallelism.
+  std::string sku;
+  if (has(gpu, "h100")) sku = "h100-sxm-80gb";
+  else if (has(gpu, "a100")) sku = has(gpu, "40gb") ? "a100-sxm-40gb" : "a100-sxm-80gb";
+  else return c.skip_reason = "GPU model not stated (" + gpu + ")", c;
+  s["gpu"] = sku;
+  const auto n = static_cast<std::int64_t>(leading_number(get("gpu_count")).value_or(1));
+  s["gpus_per_node"] = std::min<std::int64_t>(n, 8);
+  s["nodes"] = std::max<std::int64_t>(1, n / 8);
+  s["sharding"] = (has(par, "fsdp") || has(par, "hsdp") || has(par, "zero-3") || has(par, "full_shard")) ? "zero3" : "none";
+
+  // Checkpointing and optimizer.
+  const std::string ck = lower(ckpt);
+  if (has(ck, "selective")) s["activation_checkpointing"] = "selective";
+  else if (ck.rfind("true", 0) == 0 || ck.rfind("yes", 0) == 0 || has(ck, "full")) s["activation_checkpointing"] = "full";
+  else s["activation_checkpointing"] = "none";
+  if (has(ck, "offload")) s["activation_offload"] = true;
+  if (has(opt, "8bit")) s["optimizer"] = has(opt, "paged") ? "paged-adamw-8bit" : "adamw-8bit";
+  else if (has(opt, "sgd")) s["optimizer"] = "sgd";
+  else s["optimizer"] = "adamw";
+  if (has(opt, "optimizer_in_bwd")) s["optimizer_in_backward"] = true;
+
+  // LoRA settings: the row's columns, else the framework's published default config.
+  if (s["method"] != "full") {
+    if (auto rk = leading_number(get("lora_rank"))) s["lora_rank"] = static_cast<std::int64_t>(*rk);
+    else if (fw_defaults.contains("lora_rank")) s["lora_rank"] = fw_defaults["lora_rank"];
+    else return c.skip_reason = "LoRA rank not stated", c;
+    const std::string tg = get("lora_targets");
+    if (!tg.empty() && cfg["lora_targets"].contains(tg)) s["lora_targets"] = cfg["lora_targets"][tg];
+    else if (fw_defaults.contains("lora_targets")) s["lora_targets"] = fw_defaults["lora_targets"];
+    else return c.skip_reason = "LoRA targets not stated", c;
+  }
+  s["flash_attention"] = fw_defaults.value("flash_attention", true);
+  if (ab.compile || fw_defaults.value("compile", false)) s["compile"] = true;
+  if (ab.loss_chunks > 1) s["loss_chunks"] = ab.loss_chunks;
+
+  std::ostringstream sum;
+  sum << s["method"].get<std::string>() << ", " << s["precision"].get<std::string>() << ", s=" << *seq << " b=" << *mb
+      << " ga=" << s["grad_accum"] << ", " << n << "x" << sku << ", " << s["sharding"].get<std::string>()
+      << ", ckpt " << s["activation_checkpointing"].get<std::string>();
+  if (s.value("activation_offload", false)) sum << "+offload";
+  sum << ", " << s["optimizer"].get<std::string>();
+  if (s.value("optimizer_in_backward", false)) sum << " in bwd";
+  if (s.value("compile", false)) sum << ", compile";
+  if (s.contains("loss_chunks")) sum << ", CE chunks " << s["loss_chunks"];
+  if (s.contains("lora_rank")) sum << ", r=" << s["lora_rank"];
+  c.summary = sum.str();
+  c.scenario = s;
+  return c;
+}
+
+double compared_memory(const MemoryBreakdown& b, const std::string& metric) {
+  if (has(metric, "active") || has(metric, "allocated")) return b.allocated();
+  if (has(metric, "reserved")) return b.reserved();
+  return b.total();
+}
+
+struct Summary {
+  std::vector<double> mem_err, tps_err;
+  int used = 0;
+};
+
+double median(std::vector<double> v) {
+  if (v.empty()) return NAN;
+  std::sort(v.begin(), v.end());
+  const auto n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+double worst(const std::vector<double>& v) {
+  double w = 0;
+  for (double x : v) w = std::max(w, std::abs(x));
+  return w;
+}
+std::vector<double> absv(std::vector<double> v) {
+  for (auto& x : v) x = std::abs(x);
+  return v;
+}
+
+std::string pct(double x) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%+.1f%%", 100 * x);
+  return b;
+}
+std::string num(double x, const char* f = "%.1f") {
+  char b[32];
+  std::snprintf(b, sizeof b, f, x);
+  return b;
+}
+
+Summary run_file(const std::string& csv, const json& cfg, std::ostream& md) {
+  Summary sum;
+  std::map<std::string, Ablation> ablations;
+  std::vector<Case> skipped;
+  md << "| row | model | settings (as planned) | memory measured | metric | planned | error | tokens/s measured | planned | error |\n";
+  md << "|---|---|---|---|---|---|---|---|---|---|\n";
+  for (const auto& r : gpuscale::test::read_csv(csv)) {
+    Case c = make_case(r, cfg, ablations);
+    if (c.skip_reason.empty() && !c.mem_measured && !c.tps_measured) c.skip_reason = "no memory or tokens/s measured";
+    if (!c.skip_reason.empty()) {
+      skipped.push_back(c);
+      continue;
+    }
+    const auto s = parse_scenario(c.scenario, csv + " row " + c.id);
+    const auto p = plan(s);
+    ++sum.used;
+    md << "| " << c.id << " | " << c.model << " | " << c.summary << " | ";
+    if (c.mem_measured) {
+      const double pred = compared_memory(p.memory.peak, c.mem_metric);
+      const double e = pred / *c.mem_measured - 1;
+      sum.mem_err.push_back(e);
+      md << num(*c.mem_measured / 1e9) << " GB | " << (c.mem_metric.empty() ? "-" : c.mem_metric.substr(0, 40)) << " | "
+         << num(pred / 1e9) << " GB | " << pct(e) << " | ";
+    } else {
+      md << "- | - | " << num(p.memory.peak.total() / 1e9) << " GB | - | ";
+    }
+    if (c.tps_measured) {
+      const double e = p.time.tokens_per_s_per_gpu / *c.tps_measured - 1;
+      sum.tps_err.push_back(e);
+      md << num(*c.tps_measured, "%.0f") << " | " << num(p.time.tokens_per_s_per_gpu, "%.0f") << " | " << pct(e) << " |\n";
+    } else {
+      md << "- | " << num(p.time.tokens_per_s_per_gpu, "%.0f") << " | - |\n";
+    }
+  }
+  md << "\nNot planned (settings not stated or not modelled):\n\n";
+  std::map<std::string, std::vector<std::string>> by_reason;
+  for (const auto& c : skipped) by_reason[c.skip_reason].push_back(c.id + " (" + c.model + ")");
+  for (const auto& [reason, ids] : by_reason) {
+    md << "- " << reason << ": ";
+    for (std::size_t i = 0; i < ids.size(); ++i) md << (i ? ", " : "") << ids[i];
+    md << "\n";
+  }
+  md << "\n";
+  return sum;
+}
+
+void summary_md(const Summary& s, std::ostream& md) {
+  md << "| quantity | rows | median abs error | worst abs error | median signed error |\n|---|---|---|---|---|\n";
+  md << "| peak memory | " << s.mem_err.size() << " | " << pct(median(absv(s.mem_err))) << " | " << pct(worst(s.mem_err))
+     << " | " << pct(median(s.mem_err)) << " |\n";
+  md << "| tokens/s per GPU | " << s.tps_err.size() << " | " << pct(median(absv(s.tps_err))) << " | "
+     << pct(worst(s.tps_err)) << " | " << pct(median(s.tps_err)) << " |\n\n";
+}
+
+struct Report {
+  std::string markdown;
+  Summary main, more;
+};
+
+const Report& report() {
+  static const Report rep = [] {
+    const json cfg = gpuscale::read_json_file(kData + "/validation_models.json");
+    Report r;
+    std::ostringstream main_md, more_md, md;
+    r.main = run_file(kData + "/published_measurements.csv", cfg, main_md);
+    r.more = run_file(kData + "/more_published_measurements.csv", cfg, more_md);
+    md << "# Planner validation against published measurements\n\n"
+       << "Generated by `tests/planner/validation_test.cpp` (regenerate: `GPUSCALE_UPDATE_DOCS=1 "
+          "build/tests/planner/planner_validation_tests`); do not edit by hand. Every row whose settings are "
+          "stated is planned with the *datasheet* profile of its GPU through one set of column-to-scenario rules "
+          "(`tests/data/validation_models.json` holds the architectures and the frameworks' published default "
+          "configs, no per-row constants). Memory is compared with the quantity the source reports: "
+          "`active`/`allocated` against the planner's allocated bytes, `reserved` against allocated + allocator "
+          "reserve, anything else against the full per-GPU total (with the CUDA context). Errors are planned / "
+          "measured - 1. The data and its caveats: `tests/data/published_measurements.README.md`.\n\n"
+       << "Targets (issue 5, on `published_measurements.csv`): peak memory within 10% median and 25% worst; "
+          "tokens/s within 15% median.\n\n"
+       << "## published_measurements.csv\n\n";
+    summary_md(r.main, md);
+    md << main_md.str();
+    md << "## more_published_measurements.csv (reported, not asserted)\n\n"
+       << "Caveats from the data's README: Qwen's Q-LoRA is GPTQ int4 in fp16 (planned as NF4 QLoRA); Qwen-1 uses "
+          "MHA with a 152k vocabulary; fms-fsdp's 'selective AC' checkpoints a fraction of the layers, which the "
+          "planner's Korthikanti-style `selective` does not model; HSDP is planned as FSDP over all GPUs.\n\n";
+    summary_md(r.more, md);
+    md << more_md.str();
+    r.markdown = md.str();
+    return r;
+  }();
+  return rep;
+}
+
+TEST(Validation, WritesErrorTable) {
+  const auto& r = report();
+  gpuscale::write_file_atomic(GPUSCALE_VALIDATION_OUT, r.markdown);
+  if (const char* u = std::getenv("GPUSCALE_UPDATE_DOCS"); u && std::string(u) == "1")
+    gpuscale::write_file_atomic(std::string(GPUSCALE_DOCS_DIR) + "/validation.md", r.markdown);
+  std::cout << r.markdown.substr(0, r.markdown.find("## published_measurements.csv") + 600) << "\n";
+  EXPECT_GE(r.main.used, 10);
+}
+
+TEST(Validation, PeakMemoryMedianWithin10Percent) {
+  const auto& s = report().main;
+  ASSERT_GE(s.mem_err.size(), 5u);
+  EXPECT_LE(median(absv(s.mem_err)), 0.10);
+}
+
+TEST(Validation, PeakMemoryWorstWithin25Percent) {
+  const auto& s = report().main;
+  ASSERT_GE(s.mem_err.size(), 5u);
+  EXPECT_LE(worst(s.mem_err), 0.25);
+}
+
+TEST(Validation, TokensPerSecondMedianWithin15Percent) {
+  const auto& s = report().main;
+  ASSERT_GE(s.tps_err.size(), 5u);
+  EXPECT_LE(median(absv(s.tps_err)), 0.15);
+}
+
+TEST(Validation, CommittedDocIsCurrent) {
+  std::ifstream in(std::string(GPUSCALE_DOCS_DIR) + "/validation.md");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  EXPECT_EQ(ss.str(), report().markdown)
+      << "docs/validation.md is stale: GPUSCALE_UPDATE_DOCS=1 build/tests/planner/planner_validation_tests";
+}
+
+}  // namespace

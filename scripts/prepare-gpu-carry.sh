@@ -13,9 +13,15 @@ launch=(); command -v ccache >/dev/null && launch=(-DCMAKE_CXX_COMPILER_LAUNCHER
 cmake -S . -B .carry/build "${gen[@]}" "${launch[@]}" -DCMAKE_BUILD_TYPE=Release -DGPUSCALE_CUDA=ON \
   -DGPUSCALE_FETCH_DEPS=OFF -DCMAKE_CUDA_ARCHITECTURES=90 -DCMAKE_DISABLE_FIND_PACKAGE_MPI=ON >/dev/null
 cmake --build .carry/build -j "${GPUSCALE_JOBS:-$(nproc)}"
-mkdir -p .carry/lib
-for lib in libbenchmark.so.1 libbenchmark_main.so.1; do
-  src=$(ldconfig -p | awk -v l="$lib" '$1 == l {print $NF; exit}')
-  [ -n "$src" ] && cp -L "$src" .carry/lib/
+# Shared libraries the binaries need beyond glibc, CUDA and NCCL (which the GPU machine has):
+# Debian's libbenchmark.so.1debian, and the GCC runtime (a newer libstdc++ serves older code too).
+rm -rf .carry/lib && mkdir -p .carry/lib
+for bin in .carry/build/calibrate/gpuscale .carry/build/bench/*/bench_* $(find .carry/build/tests -name '*_tests'); do
+  ldd "$bin" 2>/dev/null | awk '$3 ~ /^\// {print $3}'
+done | sort -u | grep -E '/lib(benchmark|gomp|stdc\+\+|gcc_s)[^/]*$' | while read -r lib; do
+  cp -L "$lib" .carry/lib/
 done
+# Object files and static libraries are not needed to run: keep the carry small (64 MiB in all).
+find .carry/build \( -name '*.o' -o -name '*.a' \) -delete
+ls .carry/lib
 du -sh .carry

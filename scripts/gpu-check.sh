@@ -44,7 +44,7 @@ done
 
 say "== gpuscale run (default suite)"
 start=$(date +%s)
-"$build/calibrate/gpuscale" run -o "$OUT/results.json" --log-dir "$OUT/logs" 2> >(tee -a "$log" >&2) | tee -a "$log"
+"$build/calibrate/gpuscale" run -o "$OUT/results.json" --log-dir "$OUT/logs" --timeout-s 240 2> >(tee -a "$log" >&2) | tee -a "$log"
 run_status=${PIPESTATUS[0]}
 say "gpuscale run: exit $run_status in $(( $(date +%s) - start )) s"
 # $OUT keeps at most two folder levels for the trip back: flatten the logs into one file.

@@ -2,6 +2,7 @@
 //   gpuscale run        run the benchmark suite, write one results document
 //   gpuscale validate   check a results document against its schema
 //   gpuscale compare    two results documents side by side (a node health check)
+//   gpuscale report     charts of a results document as one HTML page
 //   gpuscale calibrate  fit results documents into a GPU profile
 //   gpuscale plan       memory / time / cost of a fine-tuning or inference scenario
 #include <iostream>
@@ -13,6 +14,7 @@
 #include "gpuscale/core/schema_validator.hpp"
 #include "gpuscale/core/schemas.hpp"
 #include "compare_command.hpp"
+#include "report_command.hpp"
 #include "run_command.hpp"
 #ifdef GPUSCALE_HAVE_PLANNER
 #include "gpuscale/planner/commands.hpp"
@@ -26,6 +28,7 @@ commands:
   run         run the benchmark suite on every local GPU (or the host) and write one results document
   validate    check results documents against results/schema/results.schema.json
   compare     headline metrics of two results documents side by side; regressions exit 1
+  report      an HTML page with charts (bandwidth, latency, TFLOPS, busbw against size)
   calibrate   fit results documents into a GPU profile
   plan        memory, time and cost of a fine-tuning or inference scenario
   version     print the version and the git SHA it was built from
@@ -35,6 +38,7 @@ commands:
 examples:
   gpuscale run -o h200.json
   gpuscale compare last-week.json h200.json
+  gpuscale report h200.json -o h200.html
   gpuscale calibrate h200.json -o h200.profile.json
   gpuscale plan --model llama-3-8b --method qlora --gpu h200-sxm-141gb
 )";
@@ -83,6 +87,7 @@ int main(int argc, char** argv) {
     if (cmd == "run") return gpuscale::cli::run_command(args, argv[0], std::cout, std::cerr);
     if (cmd == "validate") return validate_command(args, std::cout, std::cerr);
     if (cmd == "compare") return gpuscale::cli::compare_command(args, std::cout, std::cerr);
+    if (cmd == "report") return gpuscale::cli::report_command(args, std::cout, std::cerr);
 #ifdef GPUSCALE_HAVE_PLANNER
     if (cmd == "plan") return gpuscale::plan_command(args, std::cout, std::cerr);
     if (cmd == "calibrate") return gpuscale::calibrate_command(args, std::cout, std::cerr);

@@ -188,3 +188,50 @@ TEST_F(Cli, CompareExitsOneOnRegressionAndTwoOnBadInput) {
 }
 
 }  // namespace gpuscale
+
+#include "report_command.hpp"
+
+namespace gpuscale {
+
+TEST(Report, ChartsGroupBySizeAxisAndSkipSinglePoints) {
+  json doc = {{"benchmarks", json::array()}};
+  auto add = [&](const std::string& id, const char* family, const char* metric, double v) {
+    doc["benchmarks"].push_back({{"id", id}, {"family", family}, {"status", "ok"}, {"metrics", {{metric, v}}}});
+  };
+  add("memory/copy/bytes:1048576/width:16", "memory", "bandwidth_gbps", 3000);
+  add("memory/copy/bytes:4194304/width:16", "memory", "bandwidth_gbps", 4000);
+  add("memory/copy/bytes:1048576/width:4", "memory", "bandwidth_gbps", 2000);  // one size only: no line
+  add("gemm/bf16/m:4096/n:4096/k:4096", "gemm", "tflops", 700);
+  add("gemm/bf16/m:8192/n:8192/k:8192", "gemm", "tflops", 780);
+  add("gemm/bf16/model:llama-3-8b/op:qkv/pass:fwd/tokens:4096/m:4096/n:6144/k:4096", "gemm", "tflops", 600);
+  add("collective/all_reduce/dtype:bf16/bytes:8/ranks:8/inplace:0", "collective", "busbw_gbps", 0.01);
+  add("collective/all_reduce/dtype:bf16/bytes:1024/ranks:8/inplace:0", "collective", "busbw_gbps", 1.5);
+  const auto charts = cli::charts_for(doc);
+  ASSERT_EQ(charts.size(), 3u);
+  EXPECT_EQ(charts[0].title, "Memory bandwidth (read + write)");
+  ASSERT_EQ(charts[0].series.size(), 1u);
+  EXPECT_EQ(charts[0].series[0].name, "copy/width:16");
+  EXPECT_EQ(charts[0].series[0].points.back(), std::make_pair(4194304.0, 4000.0));
+  EXPECT_EQ(charts[1].series[0].points.size(), 2u);  // the layer GEMM is not on the square chart
+  EXPECT_EQ(charts[2].title, "Collective bus bandwidth: all_reduce");
+  const std::string svg = cli::svg_chart(charts[0]);
+  EXPECT_EQ(svg.rfind("<svg", 0), 0u);
+  EXPECT_NE(svg.find("<polyline"), std::string::npos);
+  EXPECT_NE(svg.find(">4MiB<"), std::string::npos);
+}
+
+TEST_F(Cli, ReportWritesHtmlAndRejectsBadInput) {
+  const std::string doc = path("run.json"), html = path("run.html");
+  ASSERT_EQ(run_command_line(std::string(GPUSCALE_BIN) + " run --backend host --families memory --bin-dir " +
+                             BENCH_BIN_DIR + " -o " + doc).exit_code, 0);
+  auto r = run_command_line(std::string(GPUSCALE_BIN) + " report " + doc + " -o " + html);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string page = test::slurp(html);
+  EXPECT_NE(page.find("<svg"), std::string::npos);
+  EXPECT_NE(page.find("Memory bandwidth (read + write) (host backend)"), std::string::npos);
+  auto bad = run_command_line(std::string(GPUSCALE_BIN) + " report " + path("nope.json") + " -o " + html + ".2");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_FALSE(fs::exists(html + ".2"));
+}
+
+}  // namespace gpuscale

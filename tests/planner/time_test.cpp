@@ -93,3 +93,19 @@ TEST(Time, InferenceDecodeIsBandwidthBound) {
   EXPECT_GT(r.time.t.step, s.gpu.memory_time_s("read", bytes) * 0.99);
   EXPECT_GT(r.time.prefill_s, 0);
 }
+
+TEST(Time, FlashAttentionRunsOnThePaddedHeadDim) {
+  // FlashAttention-2's kernels exist for head dims 32, 64, 96, 128, 160, 192, 256.
+  EXPECT_EQ(flash_attention_head_dim(64), 64);
+  EXPECT_EQ(flash_attention_head_dim(80), 96);
+  EXPECT_EQ(flash_attention_head_dim(112), 128);
+  EXPECT_EQ(flash_attention_head_dim(128), 128);
+  EXPECT_EQ(flash_attention_head_dim(129), 160);
+  EXPECT_EQ(flash_attention_head_dim(200), 256);
+  // MPT-30B's head of 112 costs as much attention time per head as a head of 128.
+  const auto s = make({{"model", "mpt-30b"}, {"seq_len", 4096}});
+  const double T = 4096;
+  const double flops = 2.0 * T * 4096 * s.model.q_dim() * s.model.layers * 128.0 / 112.0;
+  const double fwd = flops / (s.gpu.attention_efficiency * s.gpu.gemm_for("bf16").peak_tflops * 1e12);
+  EXPECT_NEAR(plan_time(s).t.attention, 3.5 * fwd, 1e-9 * fwd);
+}

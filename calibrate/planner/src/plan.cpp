@@ -97,6 +97,16 @@ double elementwise_bytes_per_token(const Scenario& s) {
   return bytes;
 }
 
+// FlashAttention-2 (Dao-AILab/flash-attention csrc/flash_attn/flash_api.cpp, mha_fwd / mha_bwd)
+// rounds the head size to a multiple of 8, then runs the kernel instantiated for
+// head_size_rounded = head_size <= 192 ? round_multiple(head_size, 32) : 256, with the extra
+// columns zero-padded: a head of 112 (MPT-30B: 7168 / 64) costs what a head of 128 does.
+std::int64_t flash_attention_head_dim(std::int64_t head_dim) {
+  if (head_dim <= 0) return head_dim;
+  const std::int64_t d8 = (head_dim + 7) / 8 * 8;
+  return d8 <= 192 ? (d8 + 31) / 32 * 32 : 256;
+}
+
 double layer_activation_bytes_per_token(const Scenario& s) {
   const auto& m = s.model;
   const double h = m.hidden, q = m.q_dim(), kv = m.kv_dim(), f = m.intermediate, a = m.heads;
@@ -304,7 +314,9 @@ TimePlan plan_time(const Scenario& s) {
   const double attn_fwd_flops = 2.0 * T * s.seq_len * m.q_dim();  // causal
   double attn_fwd = 0, attn_bwd = 0;
   if (s.flash_attention) {
-    attn_fwd = attn_fwd_flops / (prof.attention_efficiency * peak16);
+    // The kernel computes on the padded head dimension (flash_attention_head_dim).
+    const double pad = static_cast<double>(flash_attention_head_dim(m.dim_head())) / m.dim_head();
+    attn_fwd = pad * attn_fwd_flops / (prof.attention_efficiency * peak16);
     attn_bwd = 2.5 * attn_fwd;  // FlashAttention backward: 5 matmuls to the forward's 2
   } else {
     const double bh = static_cast<double>(s.micro_batch) * m.heads, sq = s.seq_len, hd = m.dim_head();
@@ -433,7 +445,8 @@ TimePlan plan_inference_time(const Scenario& s) {
   // Prefill: every GEMM at M = tokens, attention, element-wise traffic.
   double prefill = 0;
   for (const auto& l : block_linears(m)) prefill += g.time_s(T, l.out, l.in, eb);
-  const double attn = s.flash_attention ? 2.0 * T * s.seq_len * m.q_dim() / (prof.attention_efficiency * peak16)
+  const double fa_pad = static_cast<double>(flash_attention_head_dim(m.dim_head())) / m.dim_head();
+  const double attn = s.flash_attention ? fa_pad * 2.0 * T * s.seq_len * m.q_dim() / (prof.attention_efficiency * peak16)
                                         : 4.0 * T * s.seq_len * m.q_dim() / (g.efficiency * peak16) +
                                               prof.memory_time_s("copy", 16.0 * b * m.heads * s.seq_len * s.seq_len);
   const double ew = (20.0 * m.hidden + (m.mlp == MlpKind::gated ? 10.0 : 4.0) * m.intermediate) * T;

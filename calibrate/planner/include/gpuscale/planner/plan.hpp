@@ -109,5 +109,8 @@ double layer_activation_bytes_per_token(const Scenario& s);
 double logits_bytes_per_vocab_token(const Scenario& s);
 // Element-wise bytes read + written per token by one layer's forward (see plan.cpp).
 double elementwise_bytes_per_token(const Scenario& s);
+// Head dimension FlashAttention-2 computes on: its kernels are compiled for head dims 32, 64, 96,
+// 128, 160, 192, 256 and a head is zero-padded up to the next one (see plan.cpp).
+std::int64_t flash_attention_head_dim(std::int64_t head_dim);
 
 }  // namespace gpuscale::planner

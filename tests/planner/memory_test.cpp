@@ -120,7 +120,9 @@ TEST(Memory, CheckpointingLevels) {
   const double T = 4 * 4096.0, h = 4096, L = 32;
   const double per_layer = 12 * 4096 + 4 * 4096 + 8 * 11008 + 4 * 32;
   EXPECT_DOUBLE_EQ(act("none"), L * per_layer * T + 4 * h * T);
-  EXPECT_DOUBLE_EQ(act("full"), L * 2 * h * T + per_layer * T + 4 * h * T);
+  // Full: the layer inputs; the recomputed layer (per_layer * T = 2.5 GB) comes after the loss backward
+  // has freed the 8.4 GB of logits, so the peak is the loss moment without it.
+  EXPECT_DOUBLE_EQ(act("full"), L * 2 * h * T + 4 * h * T);
 }
 
 TEST(Memory, LogitsOfA128kVocabularyDominateAtLongSequences) {
@@ -194,4 +196,39 @@ TEST(Scenario, BadInputNamesTheField) {
   EXPECT_EQ(field_of({{"model", "llama-2-7b"}, {"gpu", "h100-sxm-80gb"}, {"colour", "red"}}), "colour");
   EXPECT_EQ(field_of({{"model", "llama-2-7b"}, {"gpu", "NVIDIA H100 80GB HBM3"}}), "no error");
   EXPECT_EQ(field_of({{"model", "llama-2-7b"}, {"gpu", "NVIDIA A100-SXM4-40GB"}}), "no error");
+}
+
+TEST(Memory, CheckpointedLogitsAndRecomputedLayerNeverCoexist) {
+  // Full checkpointing: the loss backward frees the logits before the last layer is recomputed, so
+  // the start of backward holds max(logits, one layer's activations) on top of the kept layer inputs.
+  const json base = {{"model", "llama-3.2-3b"}, {"method", "lora"}, {"precision", "bf16"}, {"seq_len", 4096},
+                     {"micro_batch", 2}, {"activation_checkpointing", "full"}, {"compile", true}, {"loss_chunks", 8}};
+  const auto s = make(base);
+  const auto m = plan_memory(s);
+  const double T = 8192, h = 3072, V = 128256;
+  const double kept = 28 * 2 * h * T + 4 * h * T;
+  const double layer = layer_activation_bytes_per_token(s) * T;
+  const double logits = logits_bytes_per_vocab_token(s) * V * T;
+  ASSERT_GT(logits, layer);
+  EXPECT_EQ(m.peak_phase, "backward_start");
+  EXPECT_DOUBLE_EQ(m.peak.activations, kept);  // no recomputed layer alongside the logits
+  EXPECT_DOUBLE_EQ(m.peak.logits_loss, logits);
+  // A small vocabulary with long sequences: the recomputed layer is the larger moment.
+  json big = base;
+  big["model"] = "mpt-7b";
+  big["micro_batch"] = 16;
+  big["loss_chunks"] = 32;
+  const auto sb = make(big);
+  const auto mb = plan_memory(sb);
+  const double Tb = 16 * 4096.0, hb = 4096;
+  EXPECT_EQ(mb.peak_phase, "backward_recompute");
+  EXPECT_DOUBLE_EQ(mb.peak.logits_loss, 0);
+  EXPECT_DOUBLE_EQ(mb.peak.activations, 32 * 2 * hb * Tb + 4 * hb * Tb + layer_activation_bytes_per_token(sb) * Tb);
+  // Without checkpointing every layer's activations are live while the loss runs backward.
+  json none = base;
+  none["activation_checkpointing"] = "none";
+  const auto sn = make(none);
+  const auto mn = plan_memory(sn);
+  EXPECT_DOUBLE_EQ(mn.peak.activations, 28 * layer_activation_bytes_per_token(sn) * T + 4 * h * T);
+  EXPECT_DOUBLE_EQ(mn.peak.logits_loss, logits);
 }

@@ -327,16 +327,14 @@ TEST(Validation, PeakMemoryMedianWithin10Percent) {
   EXPECT_LE(median(absv(s.mem_err)), 0.10);
 }
 
-// Not met yet (target 25%): held at the level reached so far.
-constexpr double kRecordedWorstMemoryError = 0.41;
-// Not met yet (target 15%): held at the level reached so far.
-constexpr double kRecordedMedianTokensError = 0.29;
-
-TEST(Validation, PeakMemoryWorstNoWorseThanRecorded) {
+TEST(Validation, PeakMemoryWorstWithin25Percent) {
   const auto& s = report().main;
   ASSERT_GE(s.mem_err.size(), 5u);
-  EXPECT_LE(worst(s.mem_err), kRecordedWorstMemoryError);
+  EXPECT_LE(worst(s.mem_err), 0.25);
 }
+
+// Not met yet (target 15%): held at the level reached so far.
+constexpr double kRecordedMedianTokensError = 0.29;
 
 TEST(Validation, TokensPerSecondMedianNoWorseThanRecorded) {
   const auto& s = report().main;

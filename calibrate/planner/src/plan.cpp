@@ -223,7 +223,6 @@ MemoryPlan plan_memory(const Scenario& s) {
     const double kept_layers = s.activation_offload ? 2 : L;  // offloaded inputs: double buffer on GPU
     act = kept_layers * 2 * h * T;
     recompute_layer = a_layer;
-    act += recompute_layer;
   } else {
     act = L * a_layer;  // selective: layer_activation_bytes_per_token drops the score-sized terms
     if (s.activation_offload) act = 2 * a_layer + L * 2 * h * T;
@@ -235,7 +234,13 @@ MemoryPlan plan_memory(const Scenario& s) {
   const double persist = (s.grad_accum > 1 && !s.optimizer_in_backward) ? grads_resident : 0;
   // The output head's weight gradient appears first in backward (full fine-tuning).
   const double head_grad = (!lora && persist == 0) ? V * h * grad_b / (s.sharding >= Sharding::zero2 ? 1 : 1) : 0;
+  // Backward runs the loss and the output head first; their saved logits and gradient buffers are
+  // freed as each node's backward returns (autograd releases a node's saved tensors after it runs),
+  // before the last checkpointed layer is recomputed. So with full checkpointing the start of
+  // backward has two moments, never together: the loss (logits live) and the first recomputed layer
+  // (logits freed). Without checkpointing every layer's activations are live during the loss.
   const double start = statics + persist + head_grad + act + logits;
+  const double recompute = statics + persist + head_grad + act + recompute_layer;
   const double end = statics + grads_resident + recompute_layer;
 
   b.weights = weights;
@@ -243,11 +248,16 @@ MemoryPlan plan_memory(const Scenario& s) {
   b.optimizer = optim;
   b.adapters = adapters;
   b.communication_buffers = comm;
-  if (start >= end) {
+  if (start >= end && start >= recompute) {
     mp.peak_phase = "backward_start";
     b.gradients = persist + head_grad;
     b.activations = act;
     b.logits_loss = logits;
+  } else if (recompute >= end) {
+    mp.peak_phase = "backward_recompute";
+    b.gradients = persist + head_grad;
+    b.activations = act + recompute_layer;
+    b.logits_loss = 0;
   } else {
     mp.peak_phase = "backward_end";
     b.gradients = grads_resident;
@@ -502,7 +512,9 @@ std::vector<std::string> assumptions(const Scenario& s, const MemoryPlan& mp) {
     a.push_back("logits/loss: " + fmt("%.1f", logits_bytes_per_vocab_token(s)) + " B per vocabulary entry per token (eager "
                 "unchunked: FP32 logits + log-softmax + two FP32 gradients = 16; chunked: 6 + 8/chunks; compiled: 2 + 8/chunks)");
     a.push_back("peak = max(start of backward: states + activations + logits + gradients kept from earlier micro-batches; "
-                "end of backward: states + all gradients); gradients are allocated during backward (zero_grad set_to_none)");
+                "with full checkpointing, the first recomputed layer: the same with that layer's activations instead of "
+                "the logits, which the loss backward has freed; end of backward: states + all gradients); gradients are "
+                "allocated during backward (zero_grad set_to_none)");
     if (s.gpus() > 1)
       a.push_back(s.sharding == Sharding::zero3
                       ? "FSDP/ZeRO-3: root unit (embedding, head) kept gathered, current + prefetched layer gathered, one "

@@ -51,7 +51,7 @@ struct MemoryBreakdown {
 
 struct MemoryPlan {
   MemoryBreakdown peak;     // the larger moment
-  std::string peak_phase;   // "backward_start" | "backward_end" | "inference"
+  std::string peak_phase;   // "backward_start" | "backward_recompute" | "backward_end" | "inference"
   double full_gradients = 0;      // gradient bytes once all exist (for reporting)
   double kv_cache = 0;            // inference
   double capacity = 0;            // the GPU's memory

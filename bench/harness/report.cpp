@@ -34,10 +34,10 @@ namespace {
 void progress_line(const BenchmarkEntry& e) {
   if (!result_sink().progress) return;
   std::string line = "  " + e.id + "  " + to_string(e.status);
-  for (const char* k : {"bandwidth_gbps", "busbw_gbps", "tflops", "tops", "latency_ns"}) {
-    if (auto it = e.metrics.find(k); it != e.metrics.end()) {
+  for (const auto& h : kHeadlineMetrics) {
+    if (auto it = e.metrics.find(h.name); it != e.metrics.end()) {
       char buf[64];
-      std::snprintf(buf, sizeof buf, "  %.2f %s", it->second, k);
+      std::snprintf(buf, sizeof buf, "  %.2f %s", it->second, h.name);
       line += buf;
       break;
     }

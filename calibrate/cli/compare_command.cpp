@@ -6,20 +6,13 @@
 
 #include "gpuscale/core/file_io.hpp"
 #include "gpuscale/core/schema_validator.hpp"
+#include "gpuscale/core/results.hpp"
 #include "gpuscale/core/schemas.hpp"
 
 namespace gpuscale::cli {
 using nlohmann::json;
 
 namespace {
-
-// The metric that says how good a result is, and whether higher is better.
-struct Headline {
-  const char* name;
-  bool higher_is_better;
-};
-constexpr Headline kHeadlines[] = {{"bandwidth_gbps", true}, {"busbw_gbps", true}, {"tflops", true},
-                                   {"tops", true},           {"latency_ns", false}};
 
 std::map<std::string, const json*> ok_entries(const json& doc) {
   std::map<std::string, const json*> out;
@@ -54,7 +47,7 @@ std::vector<Comparison> compare_documents(const json& base, const json& now, dou
     if (it == b.end()) continue;
     const json& ma = ea->value("metrics", json::object());
     const json& mb = it->second->value("metrics", json::object());
-    for (const auto& h : kHeadlines) {
+    for (const auto& h : kHeadlineMetrics) {
       if (!ma.contains(h.name) || !mb.contains(h.name)) continue;
       Comparison c{key, h.name, ma[h.name].get<double>(), mb[h.name].get<double>()};
       if (c.base > 0) {

@@ -14,6 +14,7 @@
 #include "gpuscale/core/file_io.hpp"
 #include "gpuscale/core/host_info.hpp"
 #include "gpuscale/core/schema_validator.hpp"
+#include "gpuscale/core/results.hpp"
 #include "gpuscale/core/schemas.hpp"
 #include "process.hpp"
 
@@ -127,7 +128,8 @@ std::string summary_table(const json& doc) {
     (st == "ok" ? r.ok : st == "skipped" ? r.skipped : r.error)++;
     if (st != "ok" || size < r.size) continue;
     const json& m = b.value("metrics", json::object());
-    for (const char* k : {"bandwidth_gbps", "busbw_gbps", "tflops", "tops", "latency_ns"}) {
+    for (const auto& h : kHeadlineMetrics) {
+      const char* k = h.name;
       if (m.contains(k)) {
         r.size = size;
         r.metric = k;

@@ -64,6 +64,15 @@ struct BenchmarkEntry {
   std::optional<Environment> environment;
 };
 
+// The metric that says how good a result is, in order of preference (an entry shows the first it
+// has), and whether higher is better: summaries, progress lines and comparisons all use this list.
+struct HeadlineMetric {
+  const char* name;
+  bool higher_is_better;
+};
+inline constexpr HeadlineMetric kHeadlineMetrics[] = {
+    {"bandwidth_gbps", true}, {"busbw_gbps", true}, {"tflops", true}, {"tops", true}, {"latency_ns", false}};
+
 nlohmann::json to_json(const BenchmarkEntry& e);
 // Inverse of to_json; throws std::runtime_error naming the field on a missing/mistyped field.
 BenchmarkEntry benchmark_entry_from_json(const nlohmann::json& j);

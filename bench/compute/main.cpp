@@ -5,7 +5,7 @@
 //
 //   bench_compute --benchmark_filter=wgmma
 #include "harness/bench_main.hpp"
-#ifdef GPUSCALE_COMPUTE_GPU
+#ifdef GPUSCALE_WITH_CUDA
 #include "compute/register.hpp"
 #include "gpu/gpu_backend.hpp"
 #endif
@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
       "efficiency: achieved / (datasheet rate per clock x SM clock measured during the run).\n"
       "Each thread's result is checked; a kernel the GPU cannot run is skipped with the reason.";
   spec.example = "bench_compute --benchmark_filter=wgmma --benchmark_format=json";
-#ifdef GPUSCALE_COMPUTE_GPU
+#ifdef GPUSCALE_WITH_CUDA
   spec.register_gpu = register_gpu_compute_benchmarks;
   spec.gpu = gpu_backend();
 #endif

@@ -6,7 +6,7 @@
 //   bench_memory --backend=host --gpuscale_out=host.json
 #include "harness/bench_main.hpp"
 #include "memory/register.hpp"
-#ifdef GPUSCALE_MEMORY_GPU
+#ifdef GPUSCALE_WITH_CUDA
 #include "gpu/gpu_backend.hpp"
 #endif
 
@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
       "Every output is validated after timing; a wrong result is an error, never a number.";
   spec.example = "bench_memory --benchmark_filter='memory/copy/.*width:16' --benchmark_format=json";
   spec.register_host = register_host_memory_benchmarks;
-#ifdef GPUSCALE_MEMORY_GPU
+#ifdef GPUSCALE_WITH_CUDA
   spec.register_gpu = register_gpu_memory_benchmarks;
   spec.gpu = gpu_backend();
 #endif

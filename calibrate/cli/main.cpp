@@ -16,9 +16,7 @@
 #include "compare_command.hpp"
 #include "report_command.hpp"
 #include "run_command.hpp"
-#ifdef GPUSCALE_HAVE_PLANNER
 #include "gpuscale/planner/commands.hpp"
-#endif
 
 namespace {
 
@@ -88,10 +86,8 @@ int main(int argc, char** argv) {
     if (cmd == "validate") return validate_command(args, std::cout, std::cerr);
     if (cmd == "compare") return gpuscale::cli::compare_command(args, std::cout, std::cerr);
     if (cmd == "report") return gpuscale::cli::report_command(args, std::cout, std::cerr);
-#ifdef GPUSCALE_HAVE_PLANNER
     if (cmd == "plan") return gpuscale::plan_command(args, std::cout, std::cerr);
     if (cmd == "calibrate") return gpuscale::calibrate_command(args, std::cout, std::cerr);
-#endif
     std::cerr << "gpuscale: unknown command '" << cmd << "'\n\n" << kUsage;
     return 2;
   } catch (const std::exception& e) {

@@ -37,6 +37,7 @@ nvidia-smi --query-gpu=name,driver_version,clocks.max.sm,clocks.sm,power.limit,t
 # The GPU test binaries (label gpu); the host tests run in CI, and the CLI tests' paths are the
 # build machine's.
 say "== GPU tests"
+export GPUSCALE_BUILD_DIR="$(cd "$build" && pwd)"  # gpu_binaries_tests runs the bench binaries from here
 test_status=0
 for t in $(find "$build/tests" -type f -name '*gpu*_tests' -perm -u+x | sort); do
   if "$t" --gtest_brief=1 >> "$log" 2>&1; then say "  pass: $(basename "$t")"; else say "  FAIL: $(basename "$t")"; test_status=1; fi

@@ -116,6 +116,12 @@ TEST_F(Cli, BenchBinaryListsTestsWithoutTouchingTheDriver) {
   }
   auto host = run_command_line(std::string(BENCH_MEMORY_BIN) + " --backend=host --benchmark_list_tests");
   EXPECT_NE(host.out.find("memory/host/copy/bytes:1048576"), std::string::npos) << host.out;
+  // With other Google Benchmark flags beside it, in any order.
+  auto filtered = run_command_line(std::string(BENCH_MEMORY_BIN) +
+                                   " --benchmark_filter=host/copy --backend=host --benchmark_list_tests");
+  EXPECT_EQ(filtered.exit_code, 0) << filtered.err;
+  EXPECT_NE(filtered.out.find("memory/host/copy/bytes:1048576"), std::string::npos) << filtered.out;
+  EXPECT_EQ(filtered.out.find("memory/host/triad"), std::string::npos) << filtered.out;
   auto help = run_command_line(std::string(BENCH_MEMORY_BIN) + " --help");
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("--gpuscale_out"), std::string::npos);

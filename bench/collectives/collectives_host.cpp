@@ -139,6 +139,12 @@ void bench_host_case(benchmark::State& state, CaseSpec spec, SamplingPolicy poli
                                   case_parameters(spec, make_layout(spec.c.op, spec.c.bytes, spec.ranks, spec.c.dtype)));
     return finish_error(state, std::move(e), "MPI was not initialised");
   }
+  if (spec.ranks < 2) {
+    // One host rank exchanges nothing: its "bandwidth" would be a local copy or a no-op.
+    BenchmarkEntry e = make_entry(BenchmarkId::parse(collective_id(spec.c, spec.ranks, true)),
+                                  case_parameters(spec, make_layout(spec.c.op, spec.c.bytes, spec.ranks, spec.c.dtype)));
+    return finish_skipped(state, std::move(e), "one MPI rank moves no data: launch under mpirun -np N (N >= 2)");
+  }
   nlohmann::json extra = {{"mpi_version", mpi_library_version()}};
   run_case(state, spec, [&] { return std::make_unique<MpiHostCase>(spec, *mpi); }, policy, extra);
 #else

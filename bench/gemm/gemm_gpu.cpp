@@ -19,7 +19,7 @@
 #include "gemm/suite.hpp"
 #include "gpu/gpu_backend.hpp"
 #include "gpu/guard.hpp"
-#include "gpu/nvml.hpp"
+#include "gpu/measure.hpp"
 #include "gpu/resources.hpp"
 #include "gpu/timing.hpp"
 #include "harness/report.hpp"
@@ -89,16 +89,6 @@ double quick_time(RotatingLaunch& launch, const Stream& stream) {
     best = std::min(best, stop.seconds_since(start) / reps);
   }
   return best;
-}
-
-// Measures with NVML sampling around it; fills the entry's samples and environment.
-void measure_gpu(benchmark::State& state, BenchmarkEntry& e, GpuSampler& sampler,
-                 const SamplingPolicy& policy) {
-  ClockMonitor monitor(current_gpu().nvml_index);
-  monitor.start();
-  measure(
-      state, e, [&] { return sampler.sample(); }, policy);
-  e.environment = monitor.stop();
 }
 
 // "" when the GPU can run the precision, else why not.
@@ -177,7 +167,6 @@ void bench_gemm(benchmark::State& state, const GemmCase& c, SamplingPolicy polic
     RotatingLaunch launch{gemm, algos[chosen].algo, ops, lt};
     GpuSampler sampler(
         stream, [&](cudaStream_t s) { launch(s); }, policy);
-    e.parameters["batch"] = sampler.batch();
     measure_gpu(state, e, sampler, policy);
     if (auto bad = validate(e, ops, launch.last, c.precision, c.fast_accum, c.shape, stream.get());
         !bad.empty())
@@ -249,7 +238,6 @@ void bench_mamf(benchmark::State& state, const MamfCase& c, SamplingPolicy polic
     RotatingLaunch launch{gemm, algos[0].algo, ops, lt};
     GpuSampler sampler(
         stream, [&](cudaStream_t s) { launch(s); }, policy);
-    e.parameters["batch"] = sampler.batch();
     measure_gpu(state, e, sampler, policy);
     if (auto bad = validate(e, ops, launch.last, c.precision, c.fast_accum, shape, stream.get());
         !bad.empty())

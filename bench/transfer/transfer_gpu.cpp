@@ -25,7 +25,7 @@
 #include "gpu/cuda_check.hpp"
 #include "gpu/gpu_backend.hpp"
 #include "gpu/guard.hpp"
-#include "gpu/nvml.hpp"
+#include "gpu/measure.hpp"
 #include "gpu/resources.hpp"
 #include "gpu/verify.hpp"
 #include "gpuscale/core/units.hpp"
@@ -153,10 +153,7 @@ void measure_copies(benchmark::State& state, BenchmarkEntry& e, CopyTimer& timer
   timer.time(1);
   const int batch = batch_for(timer.time(1), policy);
   e.parameters["batch"] = batch;
-  ClockMonitor monitor(nvml_index);
-  monitor.start();
-  measure(state, e, [&] { return timer.time(batch); }, policy);
-  e.environment = monitor.stop();
+  measure_with_clocks(state, e, [&] { return timer.time(batch); }, policy, nvml_index);
 }
 
 nlohmann::json numa_or_unknown(std::optional<int> node) {

@@ -11,6 +11,7 @@
 //
 // Run: ctest -R Validation --output-on-failure
 //      GPUSCALE_UPDATE_DOCS=1 ./build/tests/planner/planner_validation_tests   (regenerate the doc)
+//      GPUSCALE_VALIDATION_DUMP=1 ...   (each row's plan time and memory breakdown on stderr)
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -220,6 +221,10 @@ Summary run_file(const std::string& csv, const json& cfg, std::ostream& md) {
     }
     const auto s = parse_scenario(c.scenario, csv + " row " + c.id);
     const auto p = plan(s);
+    if (std::getenv("GPUSCALE_VALIDATION_DUMP")) {
+      auto j = plan_to_json(p);
+      std::cerr << "DUMP " << c.id << " " << j["time"].dump() << " mem " << j["memory"]["breakdown"].dump() << "\n";
+    }
     ++sum.used;
     md << "| " << c.id << " | " << c.model << " | " << c.summary << " | ";
     if (c.mem_measured) {
@@ -334,7 +339,7 @@ TEST(Validation, PeakMemoryWorstWithin25Percent) {
 }
 
 // Not met yet (target 15%): held at the level reached so far.
-constexpr double kRecordedMedianTokensError = 0.29;
+constexpr double kRecordedMedianTokensError = 0.25;
 
 TEST(Validation, TokensPerSecondMedianNoWorseThanRecorded) {
   const auto& s = report().main;

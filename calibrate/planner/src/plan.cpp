@@ -101,6 +101,25 @@ double elementwise_bytes_per_token(const Scenario& s) {
 // rounds the head size to a multiple of 8, then runs the kernel instantiated for
 // head_size_rounded = head_size <= 192 ? round_multiple(head_size, 32) : 256, with the extra
 // columns zero-padded: a head of 112 (MPT-30B: 7168 / 64) costs what a head of 128 does.
+AttentionRates flash_attention_rates(std::int64_t seq_len) {
+  // FA2 on H100 SXM5, head dim 128, TFLOPS (arXiv:2407.08608): forward without / with the causal
+  // mask, backward without it, at 512, 1k, 2k, 4k, 8k, 16k.
+  static constexpr double kFwd[] = {309, 350, 362, 368, 370, 370};
+  static constexpr double kFwdCausal[] = {191, 260, 298, 319, 333, 335};
+  static constexpr double kBwd[] = {214, 260, 291, 310, 318, 322};
+  // The profile's efficiency is the fused forward + backward (1 : 2.5 FLOPs) without the mask at
+  // 16k; a causal backward is not published: assumed to lose what the causal forward loses.
+  const double fused = 3.5 / (1 / kFwd[5] + 2.5 / kBwd[5]);
+  const double x = std::clamp(std::log2(static_cast<double>(std::max<std::int64_t>(seq_len, 1))), 9.0, 14.0) - 9.0;
+  const auto i = std::min<std::size_t>(static_cast<std::size_t>(x), 4);
+  const double w = x - static_cast<double>(i);
+  auto at = [&](const double* v) { return v[i] + w * (v[i + 1] - v[i]); };
+  AttentionRates r;
+  r.forward = at(kFwdCausal) / fused;
+  r.backward = at(kBwd) * (at(kFwdCausal) / at(kFwd)) / fused;
+  return r;
+}
+
 std::int64_t flash_attention_head_dim(std::int64_t head_dim) {
   if (head_dim <= 0) return head_dim;
   const std::int64_t d8 = (head_dim + 7) / 8 * 8;
@@ -296,7 +315,7 @@ TimePlan plan_time(const Scenario& s) {
   const auto pc = count_params(m);
   const bool lora = is_lora(s);
   const double T = static_cast<double>(s.micro_batch * s.seq_len);
-  const double L = m.layers, h = m.hidden, V = m.vocab, f = m.intermediate;
+  const double L = m.layers, h = m.hidden, V = m.vocab;
   const double N = static_cast<double>(s.gpus());
   const auto& g = prof.gemm_for(gemm_precision(s));
   const auto& g16 = prof.gemm_for("bf16");
@@ -326,8 +345,10 @@ TimePlan plan_time(const Scenario& s) {
   if (s.flash_attention) {
     // The kernel computes on the padded head dimension (flash_attention_head_dim).
     const double pad = static_cast<double>(flash_attention_head_dim(m.dim_head())) / m.dim_head();
-    attn_fwd = pad * attn_fwd_flops / (prof.attention_efficiency * peak16);
-    attn_bwd = 2.5 * attn_fwd;  // FlashAttention backward: 5 matmuls to the forward's 2
+    const auto rate = flash_attention_rates(s.seq_len);
+    attn_fwd = pad * attn_fwd_flops / (prof.attention_efficiency * rate.forward * peak16);
+    // FlashAttention backward: 5 matmuls to the forward's 2.
+    attn_bwd = 2.5 * pad * attn_fwd_flops / (prof.attention_efficiency * rate.backward * peak16);
   } else {
     const double bh = static_cast<double>(s.micro_batch) * m.heads, sq = s.seq_len, hd = m.dim_head();
     const double scores = bh * sq * sq;
@@ -371,7 +392,7 @@ TimePlan plan_time(const Scenario& s) {
   }
 
   // Communication.
-  double comm_mb = 0, comm_step = 0;
+  double comm_mb = 0, comm_step = 0, overlap_mb = 0;
   const double A = adapter_params(s);
   const double trainable = lora ? A : static_cast<double>(pc.total);
   const double grad_b = lora && fp32_states(s) ? 4 : 2;
@@ -393,6 +414,7 @@ TimePlan plan_time(const Scenario& s) {
       }
       // Gradient reduction overlaps the last micro-batch's backward; the last bucket cannot.
       const double exposed = std::max(t_red - bwd_mb, t_red / buckets);
+      t.overlap_slowdown = kOverlapComputeSlowdown * std::min(t_red - t_red / buckets, bwd_mb);
       double t_gather = 0;
       if (s.sharding != Sharding::none) t_gather = coll("all_gather", trainable * 2);  // after the step
       comm_step = exposed + t_gather;
@@ -409,6 +431,9 @@ TimePlan plan_time(const Scenario& s) {
       const double exp_fwd = L * std::max(0.0, ag_layer - layer_fwd) + ag_root;
       const double exp_bwd = L * std::max(0.0, ag_layer + rs_layer - (layer_bwd + layer_recompute)) + rs_root;
       comm_mb = exp_fwd + exp_bwd;
+      // Compute that runs beside a layer's collectives is slowed while they are in flight.
+      overlap_mb = kOverlapComputeSlowdown * L *
+                   (std::min(ag_layer, layer_fwd) + std::min(ag_layer + rs_layer, layer_bwd + layer_recompute));
       t.communication_total = s.grad_accum * (L * (2 * ag_layer + rs_layer) + ag_root + rs_root);
     }
   }
@@ -419,8 +444,9 @@ TimePlan plan_time(const Scenario& s) {
   t.optimizer = stream(opt_params * optimizer_step_bytes(s));
 
   t.communication_exposed = s.grad_accum * comm_mb + comm_step;
-  const double mb = compute_mb + comm_mb + t.offload;
-  t.step = s.grad_accum * mb + t.optimizer + comm_step;
+  const double mb = compute_mb + comm_mb + overlap_mb + t.offload;
+  t.step = s.grad_accum * mb + t.optimizer + comm_step + t.overlap_slowdown;
+  t.overlap_slowdown += s.grad_accum * overlap_mb;
   t.gemm *= s.grad_accum;
   t.attention *= s.grad_accum;
   t.elementwise *= s.grad_accum;
@@ -456,7 +482,9 @@ TimePlan plan_inference_time(const Scenario& s) {
   double prefill = 0;
   for (const auto& l : block_linears(m)) prefill += g.time_s(T, l.out, l.in, eb);
   const double fa_pad = static_cast<double>(flash_attention_head_dim(m.dim_head())) / m.dim_head();
-  const double attn = s.flash_attention ? fa_pad * 2.0 * T * s.seq_len * m.q_dim() / (prof.attention_efficiency * peak16)
+  const double fa_rate = flash_attention_rates(s.seq_len).forward;
+  const double attn = s.flash_attention ? fa_pad * 2.0 * T * s.seq_len * m.q_dim() /
+                                              (prof.attention_efficiency * fa_rate * peak16)
                                         : 4.0 * T * s.seq_len * m.q_dim() / (g.efficiency * peak16) +
                                               prof.memory_time_s("copy", 16.0 * b * m.heads * s.seq_len * s.seq_len);
   const double ew = (20.0 * m.hidden + (m.mlp == MlpKind::gated ? 10.0 : 4.0) * m.intermediate) * T;
@@ -519,11 +547,16 @@ std::vector<std::string> assumptions(const Scenario& s, const MemoryPlan& mp) {
       a.push_back(s.sharding == Sharding::zero3
                       ? "FSDP/ZeRO-3: root unit (embedding, head) kept gathered, current + prefetched layer gathered, one "
                         "unit's gradient unsharded; all-gather in forward and backward and reduce-scatter every micro-batch; "
-                        "each layer's communication overlaps the previous layer's compute"
+                        "each layer's communication overlaps the previous layer's compute, which runs 18.9% slower while "
+                        "collectives are in flight (arXiv:2507.03114)"
                       : "DDP/ZeRO-1/2: gradient reduction overlaps the last micro-batch's backward except its last bucket "
-                        "(25 MB DDP buckets, 5e8-element ZeRO buckets); ZeRO's parameter all-gather after the step is exposed");
+                        "(25 MB DDP buckets, 5e8-element ZeRO buckets) and slows that backward by 18.9% while in flight "
+                        "(arXiv:2507.03114); ZeRO's parameter all-gather after the step is exposed");
     a.push_back("time: GEMMs at their real shapes through the profile's GEMM model; FlashAttention at the profile's "
-                "attention efficiency with backward = 2.5x forward FLOPs; element-wise ops, loss (36 B/vocab/token eager, "
+                "attention efficiency shaped by FA2's published causal forward and backward rates over the sequence "
+                "length (" + fmt("%.2f", flash_attention_rates(s.seq_len).forward) + "x forward, " +
+                fmt("%.2f", flash_attention_rates(s.seq_len).backward) + "x backward here; arXiv:2407.08608), backward "
+                "= 2.5x forward FLOPs; element-wise ops, loss (36 B/vocab/token eager, "
                 "6 compiled), QLoRA dequantisation (NF4 read + BF16 write per use) and the optimizer step at the profile's "
                 "copy bandwidth; element-wise bytes count the kernels of the eager implementations (RMSNorm 36 B/element, rotary 22, SwiGLU 10) or, compiled, one read and one write per fused chain");
     a.push_back("MFU: model FLOPs (6 x GEMM params for full, 4 x + 6 x adapters for LoRA, causal attention 6 s q_dim per "
@@ -610,7 +643,8 @@ json plan_to_json(const PlanResult& r) {
                               {"loss_s", t.loss}, {"recompute_s", t.recompute}, {"dequant_s", t.dequant},
                               {"optimizer_s", t.optimizer}, {"offload_exposed_s", t.offload},
                               {"communication_exposed_s", t.communication_exposed},
-                              {"communication_total_s", t.communication_total}}}};
+                              {"communication_total_s", t.communication_total},
+                              {"overlap_slowdown_s", t.overlap_slowdown}}}};
   if (!r.scenario.training()) {
     j["time"]["prefill_s"] = r.time.prefill_s;
     j["time"]["decode_tokens_per_s_per_gpu"] = r.time.decode_tokens_per_s;

@@ -60,6 +60,7 @@ struct MemoryPlan {
 struct TimeBreakdown {
   double gemm = 0, attention = 0, elementwise = 0, loss = 0, recompute = 0, dequant = 0;
   double optimizer = 0, communication_exposed = 0, communication_total = 0, offload = 0;
+  double overlap_slowdown = 0;  // compute slowed by collectives running beside it
   double step = 0;
 };
 
@@ -112,5 +113,21 @@ double elementwise_bytes_per_token(const Scenario& s);
 // Head dimension FlashAttention-2 computes on: its kernels are compiled for head dims 32, 64, 96,
 // 128, 160, 192, 256 and a head is zero-padded up to the next one (see plan.cpp).
 std::int64_t flash_attention_head_dim(std::int64_t head_dim);
+
+// FlashAttention-2's causal forward and backward rates at `seq_len`, as multiples of the profile's
+// attention_efficiency (fused forward + backward, no mask, long sequences). The curve is the FA2
+// series of Shah et al. 2024 (FlashAttention-3, arXiv:2407.08608, figs. 5 and 6: H100 SXM5, head
+// dim 128): short sequences and the causal mask leave tiles idle, and the backward runs slower than
+// the forward. Interpolated in log2(seq_len), clamped to the published 512..16k.
+struct AttentionRates {
+  double forward = 1, backward = 1;
+};
+AttentionRates flash_attention_rates(std::int64_t seq_len);
+
+// Average slowdown of computation that runs while a collective is in flight (NCCL kernels hold SMs
+// and memory bandwidth): 18.9% over GPT and Llama training layers on A100 and H100 ("Characterizing
+// Compute-Communication Overlap in GPU-Accelerated Distributed Deep Learning: Performance and Power
+// Implications", arXiv:2507.03114).
+inline constexpr double kOverlapComputeSlowdown = 0.189;
 
 }  // namespace gpuscale::planner

@@ -18,7 +18,7 @@ const std::set<std::string>& annotation_keywords() {
 const std::set<std::string>& checked_keywords() {
   static const std::set<std::string> k = {
       "type",  "properties", "required", "additionalProperties", "propertyNames", "items",
-      "minItems", "enum", "const", "minimum", "maximum", "minLength", "pattern", "$ref"};
+      "minItems", "enum", "const", "minimum", "exclusiveMinimum", "maximum", "minLength", "pattern", "$ref"};
   return k;
 }
 
@@ -94,6 +94,8 @@ class Validator {
       const double x = v.get<double>();
       if (auto m = schema.find("minimum"); m != schema.end() && x < m->get<double>())
         fail(ptr, "value " + v.dump() + " is below the minimum " + m->dump());
+      if (auto m = schema.find("exclusiveMinimum"); m != schema.end() && x <= m->get<double>())
+        fail(ptr, "value " + v.dump() + " must be above " + m->dump());
       if (auto m = schema.find("maximum"); m != schema.end() && x > m->get<double>())
         fail(ptr, "value " + v.dump() + " is above the maximum " + m->dump());
     }

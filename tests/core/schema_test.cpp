@@ -34,6 +34,15 @@ TEST(SchemaValidator, TypesRequiredAndPointers) {
   EXPECT_TRUE(mentions(validate_json(schema, json::parse(R"({"a": 1})")), "/b: required field is missing"));
 }
 
+TEST(SchemaValidator, ExclusiveMinimum) {
+  const json schema = json::parse(R"({"type": "number", "exclusiveMinimum": 0, "maximum": 1})");
+  EXPECT_TRUE(validate_json(schema, json(0.5)).empty());
+  EXPECT_TRUE(validate_json(schema, json(1)).empty());
+  EXPECT_TRUE(mentions(validate_json(schema, json(0)), "value 0 must be above 0"));
+  EXPECT_TRUE(mentions(validate_json(schema, json(-1)), "must be above 0"));
+  EXPECT_TRUE(mentions(validate_json(schema, json(1.5)), "above the maximum 1"));
+}
+
 TEST(SchemaValidator, PatternsAndPropertyNames) {
   const json schema = json::parse(R"({
     "type": "object", "propertyNames": {"pattern": "_gbps$"},
@@ -47,9 +56,11 @@ TEST(SchemaValidator, UnsupportedKeywordIsASchemaError) {
 }
 
 TEST(SchemaValidator, ProjectSchemasUseOnlySupportedKeywords) {
-  const json schema = read_json_file(std::string(GPUSCALE_SCHEMA_DIR) + "/results.schema.json");
-  EXPECT_NO_THROW(validate_json(schema, json::object()));
-  EXPECT_FALSE(validate_json(schema, json::object()).empty());
+  for (const char* name : {"/results.schema.json", "/profile.schema.json"}) {
+    const json schema = read_json_file(std::string(GPUSCALE_SCHEMA_DIR) + name);
+    EXPECT_NO_THROW(validate_json(schema, json::object())) << name;
+    EXPECT_FALSE(validate_json(schema, json::object()).empty()) << name;
+  }
 }
 
 }  // namespace gpuscale

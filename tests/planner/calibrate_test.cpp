@@ -64,6 +64,38 @@ TEST(Calibrate, ProfileRoundTripsAndMatchesItsSchema) {
   }
 }
 
+TEST(Calibrate, EndToEndEfficiencyHasItsSourceAndSurvivesJson) {
+  // Built in: the architecture's published run (datasheet), else the nearest architecture's (assumed).
+  const auto h100 = datasheet_profile(*gpuscale::find_spec_by_key("h100-sxm-80gb"));
+  const auto a100 = datasheet_profile(*gpuscale::find_spec_by_key("a100-sxm-80gb"));
+  const auto l40s = datasheet_profile(*gpuscale::find_spec_by_key("l40s-48gb"));
+  EXPECT_EQ(h100.end_to_end_source.kind, "datasheet");
+  EXPECT_NE(h100.end_to_end_source.citation.find("fms-fsdp"), std::string::npos);
+  EXPECT_EQ(l40s.end_to_end_source.kind, "assumed");
+  EXPECT_DOUBLE_EQ(l40s.end_to_end_efficiency, a100.end_to_end_efficiency);
+  for (const auto& r : end_to_end_references()) {
+    EXPECT_GT(r.efficiency, 0.5) << r.architecture;
+    EXPECT_LE(r.efficiency, 1.0) << r.architecture;
+  }
+  // A measured profile keeps the datasheet value and its citation (gpuscale does not measure it).
+  const auto p = calibrate({{"a.json", results_doc(default_truth(), "20250101T000000Z-aaaaaaaa")}});
+  auto j = profile_to_json(p);
+  EXPECT_DOUBLE_EQ(profile_from_json(j, "p.json").end_to_end_efficiency, p.end_to_end_efficiency);
+  // Written before the field existed: the SKU's built-in value.
+  j.erase("training");
+  EXPECT_DOUBLE_EQ(profile_from_json(j, "p.json").end_to_end_efficiency,
+                   datasheet_profile(*p.spec).end_to_end_efficiency);
+  // Out of (0, 1]: the schema names the field.
+  j = profile_to_json(p);
+  j["training"]["end_to_end_efficiency"] = 0;
+  try {
+    profile_from_json(j, "p.json");
+    ADD_FAILURE();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("end_to_end_efficiency"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Calibrate, RejectsMixedSkusAndOtherSchemaVersions) {
   const auto tr = default_truth();
   try {

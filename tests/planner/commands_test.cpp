@@ -105,6 +105,9 @@ TEST(PlanCommand, BadInputExits2NamingFileAndFieldAndWritesNothing) {
   r = plan({"--model", "llama-2-7b", "--gpu", "h100-sxm-80gb", "--method", "lora", "--lora-rank", "5000"});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("lora_rank"), std::string::npos) << r.err;
+  r = plan({"--model", "llama-2-7b", "--gpu", "h100-sxm-80gb", "--end-to-end-efficiency", "2"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("end_to_end_efficiency"), std::string::npos) << r.err;
   r = plan({"--model", "llama-2-7b", "--gpu", "gtx-480"});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("gpu"), std::string::npos);

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "gpuscale/planner/error.hpp"
 #include "gpuscale/planner/plan.hpp"
 
 using namespace gpuscale::planner;
@@ -135,6 +136,39 @@ TEST(Time, FlashAttentionRatesFollowThePublishedCurve) {
   }
 }
 
+TEST(Time, EndToEndEfficiencyDividesTheKernelTimeOnly) {
+  // The GPU's work (kernels, overlap slowdown, optimizer) is divided by the efficiency; exposed
+  // communication is not.
+  json j = {{"model", "llama-2-7b"}, {"seq_len", 2048}, {"gpus_per_node", 8}, {"nodes", 4}, {"sharding", "zero3"},
+            {"end_to_end_efficiency", 1.0}};
+  const auto k = plan_time(make(j)).t;
+  EXPECT_EQ(k.framework_overhead, 0);
+  j["end_to_end_efficiency"] = 0.5;
+  const auto h = plan_time(make(j)).t;
+  const double kernels = k.gemm + k.attention + k.elementwise + k.loss + k.recompute + k.dequant + k.optimizer +
+                         k.overlap_slowdown + k.offload;
+  EXPECT_NEAR(h.framework_overhead, kernels, 1e-9 * kernels);
+  EXPECT_NEAR(h.step - k.step, kernels, 1e-9 * kernels);
+  EXPECT_DOUBLE_EQ(h.communication_exposed, k.communication_exposed);
+  // Without an override the profile's value is used: the H100 datasheet profile's published one.
+  j.erase("end_to_end_efficiency");
+  const auto s = make(j);
+  EXPECT_DOUBLE_EQ(s.efficiency(), s.gpu.end_to_end_efficiency);
+  EXPECT_LT(s.gpu.end_to_end_efficiency, 1.0);
+  EXPECT_NEAR(plan_time(s).t.framework_overhead, kernels * (1 / s.gpu.end_to_end_efficiency - 1), 1e-9 * kernels);
+}
+
+TEST(Time, EndToEndEfficiencyMustBeAFraction) {
+  for (const json bad : {json(0), json(-0.5), json(1.5), json("high")}) {
+    try {
+      make({{"model", "llama-2-7b"}, {"end_to_end_efficiency", bad}});
+      ADD_FAILURE() << bad.dump();
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("end_to_end_efficiency"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(Time, OverlappedCollectivesSlowTheComputeBesideThem) {
   // One GPU: nothing overlaps. FSDP on 8: each layer's all-gather runs beside its forward and the
   // all-gather + reduce-scatter beside its backward; the compute under them is 18.9% slower.
@@ -149,7 +183,7 @@ TEST(Time, OverlappedCollectivesSlowTheComputeBesideThem) {
   // The step is the sum of its parts.
   const auto& t = fsdp.t;
   const double parts = t.gemm + t.attention + t.elementwise + t.loss + t.recompute + t.dequant + t.optimizer +
-                       t.communication_exposed + t.overlap_slowdown + t.offload;
+                       t.communication_exposed + t.overlap_slowdown + t.offload + t.framework_overhead;
   EXPECT_NEAR(t.step, parts, 1e-9 * t.step);
   // DDP: the reduction beside the last micro-batch's backward, all but its last bucket.
   const auto ddp = plan_time(make({{"model", "llama-2-7b"}, {"seq_len", 2048}, {"gpus_per_node", 8}}));

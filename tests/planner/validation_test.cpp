@@ -4,13 +4,15 @@
 // error table goes to the build tree (validation.md) and, with GPUSCALE_UPDATE_DOCS=1, to
 // docs/validation.md, which a second test checks is current.
 //
-// Targets (issue 5): peak memory within 10% median and 25% worst, tokens/s within 15% median.
-// The doc reports each target as met or not from the numbers computed here. Targets that are met
-// are asserted; the two that are not met yet (memory worst case, tokens/s median) are held to the
-// level reached so far (kRecorded*), so any regression fails while the gap stays visible in the doc.
+// Targets (issue 5): peak memory within 10% median and 25% worst, tokens/s within 15% median; the
+// doc reports each as met or not from the numbers computed here, and each is asserted. The two
+// runs the end-to-end efficiencies come from (fms-fsdp's Llama-2 7B on A100 and H100, in
+// more_published_measurements.csv) are marked in the doc and left out of every statistic; a test
+// checks that each efficiency still reproduces its run, so a kernel-model change forces re-deriving.
 //
 // Run: ctest -R Validation --output-on-failure
-//      GPUSCALE_UPDATE_DOCS=1 ./build/tests/planner/planner_validation_tests   (regenerate the doc)
+//      GPUSCALE_UPDATE_DOCS=1 ./build/tests/planner/planner_validation_tests   (regenerate the docs:
+//                                 validation.md and seed-tables.md)
 //      GPUSCALE_VALIDATION_DUMP=1 ...   (each row's plan time and memory breakdown on stderr)
 #include <gtest/gtest.h>
 
@@ -24,6 +26,7 @@
 #include "csv.hpp"
 #include "gpuscale/core/file_io.hpp"
 #include "gpuscale/planner/plan.hpp"
+#include "gpuscale/planner/seed_tables.hpp"
 
 namespace {
 
@@ -177,7 +180,14 @@ double compared_memory(const MemoryBreakdown& b, const std::string& metric) {
 struct Summary {
   std::vector<double> mem_err, tps_err;
   int used = 0;
+  std::map<std::string, double> calibration_tps_err;  // rows the end-to-end efficiencies come from
 };
+
+bool is_calibration_row(const std::string& id) {
+  for (const auto& r : end_to_end_references())
+    if (id == r.validation_row) return true;
+  return false;
+}
 
 double median(std::vector<double> v) {
   if (v.empty()) return NAN;
@@ -238,8 +248,10 @@ Summary run_file(const std::string& csv, const json& cfg, std::ostream& md) {
     }
     if (c.tps_measured) {
       const double e = p.time.tokens_per_s_per_gpu / *c.tps_measured - 1;
-      sum.tps_err.push_back(e);
-      md << num(*c.tps_measured, "%.0f") << " | " << num(p.time.tokens_per_s_per_gpu, "%.0f") << " | " << pct(e) << " |\n";
+      if (is_calibration_row(c.id)) sum.calibration_tps_err[c.id] = e;
+      else sum.tps_err.push_back(e);
+      md << num(*c.tps_measured, "%.0f") << " | " << num(p.time.tokens_per_s_per_gpu, "%.0f") << " | " << pct(e)
+         << (is_calibration_row(c.id) ? " (calibration run, not counted)" : "") << " |\n";
     } else {
       md << "- | " << num(p.time.tokens_per_s_per_gpu, "%.0f") << " | - |\n";
     }
@@ -299,6 +311,10 @@ const Report& report() {
           "`active`/`allocated` against the planner's allocated bytes, `reserved` against allocated + allocator "
           "reserve, anything else against the full per-GPU total (with the CUDA context). Errors are planned / "
           "measured - 1. The data and its caveats: `tests/data/published_measurements.README.md`.\n\n"
+          "Time is planned kernel by kernel, then divided by the profile's end-to-end efficiency (what a training "
+          "framework reaches of the kernel-level rate). Those efficiencies come from two runs in "
+          "`more_published_measurements.csv`, fms-fsdp's Llama-2 7B on A100 and on H100 (marked *calibration run* "
+          "below and left out of every statistic); every other row is predicted, not fitted.\n\n"
        << "Targets (issue 5, on `published_measurements.csv`): peak memory within 10% median and 25% worst; "
           "tokens/s within 15% median.\n\n"
        << target_status(r.main)
@@ -338,20 +354,41 @@ TEST(Validation, PeakMemoryWorstWithin25Percent) {
   EXPECT_LE(worst(s.mem_err), 0.25);
 }
 
-// Not met yet (target 15%): held at the level reached so far.
-constexpr double kRecordedMedianTokensError = 0.25;
-
-TEST(Validation, TokensPerSecondMedianNoWorseThanRecorded) {
+TEST(Validation, TokensPerSecondMedianWithin15Percent) {
   const auto& s = report().main;
   ASSERT_GE(s.tps_err.size(), 5u);
-  EXPECT_LE(median(absv(s.tps_err)), kRecordedMedianTokensError);
+  EXPECT_LE(median(absv(s.tps_err)), 0.15);
+}
+
+// Each built-in end-to-end efficiency is a published run's tokens/s over the kernel-level plan of
+// that run; when the kernel model changes the value must be re-derived, or the run's plan drifts.
+TEST(Validation, EndToEndEfficienciesReproduceTheirRuns) {
+  const auto& cal = report().more.calibration_tps_err;
+  ASSERT_EQ(cal.size(), end_to_end_references().size());
+  for (const auto& ref : end_to_end_references()) {
+    ASSERT_TRUE(cal.count(ref.validation_row)) << ref.validation_row;
+    EXPECT_LE(std::abs(cal.at(ref.validation_row)), 0.02)
+        << ref.architecture << ": re-derive the efficiency (" << ref.efficiency << " x measured / planned)";
+  }
+}
+
+// docs/seed-tables.md is `gpuscale plan --seed-tables`; planner changes move its numbers.
+TEST(Validation, CommittedSeedTablesAreCurrent) {
+  const std::string text = seed_tables_markdown();
+  if (const char* u = std::getenv("GPUSCALE_UPDATE_DOCS"); u && std::string(u) == "1")
+    gpuscale::write_file_atomic(std::string(GPUSCALE_DOCS_DIR) + "/seed-tables.md", text);
+  std::ifstream in(std::string(GPUSCALE_DOCS_DIR) + "/seed-tables.md");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  EXPECT_TRUE(ss.str() == text)
+      << "docs/seed-tables.md is stale: GPUSCALE_UPDATE_DOCS=1 build/tests/planner/planner_validation_tests";
 }
 
 TEST(Validation, CommittedDocIsCurrent) {
   std::ifstream in(std::string(GPUSCALE_DOCS_DIR) + "/validation.md");
   std::stringstream ss;
   ss << in.rdbuf();
-  EXPECT_EQ(ss.str(), report().markdown)
+  EXPECT_TRUE(ss.str() == report().markdown)
       << "docs/validation.md is stale: GPUSCALE_UPDATE_DOCS=1 build/tests/planner/planner_validation_tests";
 }
 

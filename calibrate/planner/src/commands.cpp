@@ -48,6 +48,9 @@ scenario keys (--flag form uses dashes: --seq-len 4096):
   compile                   torch.compile fusion                                  (default false)
   optimizer_in_backward     optimizer step fused into backward                    (default false)
   activation_offload        checkpointed activations kept on the host             (default false)
+  end_to_end_efficiency     training: fraction of the kernel-level rate the framework reaches, in
+                            (0, 1]; your measured tokens/s over the plan's with 1 (default: the
+                            profile's, from a published end-to-end run of the GPU's architecture)
 
 output: --format table (default) or json with memory.per_gpu_bytes, memory.breakdown.*_bytes, fits,
 min_gpus_to_fit, time.step_s, time.tokens_per_s_per_gpu, time.mfu, time.total_s, cost.gpu_hours,
@@ -84,7 +87,9 @@ bool int_key(const std::string& k) {
   return k == "lora_rank" || k == "seq_len" || k == "micro_batch" || k == "grad_accum" || k == "gpus_per_node" ||
          k == "nodes" || k == "loss_chunks";
 }
-bool float_key(const std::string& k) { return k == "tokens" || k == "price_per_gpu_hour"; }
+bool float_key(const std::string& k) {
+  return k == "tokens" || k == "price_per_gpu_hour" || k == "end_to_end_efficiency";
+}
 bool bool_key(const std::string& k) {
   return k == "flash_attention" || k == "compile" || k == "optimizer_in_backward" || k == "activation_offload";
 }

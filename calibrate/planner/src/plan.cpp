@@ -444,8 +444,11 @@ TimePlan plan_time(const Scenario& s) {
   t.optimizer = stream(opt_params * optimizer_step_bytes(s));
 
   t.communication_exposed = s.grad_accum * comm_mb + comm_step;
-  const double mb = compute_mb + comm_mb + overlap_mb + t.offload;
-  t.step = s.grad_accum * mb + t.optimizer + comm_step + t.overlap_slowdown;
+  // End to end: the framework reaches a fraction of the kernel-level rate of the GPU's work; exposed
+  // communication and offload waits are not scaled.
+  const double kernels = s.grad_accum * (compute_mb + overlap_mb) + t.optimizer + t.overlap_slowdown;
+  t.framework_overhead = kernels * (1 / s.efficiency() - 1);
+  t.step = kernels + t.framework_overhead + s.grad_accum * (comm_mb + t.offload) + comm_step;
   t.overlap_slowdown += s.grad_accum * overlap_mb;
   t.gemm *= s.grad_accum;
   t.attention *= s.grad_accum;
@@ -559,6 +562,12 @@ std::vector<std::string> assumptions(const Scenario& s, const MemoryPlan& mp) {
                 "= 2.5x forward FLOPs; element-wise ops, loss (36 B/vocab/token eager, "
                 "6 compiled), QLoRA dequantisation (NF4 read + BF16 write per use) and the optimizer step at the profile's "
                 "copy bandwidth; element-wise bytes count the kernels of the eager implementations (RMSNorm 36 B/element, rotary 22, SwiGLU 10) or, compiled, one read and one write per fused chain");
+    a.push_back("end to end: the kernel-level time above over " + fmt("%.3f", s.efficiency()) +
+                (s.end_to_end_efficiency ? std::string(" (the scenario's end_to_end_efficiency)")
+                                         : " (the profile's: " + s.gpu.end_to_end_source.kind + ", " +
+                                               s.gpu.end_to_end_source.citation + ")") +
+                ": host dispatch, launch gaps, synchronisation, the allocator and clocks under a mixed load, which "
+                "the kernel model does not see; set end_to_end_efficiency to your own measured / planned ratio");
     a.push_back("MFU: model FLOPs (6 x GEMM params for full, 4 x + 6 x adapters for LoRA, causal attention 6 s q_dim per "
                 "layer per token) / BF16 dense peak; recomputation not counted");
   } else {
@@ -644,7 +653,9 @@ json plan_to_json(const PlanResult& r) {
                               {"optimizer_s", t.optimizer}, {"offload_exposed_s", t.offload},
                               {"communication_exposed_s", t.communication_exposed},
                               {"communication_total_s", t.communication_total},
-                              {"overlap_slowdown_s", t.overlap_slowdown}}}};
+                              {"overlap_slowdown_s", t.overlap_slowdown},
+                              {"framework_overhead_s", t.framework_overhead}}},
+               {"end_to_end_efficiency", r.scenario.training() ? r.scenario.efficiency() : 1.0}};
   if (!r.scenario.training()) {
     j["time"]["prefill_s"] = r.time.prefill_s;
     j["time"]["decode_tokens_per_s_per_gpu"] = r.time.decode_tokens_per_s;
@@ -686,6 +697,20 @@ std::string plan_to_table(const PlanResult& r) {
   std::snprintf(line, sizeof line, "  step                     %10.4f s\n  tokens/s per GPU         %10.1f\n  MFU                      %10.1f %%\n",
                 r.time.t.step, r.time.tokens_per_s_per_gpu, r.time.mfu * 100);
   o << line;
+  if (s.training() && r.time.t.step > 0) {
+    const auto& t = r.time.t;
+    const std::pair<const char*, double> parts[] = {
+        {"GEMMs", t.gemm}, {"attention", t.attention}, {"element-wise", t.elementwise}, {"loss", t.loss},
+        {"recomputation", t.recompute}, {"dequantisation", t.dequant}, {"optimizer step", t.optimizer},
+        {"exposed communication", t.communication_exposed}, {"overlap slowdown", t.overlap_slowdown},
+        {"offload wait", t.offload}, {"framework overhead", t.framework_overhead}};
+    o << "  where a step goes (end-to-end efficiency " << std::to_string(s.efficiency()).substr(0, 5) << ")\n";
+    for (const auto& [name, v] : parts) {
+      if (v <= 0) continue;
+      std::snprintf(line, sizeof line, "    %-24s %10.4f s  %5.1f %%\n", name, v, 100 * v / t.step);
+      o << line;
+    }
+  }
   if (!s.training()) {
     std::snprintf(line, sizeof line, "  prefill                  %10.4f s\n", r.time.prefill_s);
     o << line;

@@ -123,7 +123,8 @@ const std::vector<std::string>& scenario_keys() {
   static const std::vector<std::string> keys = {
       "model", "method", "lora_rank", "lora_targets", "precision", "optimizer", "seq_len", "micro_batch",
       "grad_accum", "gpu", "gpus_per_node", "nodes", "sharding", "activation_checkpointing", "flash_attention",
-      "tokens", "price_per_gpu_hour", "loss_chunks", "compile", "optimizer_in_backward", "activation_offload"};
+      "tokens", "price_per_gpu_hour", "loss_chunks", "compile", "optimizer_in_backward", "activation_offload",
+      "end_to_end_efficiency"};
   return keys;
 }
 
@@ -147,12 +148,11 @@ Scenario parse_scenario(const json& j, const std::string& where, const std::map<
   for (const auto& [key, value] : j.items()) {
     (void)value;
     const auto& keys = scenario_keys();
-    if (std::find(keys.begin(), keys.end(), key) == keys.end())
-      throw InputError(r.where(key), key, "unknown key (known: model, method, lora_rank, lora_targets, precision, "
-                                          "optimizer, seq_len, micro_batch, grad_accum, gpu, gpus_per_node, nodes, "
-                                          "sharding, activation_checkpointing, flash_attention, tokens, "
-                                          "price_per_gpu_hour, loss_chunks, compile, optimizer_in_backward, "
-                                          "activation_offload)");
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+      std::string known;
+      for (const auto& k : keys) known += (known.empty() ? "" : ", ") + k;
+      throw InputError(r.where(key), key, "unknown key (known: " + known + ")");
+    }
   }
   Scenario s;
   if (!r.has("model")) throw InputError(where, "model", "missing: a preset name, a config.json path or an object");
@@ -183,6 +183,13 @@ Scenario parse_scenario(const json& j, const std::string& where, const std::map<
   s.compile = r.boolean("compile", false);
   s.optimizer_in_backward = r.boolean("optimizer_in_backward", false);
   s.activation_offload = r.boolean("activation_offload", false);
+  if (r.has("end_to_end_efficiency")) {
+    const double e = r.non_negative("end_to_end_efficiency", 1);
+    if (!(e > 0 && e <= 1))
+      throw InputError(r.where("end_to_end_efficiency"), "end_to_end_efficiency",
+                       "must be in (0, 1] (measured tokens/s over the kernel-level plan), got " + r.at("end_to_end_efficiency").dump());
+    s.end_to_end_efficiency = e;
+  }
 
   if (s.optimizer_in_backward && s.grad_accum > 1)
     throw InputError(r.where("optimizer_in_backward"), "optimizer_in_backward",
@@ -249,6 +256,7 @@ json scenario_to_json(const Scenario& s) {
     j["compile"] = s.compile;
     j["optimizer_in_backward"] = s.optimizer_in_backward;
     j["activation_offload"] = s.activation_offload;
+    j["end_to_end_efficiency"] = s.efficiency();
   }
   if (s.method == Method::lora || s.method == Method::qlora) {
     j["lora_rank"] = s.lora_rank;

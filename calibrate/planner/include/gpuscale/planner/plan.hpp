@@ -61,6 +61,7 @@ struct TimeBreakdown {
   double gemm = 0, attention = 0, elementwise = 0, loss = 0, recompute = 0, dequant = 0;
   double optimizer = 0, communication_exposed = 0, communication_total = 0, offload = 0;
   double overlap_slowdown = 0;  // compute slowed by collectives running beside it
+  double framework_overhead = 0;  // kernel-level time x (1 / end-to-end efficiency - 1)
   double step = 0;
 };
 

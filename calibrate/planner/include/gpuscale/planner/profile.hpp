@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -92,6 +93,12 @@ struct Profile {
   std::map<std::string, AlphaBeta> memory;          // read, write, copy, triad, ...
   double attention_efficiency = 0.5;                // fused (Flash) attention, fraction of bf16 peak
   Source attention_source;
+  // Training end to end: the fraction of the kernel-level rate (the modelled kernels and the compute
+  // slowed by overlapped collectives) that a training framework reaches, i.e. what the kernel model
+  // does not see: host dispatch, launch gaps, synchronisation, the allocator, clocks under a mixed
+  // load. From one published end-to-end run per architecture; a scenario can override it.
+  double end_to_end_efficiency = 1.0;
+  Source end_to_end_source;
   std::vector<CollectiveFit> collectives;
   std::map<std::string, AlphaBeta> transfer;        // h2d, d2h
   UsableMemory usable;
@@ -106,6 +113,17 @@ struct Profile {
 
 // The built-in profile of a spec-table SKU (datasheet peaks x published achieved fractions).
 Profile datasheet_profile(const GpuSpec& spec);
+
+// The published end-to-end training runs the built-in end_to_end_efficiency values come from, so a
+// test can check that each value still reproduces its run with the current kernel model.
+struct EndToEndReference {
+  const char* architecture;        // spec-table architecture the value applies to
+  double efficiency;               // measured / kernel-level planned tokens/s
+  double measured_tokens_per_s;    // per GPU, as published
+  const char* validation_row;      // the run's row in tests/data/more_published_measurements.csv
+  const char* citation;
+};
+std::span<const EndToEndReference> end_to_end_references();
 
 nlohmann::json profile_to_json(const Profile& p);
 // Throws InputError naming `where` and the field (including a schema_version mismatch).

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,10 @@ struct Scenario {
   bool compile = false;
   bool optimizer_in_backward = false;
   bool activation_offload = false;
+  std::optional<double> end_to_end_efficiency;  // overrides the profile's (0, 1]
+
+  // The end-to-end training efficiency in use: the scenario's, else the profile's.
+  double efficiency() const { return end_to_end_efficiency.value_or(gpu.end_to_end_efficiency); }
 
   std::int64_t gpus() const { return gpus_per_node * nodes; }
   bool training() const { return method != Method::inference; }

@@ -48,6 +48,8 @@ scenario keys (--flag form uses dashes: --seq-len 4096):
   compile                   torch.compile fusion                                  (default false)
   optimizer_in_backward     optimizer step fused into backward                    (default false)
   activation_offload        checkpointed activations kept on the host             (default false)
+  fused_loss                a fused cross-entropy kernel (flash-attn, Liger): BF16 logits and
+                            gradient only, FP32 math inside the kernel            (default false)
   end_to_end_efficiency     training: fraction of the kernel-level rate the framework reaches, in
                             (0, 1]; your measured tokens/s over the plan's with 1 (default: the
                             profile's, from a published end-to-end run of the GPU's architecture)
@@ -91,7 +93,8 @@ bool float_key(const std::string& k) {
   return k == "tokens" || k == "price_per_gpu_hour" || k == "end_to_end_efficiency";
 }
 bool bool_key(const std::string& k) {
-  return k == "flash_attention" || k == "compile" || k == "optimizer_in_backward" || k == "activation_offload";
+  return k == "flash_attention" || k == "compile" || k == "optimizer_in_backward" || k == "activation_offload" ||
+         k == "fused_loss";
 }
 
 json flag_value(const std::string& key, const std::string& v, const std::string& flag) {

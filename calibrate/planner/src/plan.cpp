@@ -157,6 +157,7 @@ double layer_activation_bytes_per_token(const Scenario& s) {
 
 double logits_bytes_per_vocab_token(const Scenario& s) {
   const double c = static_cast<double>(s.loss_chunks);
+  if (s.fused_loss) return 4;  // BF16 logits + their BF16 gradient; the kernel keeps only a per-token LSE
   if (s.compile) return 2 + 8 / c;  // fused cross-entropy keeps BF16 logits; FP32 grads per chunk
   if (s.loss_chunks == 1) return 16;  // FP32 logits held + log-softmax saved + 2 FP32 grads in backward
   return 6 + 8 / c;  // BF16 chunks + FP32 log-softmax per chunk kept; grads one chunk at a time
@@ -367,7 +368,8 @@ TimePlan plan_time(const Scenario& s) {
   // Output head and loss.
   const double head_fwd = gemm16(T, V, h);
   const double head_bwd = gemm16(T, h, V) + (s.method == Method::full ? gemm16(V, h, T) : 0);
-  const double loss = stream((s.compile ? 6.0 : 36.0) * V * T);
+  // Fused or compiled: read the BF16 logits in forward, read them and write the gradient in backward.
+  const double loss = stream((s.compile || s.fused_loss ? 6.0 : 36.0) * V * T);
 
   double dequant = 0;
   if (s.method == Method::qlora) {
@@ -541,7 +543,8 @@ std::vector<std::string> assumptions(const Scenario& s, const MemoryPlan& mp) {
                 "layer's input (2h B/token) plus one recomputed layer; selective drops the attention-score tensors "
                 "(no-op with FlashAttention); a linear layer's input is kept whether or not its weight trains");
     a.push_back("logits/loss: " + fmt("%.1f", logits_bytes_per_vocab_token(s)) + " B per vocabulary entry per token (eager "
-                "unchunked: FP32 logits + log-softmax + two FP32 gradients = 16; chunked: 6 + 8/chunks; compiled: 2 + 8/chunks)");
+                "unchunked: FP32 logits + log-softmax + two FP32 gradients = 16; chunked: 6 + 8/chunks; compiled: 2 + 8/chunks; "
+                "fused kernel: BF16 logits + BF16 gradient = 4)");
     a.push_back("peak = max(start of backward: states + activations + logits + gradients kept from earlier micro-batches; "
                 "with full checkpointing, the first recomputed layer: the same with that layer's activations instead of "
                 "the logits, which the loss backward has freed; end of backward: states + all gradients); gradients are "

@@ -124,7 +124,7 @@ const std::vector<std::string>& scenario_keys() {
       "model", "method", "lora_rank", "lora_targets", "precision", "optimizer", "seq_len", "micro_batch",
       "grad_accum", "gpu", "gpus_per_node", "nodes", "sharding", "activation_checkpointing", "flash_attention",
       "tokens", "price_per_gpu_hour", "loss_chunks", "compile", "optimizer_in_backward", "activation_offload",
-      "end_to_end_efficiency"};
+      "end_to_end_efficiency", "fused_loss"};
   return keys;
 }
 
@@ -183,6 +183,7 @@ Scenario parse_scenario(const json& j, const std::string& where, const std::map<
   s.compile = r.boolean("compile", false);
   s.optimizer_in_backward = r.boolean("optimizer_in_backward", false);
   s.activation_offload = r.boolean("activation_offload", false);
+  s.fused_loss = r.boolean("fused_loss", false);
   if (r.has("end_to_end_efficiency")) {
     const double e = r.non_negative("end_to_end_efficiency", 1);
     if (!(e > 0 && e <= 1))
@@ -256,6 +257,7 @@ json scenario_to_json(const Scenario& s) {
     j["compile"] = s.compile;
     j["optimizer_in_backward"] = s.optimizer_in_backward;
     j["activation_offload"] = s.activation_offload;
+    j["fused_loss"] = s.fused_loss;
     j["end_to_end_efficiency"] = s.efficiency();
   }
   if (s.method == Method::lora || s.method == Method::qlora) {

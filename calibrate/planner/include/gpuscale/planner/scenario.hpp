@@ -56,6 +56,7 @@ struct Scenario {
   bool compile = false;
   bool optimizer_in_backward = false;
   bool activation_offload = false;
+  bool fused_loss = false;  // a fused cross-entropy kernel (flash-attn's, Liger's): no FP32 logits
   std::optional<double> end_to_end_efficiency;  // overrides the profile's (0, 1]
 
   // The end-to-end training efficiency in use: the scenario's, else the profile's.

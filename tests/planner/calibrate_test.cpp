@@ -1,17 +1,16 @@
 // Calibration from synthetic results documents with known coefficients.
 #include <gtest/gtest.h>
 
-#include <chrono>
 
 #include "gpuscale/core/schema_validator.hpp"
 #include "gpuscale/planner/calibrate.hpp"
 #include "gpuscale/planner/error.hpp"
 #include "gpuscale/planner/plan.hpp"
-#include "synthetic.hpp"
+#include "gpuscale/planner/synthetic_results.hpp"
 
 using namespace gpuscale::planner;
-using gpuscale::test::default_truth;
-using gpuscale::test::results_doc;
+using gpuscale::planner::synthetic::default_truth;
+using gpuscale::planner::synthetic::results_doc;
 
 TEST(Calibrate, RecoversKnownCoefficientsWithRunIds) {
   const auto tr = default_truth();
@@ -137,20 +136,14 @@ TEST(Calibrate, MeasuredProfileDrivesThePlan) {
   EXPECT_NEAR(plan_time(s).t.gemm / t_fast, 2.0, 0.1);
 }
 
-TEST(Calibrate, CalibrationAndPlanUnder100ms) {
+TEST(Calibrate, CalibratedProfileDrivesAFullPlan) {
+  // The latency target (calibration + plan < 100 ms) is bench_planner's; this checks the result.
   const auto doc = results_doc(default_truth(), "20250101T000000Z-aaaaaaaa", 0.01);
-  const auto t0 = std::chrono::steady_clock::now();
   const auto p = calibrate({{"a.json", doc}});
   Scenario s = parse_scenario({{"model", "llama-3.1-70b"}, {"gpu", "h100-sxm-80gb"}, {"method", "qlora"},
                                {"seq_len", 4096}, {"gpus_per_node", 8}, {"sharding", "zero3"}}, "t");
   s.gpu = p;
   const auto r = plan(s);
-  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_GT(r.time.tokens_per_s_per_gpu, 0);
-  std::cout << "calibration (" << doc["benchmarks"].size() << " benchmarks) + plan: " << ms << " ms\n";
-#ifdef NDEBUG
-  EXPECT_LT(ms, 100);
-#else
-  EXPECT_LT(ms, 1000);  // unoptimised builds
-#endif
+  EXPECT_EQ(r.scenario.gpu.kind, "measured");
 }

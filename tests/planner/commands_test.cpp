@@ -8,7 +8,7 @@
 
 #include "gpuscale/core/file_io.hpp"
 #include "gpuscale/planner/commands.hpp"
-#include "synthetic.hpp"
+#include "gpuscale/planner/synthetic_results.hpp"
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
@@ -138,7 +138,7 @@ TEST(PlanCommand, HelpAndSeedTables) {
 
 TEST(CalibrateCommand, WritesProfileAndLlmAnalysisExport) {
   const auto in = tmp("run.json");
-  write(in, gpuscale::test::results_doc(gpuscale::test::default_truth(), "20250101T000000Z-aaaaaaaa").dump());
+  write(in, gpuscale::planner::synthetic::results_doc(gpuscale::planner::synthetic::default_truth(), "20250101T000000Z-aaaaaaaa").dump());
   const auto prof = tmp("h100.profile.json");
   const auto la = tmp("h100-llm-analysis.json");
   const auto r = calibrate({in.string(), "-o", prof.string(), "--export", "llm-analysis", la.string()});
@@ -166,7 +166,7 @@ TEST(CalibrateCommand, BadInputExits2AndWritesNothing) {
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find(in.string()), std::string::npos);
   EXPECT_FALSE(fs::exists(prof));
-  auto doc = gpuscale::test::results_doc(gpuscale::test::default_truth(), "20250101T000000Z-aaaaaaaa");
+  auto doc = gpuscale::planner::synthetic::results_doc(gpuscale::planner::synthetic::default_truth(), "20250101T000000Z-aaaaaaaa");
   doc["gpus"][0]["sku"] = "unknown";
   write(in, doc.dump());
   r = calibrate({in.string(), "-o", prof.string()});

@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "gpuscale/planner/fit.hpp"
-#include "synthetic.hpp"
+#include "gpuscale/planner/synthetic_results.hpp"
 
 using namespace gpuscale::planner;
 
@@ -34,7 +34,7 @@ TEST(Fit, AlphaBetaRejectsBadInput) {
 }
 
 TEST(Fit, GemmModelRecoversKnownCoefficients) {
-  const auto truth = gpuscale::test::default_truth().gemm;
+  const auto truth = gpuscale::planner::synthetic::default_truth().gemm;
   std::vector<GemmPoint> pts;
   for (double m : {128.0, 512.0, 2048.0, 8192.0, 16384.0})
     for (double n : {256.0, 2048.0, 8192.0})
@@ -55,7 +55,7 @@ TEST(Fit, GemmModelRecoversKnownCoefficients) {
 }
 
 TEST(Fit, GemmWaveQuantisationAndSkinnyShapes) {
-  const auto g = gpuscale::test::default_truth().gemm;
+  const auto g = gpuscale::planner::synthetic::default_truth().gemm;
   // 132 SMs, 128x256 tiles: 8192x8192 has 2048 tiles = 15.5 waves -> 16, so 97% wave use; a
   // 133-tile problem needs two waves for one extra tile.
   const double big = g.tflops(8192, 8192, 8192);

@@ -1,4 +1,6 @@
-// Synthetic results documents with known coefficients, for the calibration tests.
+// Synthetic results documents generated from known coefficients (a Truth): the calibration tests
+// check that fitting recovers them, and bench_planner times calibration on them. Every entry is
+// computed from the model, never measured; nothing here is written to a results file.
 #pragma once
 
 #include <cmath>
@@ -8,10 +10,10 @@
 
 #include "gpuscale/planner/profile.hpp"
 
-namespace gpuscale::test {
+namespace gpuscale::planner::synthetic {
 
 struct Truth {
-  planner::GemmModel gemm;   // bf16
+  GemmModel gemm;   // bf16
   double mem_alpha_s = 4e-6, mem_gbps = 3000;           // copy (read+write)
   double ar_alpha_s = 25e-6, ar_algbw_gbps = 180;       // all_reduce at 8 ranks
   double h2d_alpha_s = 12e-6, h2d_gbps = 50;
@@ -77,4 +79,4 @@ inline nlohmann::json results_doc(const Truth& tr, const std::string& run_id, do
   return doc;
 }
 
-}  // namespace gpuscale::test
+}  // namespace gpuscale::planner::synthetic

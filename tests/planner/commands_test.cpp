@@ -157,6 +157,52 @@ TEST(CalibrateCommand, WritesProfileAndLlmAnalysisExport) {
   EXPECT_EQ(plan({"--model", "llama-2-7b", "--gpu", prof.string()}).code, 0);
 }
 
+TEST(CalibrateCommand, EndToEndRunSetsAMeasuredEfficiencyThatReproducesIt) {
+  const auto in = tmp("e2e-run.json");
+  write(in, gpuscale::planner::synthetic::results_doc(gpuscale::planner::synthetic::default_truth(), "20250101T000000Z-aaaaaaaa").dump());
+  const auto sc = tmp("e2e-scenario.json");
+  const json scenario = {{"model", "llama-3.1-8b"}, {"gpu", "h100-sxm-80gb"}, {"seq_len", 4096}, {"micro_batch", 2},
+                         {"gpus_per_node", 8}, {"sharding", "zero3"}, {"activation_checkpointing", "full"}};
+  write(sc, scenario.dump());
+  const auto prof = tmp("e2e.profile.json");
+  auto r = calibrate({in.string(), "--end-to-end", sc.string(), "4000", "-o", prof.string()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("end-to-end efficiency"), std::string::npos) << r.out;
+  const auto p = gpuscale::read_json_file(prof.string());
+  EXPECT_EQ(p["training"]["source"]["kind"], "measured");
+  EXPECT_NE(p["training"]["source"]["citation"].get<std::string>().find("4000.0 tokens/s"), std::string::npos);
+  // Planning the same run on the profile gives back the measured rate.
+  json again = scenario;
+  again["gpu"] = prof.string();
+  auto o = plan({"--scenario", [&] { auto f = tmp("e2e-again.json"); write(f, again.dump()); return f.string(); }(),
+                 "--format", "json"});
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_NEAR(json::parse(o.out)["time"]["tokens_per_s_per_gpu"].get<double>(), 4000, 1e-6 * 4000);
+
+  // Faster than the kernel-level plan, another GPU, or not training: exit 2 naming the field, no file.
+  fs::remove(prof);
+  r = calibrate({in.string(), "--end-to-end", sc.string(), "1e9", "-o", prof.string()});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("tokens_per_s_per_gpu"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(prof));
+  json other = scenario;
+  other["gpu"] = "a100-sxm-80gb";
+  write(sc, other.dump());
+  r = calibrate({in.string(), "--end-to-end", sc.string(), "4000", "-o", prof.string()});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("gpu"), std::string::npos) << r.err;
+  other = scenario;
+  other["method"] = "inference";
+  write(sc, other.dump());
+  r = calibrate({in.string(), "--end-to-end", sc.string(), "4000", "-o", prof.string()});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("method"), std::string::npos) << r.err;
+  r = calibrate({in.string(), "--end-to-end", sc.string(), "fast", "-o", prof.string()});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--end-to-end"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(prof));
+}
+
 TEST(CalibrateCommand, BadInputExits2AndWritesNothing) {
   const auto in = tmp("broken.json");
   write(in, "{\"run\": ");

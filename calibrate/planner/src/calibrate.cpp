@@ -2,11 +2,13 @@
 #include "gpuscale/planner/calibrate.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <set>
 
 #include "gpuscale/planner/error.hpp"
 #include "gpuscale/planner/fit.hpp"
+#include "gpuscale/planner/plan.hpp"
 
 namespace gpuscale::planner {
 namespace {
@@ -193,6 +195,37 @@ Profile calibrate(const std::vector<ResultsInput>& inputs) {
     }
   }
   return p;
+}
+
+void set_end_to_end_from_run(Profile& p, const json& scenario, double tokens_per_s_per_gpu, const std::string& where) {
+  if (!(tokens_per_s_per_gpu > 0))
+    throw InputError(where, "tokens_per_s_per_gpu", "must be positive, got " + std::to_string(tokens_per_s_per_gpu));
+  Scenario s = parse_scenario(scenario, where);
+  if (!s.training()) throw InputError(where, "method", "an end-to-end run must train (full, lora or qlora)");
+  if (s.gpu.sku != p.sku)
+    throw InputError(where, "gpu", "the run is on " + s.gpu.sku + ", the profile is " + p.sku);
+  s.gpu = p;
+  s.end_to_end_efficiency = 1.0;
+  const auto tp = plan_time(s);
+  const auto& t = tp.t;
+  const double kernels = t.gemm + t.attention + t.elementwise + t.loss + t.recompute + t.dequant + t.optimizer +
+                         t.overlap_slowdown;
+  const double measured_step = tp.tokens_per_step / tokens_per_s_per_gpu;
+  const double efficiency = kernels / (measured_step - (t.step - kernels));
+  if (!(efficiency > 0 && efficiency <= 1))
+    throw InputError(where, "tokens_per_s_per_gpu",
+                     std::to_string(tokens_per_s_per_gpu) + " tokens/s per GPU is faster than the kernel-level plan of "
+                     "this scenario (" + std::to_string(tp.tokens_per_s_per_gpu) + "): the scenario does not describe "
+                     "the run (GPUs, micro-batch, checkpointing, fused kernels?)");
+  char cite[512];
+  std::snprintf(cite, sizeof cite,
+                "measured end to end: %.1f tokens/s per GPU for %s (%s, %s, %lld x %s, micro-batch %lld x %lld tokens) "
+                "over the kernel-level plan's %.1f",
+                tokens_per_s_per_gpu, where.c_str(), s.model.name.c_str(), to_string(s.method).c_str(),
+                static_cast<long long>(s.gpus()), p.sku.c_str(), static_cast<long long>(s.micro_batch),
+                static_cast<long long>(s.seq_len), tp.tokens_per_s_per_gpu);
+  p.end_to_end_efficiency = efficiency;
+  p.end_to_end_source = {"measured", {}, cite};
 }
 
 }  // namespace gpuscale::planner

@@ -66,7 +66,8 @@ examples:
 )";
 
 const char* kCalibrateHelp = R"(usage: gpuscale calibrate RESULTS.json... -o PROFILE.json [--export llm-analysis FILE]
-       gpuscale calibrate --builtin SKU -o PROFILE.json [--export llm-analysis FILE]
+                          [--end-to-end SCENARIO.json TOKENS_PER_S]
+       gpuscale calibrate --builtin SKU -o PROFILE.json [--export llm-analysis FILE] [--end-to-end ...]
 
 Fits results documents of one GPU SKU into a GPU profile (results/schema/profile.schema.json):
 GEMM model per precision (fit error and held-out check), HBM bandwidth per access pattern with its
@@ -79,7 +80,13 @@ FILE's efficiency companion (FILE with .efficiency.json: flops_efficiency, hbm_m
 intra_node_memory_efficiency, inter_node_memory_efficiency, the values llm-analysis takes as
 analysis arguments); the efficiency flags are also printed.
 
+--end-to-end SCENARIO.json TOKENS_PER_S: a training run you measured on this GPU (its settings as a
+plan scenario, its tokens/s per GPU). The profile's end_to_end_efficiency becomes the value at which
+the plan of that scenario gives your rate, marked measured; plans on the profile then carry your
+framework's overhead instead of the built-in published run's.
+
 example: gpuscale calibrate h200-a.json h200-b.json -o h200.profile.json
+         gpuscale calibrate h200-a.json --end-to-end my-run.json 5210 -o h200.profile.json
 )";
 
 bool is_help(const std::string& a) { return a == "-h" || a == "--help"; }
@@ -234,7 +241,8 @@ int plan_command(const std::vector<std::string>& args, std::ostream& out, std::o
 
 int calibrate_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   std::vector<std::string> inputs;
-  std::string output, export_format, export_path, builtin;
+  std::string output, export_format, export_path, builtin, e2e_scenario;
+  double e2e_tokens_per_s = 0;
   try {
     for (std::size_t i = 0; i < args.size(); ++i) {
       const std::string& a = args[i];
@@ -255,6 +263,17 @@ int calibrate_command(const std::vector<std::string>& args, std::ostream& out, s
         export_path = next();
       } else if (a == "--builtin") {
         builtin = next();
+      } else if (a == "--end-to-end") {
+        e2e_scenario = next();
+        const std::string v = next();
+        std::size_t used = 0;
+        try {
+          e2e_tokens_per_s = std::stod(v, &used);
+        } catch (...) {
+          used = 0;
+        }
+        if (used != v.size() || !(e2e_tokens_per_s > 0))
+          throw InputError("command line", "--end-to-end", "expected SCENARIO.json and a positive tokens/s, got '" + v + "'");
       } else if (a.rfind("-", 0) == 0) {
         throw InputError("command line", a, "unknown option (see gpuscale calibrate --help)");
       } else {
@@ -283,6 +302,15 @@ int calibrate_command(const std::vector<std::string>& args, std::ostream& out, s
       }
       profile = planner::calibrate(docs);
     }
+    if (!e2e_scenario.empty()) {
+      json sc;
+      try {
+        sc = read_json_file(e2e_scenario);
+      } catch (const std::exception& e) {
+        throw InputError(e2e_scenario, "", e.what());
+      }
+      planner::set_end_to_end_from_run(profile, sc, e2e_tokens_per_s, e2e_scenario);
+    }
     // Everything is computed before anything is written.
     const std::string profile_text = planner::profile_to_json(profile).dump(2) + "\n";
     json eff;
@@ -309,7 +337,10 @@ int calibrate_command(const std::vector<std::string>& args, std::ostream& out, s
                         100 * g.fit.holdout_rms_rel_error);
           out << buf;
         }
-      out << "\n";
+      char e2e[96];
+      std::snprintf(e2e, sizeof e2e, "; end-to-end efficiency %.3f (%s)", profile.end_to_end_efficiency,
+                    profile.end_to_end_source.kind.c_str());
+      out << e2e << "\n";
     }
     return 0;
   } catch (const InputError& e) {

@@ -10,6 +10,7 @@
 #include "gpuscale/planner/calibrate.hpp"
 #include "gpuscale/planner/error.hpp"
 #include "gpuscale/planner/plan.hpp"
+#include "gpuscale/planner/search.hpp"
 #include "gpuscale/planner/seed_tables.hpp"
 
 namespace gpuscale {
@@ -19,6 +20,7 @@ using json = nlohmann::json;
 using planner::InputError;
 
 const char* kPlanHelp = R"(usage: gpuscale plan [--scenario FILE] [--KEY VALUE ...] [--format table|json] [-o FILE]
+       gpuscale plan ... --search [--gpu-counts 8,16,32] [--global-batch-tokens N]
        gpuscale plan --seed-tables [-o FILE]
 
 Memory, time and cost of fine-tuning (full, LoRA, QLoRA) or serving a model on a GPU profile.
@@ -54,6 +56,12 @@ scenario keys (--flag form uses dashes: --seq-len 4096):
                             (0, 1]; your measured tokens/s over the plan's with 1 (default: the
                             profile's, from a published end-to-end run of the GPU's architecture)
 
+--search plans every combination of the settings you did not give (micro-batch 1-64, activation
+checkpointing, sharding), for each of --gpu-counts (default: the scenario's), keeps those that fit
+and ranks them fastest first: how many GPUs, with which settings, for how long. With
+--global-batch-tokens every candidate trains on that batch (grad_accum follows); otherwise
+grad_accum stays as given.
+
 output: --format table (default) or json with memory.per_gpu_bytes, memory.breakdown.*_bytes, fits,
 min_gpus_to_fit, time.step_s, time.tokens_per_s_per_gpu, time.mfu, time.total_s, cost.gpu_hours,
 cost.total and the assumptions. -o FILE writes it atomically instead of printing.
@@ -63,6 +71,8 @@ examples:
   gpuscale plan --model llama-2-70b --method full --gpu h100-sxm-80gb --gpus-per-node 8 --nodes 2 \
                 --sharding zero3 --activation-checkpointing full --tokens 1e9 --price-per-gpu-hour 2.5
   gpuscale plan --scenario finetune.json --format json -o plan.json
+  gpuscale plan --model llama-3.1-70b --method lora --gpu h100-sxm-80gb --seq-len 4096 --tokens 1e9 \
+                --search --gpu-counts 8,16,32 --global-batch-tokens 1048576
 )";
 
 const char* kCalibrateHelp = R"(usage: gpuscale calibrate RESULTS.json... -o PROFILE.json [--export llm-analysis FILE]
@@ -156,7 +166,8 @@ int fail_input(std::ostream& err, const std::string& cmd, const std::exception& 
 
 int plan_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   std::string scenario_path, format = "table", output;
-  bool seed = false;
+  bool seed = false, search = false;
+  planner::SearchSpace space;
   json flags = json::object();
   std::map<std::string, std::string> origins;
   try {
@@ -179,6 +190,26 @@ int plan_command(const std::vector<std::string>& args, std::ostream& out, std::o
       };
       if (a == "--seed-tables") {
         seed = true;
+      } else if (a == "--search") {
+        search = true;
+      } else if (a == "--gpu-counts") {
+        const std::string v = next();
+        for (const auto& item : flag_value("lora_targets", v, a)) {  // the same comma-separated parsing
+          std::size_t used = 0;
+          long long n = 0;
+          try {
+            n = std::stoll(item.get<std::string>(), &used);
+          } catch (...) {
+            used = 0;
+          }
+          if (used != item.get<std::string>().size() || n <= 0)
+            throw InputError("command line", "--gpu-counts", "expected positive integers like 8,16,32, got '" + v + "'");
+          space.gpu_counts.push_back(n);
+        }
+      } else if (a == "--global-batch-tokens") {
+        const double v = flag_value("tokens", next(), a).get<double>();
+        if (!(v >= 1)) throw InputError("command line", "--global-batch-tokens", "must be at least 1");
+        space.global_batch_tokens = static_cast<std::int64_t>(v);
       } else if (a == "--scenario") {
         scenario_path = next();
       } else if (a == "--format") {
@@ -224,9 +255,19 @@ int plan_command(const std::vector<std::string>& args, std::ostream& out, std::o
         where = scenario_path;
       }
       for (const auto& [k, v] : flags.items()) scenario[k] = v;
-      const auto s = planner::parse_scenario(scenario, where, &origins);
-      const auto result = planner::plan(s);
-      text = format == "json" ? planner::plan_to_json(result).dump(2) + "\n" : planner::plan_to_table(result);
+      if (!search && (!space.gpu_counts.empty() || space.global_batch_tokens > 0))
+        throw InputError("command line", space.gpu_counts.empty() ? "--global-batch-tokens" : "--gpu-counts",
+                         "only with --search");
+      if (search) {
+        std::vector<std::string> fixed;
+        for (const auto& [k, v] : scenario.items()) fixed.push_back(k);
+        const auto r = planner::search_plans(scenario, fixed, space, where);
+        text = format == "json" ? planner::search_to_json(r, space).dump(2) + "\n" : planner::search_to_table(r, space);
+      } else {
+        const auto s = planner::parse_scenario(scenario, where, &origins);
+        const auto result = planner::plan(s);
+        text = format == "json" ? planner::plan_to_json(result).dump(2) + "\n" : planner::plan_to_table(result);
+      }
     }
     if (output.empty()) out << text;
     else write_file_atomic(output, text);

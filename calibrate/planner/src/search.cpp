@@ -1,0 +1,175 @@
+// Settings search over the planner (see search.hpp).
+#include "gpuscale/planner/search.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <sstream>
+
+#include "gpuscale/planner/error.hpp"
+
+namespace gpuscale::planner {
+namespace {
+
+using json = nlohmann::json;
+
+bool given(const std::vector<std::string>& fixed, const std::string& key) {
+  return std::find(fixed.begin(), fixed.end(), key) != fixed.end();
+}
+
+json candidate_json(const SearchCandidate& c) {
+  const auto& s = c.result.scenario;
+  const auto& t = c.result.time;
+  return {{"gpus", c.gpus},
+          {"gpus_per_node", s.gpus_per_node},
+          {"nodes", s.nodes},
+          {"sharding", to_string(s.sharding)},
+          {"activation_checkpointing", to_string(s.checkpointing)},
+          {"micro_batch", s.micro_batch},
+          {"grad_accum", s.grad_accum},
+          {"memory_per_gpu_bytes", c.result.memory.peak.total()},
+          {"step_s", t.t.step},
+          {"tokens_per_s_per_gpu", t.tokens_per_s_per_gpu},
+          {"mfu", t.mfu},
+          {"total_s", t.total_s},
+          {"gpu_hours", c.result.gpu_hours},
+          {"cost", c.result.cost}};
+}
+
+}  // namespace
+
+SearchResult search_plans(const json& base, const std::vector<std::string>& fixed, const SearchSpace& space,
+                          const std::string& where) {
+  // The base must plan on its own: its errors name the user's keys, not a candidate's.
+  const Scenario s0 = parse_scenario(base, where);
+  if (!s0.training())
+    throw InputError(where, "method", "--search explores training settings (micro-batch, checkpointing, sharding); "
+                                      "method is inference");
+  if (space.global_batch_tokens < 0)
+    throw InputError("command line", "--global-batch-tokens", "must be positive");
+  std::vector<std::int64_t> counts = space.gpu_counts;
+  if (counts.empty()) counts.push_back(s0.gpus());
+  const std::int64_t per_node = given(fixed, "gpus_per_node") ? s0.gpus_per_node : 8;
+  for (auto n : counts) {
+    if (n <= 0) throw InputError("command line", "--gpu-counts", "GPU counts must be positive, got " + std::to_string(n));
+    if (n > per_node && n % per_node != 0)
+      throw InputError("command line", "--gpu-counts",
+                       std::to_string(n) + " GPUs is not a whole number of " + std::to_string(per_node) + "-GPU nodes");
+  }
+
+  SearchResult r;
+  std::vector<std::int64_t> mbs = given(fixed, "micro_batch") ? std::vector<std::int64_t>{s0.micro_batch} : space.micro_batches;
+  std::vector<std::string> ckpts = given(fixed, "activation_checkpointing")
+                                       ? std::vector<std::string>{to_string(s0.checkpointing)}
+                                       : std::vector<std::string>{"none", "selective", "full"};
+  if (!given(fixed, "micro_batch")) r.varied.push_back("micro_batch");
+  if (!given(fixed, "activation_checkpointing")) r.varied.push_back("activation_checkpointing");
+  if (!given(fixed, "sharding")) r.varied.push_back("sharding");
+  if (space.global_batch_tokens > 0) r.varied.push_back("grad_accum");
+  if (!space.gpu_counts.empty()) r.varied.push_back("gpus");
+
+  for (const auto n : counts) {
+    std::vector<std::string> shardings;
+    if (given(fixed, "sharding")) shardings = {to_string(s0.sharding)};
+    else if (n == 1) shardings = {"none"};
+    else shardings = {"none", "zero1", "zero2", "zero3"};
+    std::vector<SearchCandidate> found;
+    for (const auto mb : mbs)
+      for (const auto& ck : ckpts)
+        for (const auto& sh : shardings) {
+          json j = base;
+          j["gpus_per_node"] = std::min(n, per_node);
+          j["nodes"] = std::max<std::int64_t>(1, n / per_node);
+          j["micro_batch"] = mb;
+          j["activation_checkpointing"] = ck;
+          j["sharding"] = sh;
+          if (space.global_batch_tokens > 0) {
+            const double per_pass = static_cast<double>(mb) * s0.seq_len * n;
+            j["grad_accum"] = static_cast<std::int64_t>(std::max(1.0, std::ceil(space.global_batch_tokens / per_pass)));
+          }
+          Scenario s;
+          try {
+            s = parse_scenario(j, where);
+          } catch (const InputError&) {
+            continue;  // a combination the settings exclude (e.g. offloading without checkpointing)
+          }
+          ++r.planned;
+          SearchCandidate c{plan(s), n};
+          if (c.result.fits) found.push_back(std::move(c));
+        }
+    std::stable_sort(found.begin(), found.end(), [](const SearchCandidate& a, const SearchCandidate& b) {
+      return a.result.time.tokens_per_s_per_gpu > b.result.time.tokens_per_s_per_gpu;
+    });
+    for (auto& c : found) r.fitting.push_back(std::move(c));
+  }
+  return r;
+}
+
+json search_to_json(const SearchResult& r, const SearchSpace& space) {
+  json cands = json::array(), best = json::array();
+  std::int64_t last = -1;
+  for (const auto& c : r.fitting) {
+    cands.push_back(candidate_json(c));
+    if (c.gpus != last) best.push_back(candidate_json(c)), last = c.gpus;
+  }
+  json j = {{"varied", r.varied}, {"planned", r.planned}, {"fitting", r.fitting.size()},
+            {"best_per_gpu_count", best}, {"candidates", cands}};
+  if (space.global_batch_tokens > 0) j["global_batch_tokens"] = space.global_batch_tokens;
+  if (!r.fitting.empty()) {
+    const auto& s = r.fitting.front().result.scenario;
+    j["scenario"] = scenario_to_json(s);
+    for (const char* k : {"micro_batch", "activation_checkpointing", "sharding", "grad_accum", "gpus_per_node", "nodes"})
+      j["scenario"].erase(k);
+  }
+  return j;
+}
+
+std::string search_to_table(const SearchResult& r, const SearchSpace& space, int per_count) {
+  std::ostringstream o;
+  o << "gpuscale plan --search: " << r.planned << " settings planned, " << r.fitting.size() << " fit; varied:";
+  for (const auto& v : r.varied) o << " " << v;
+  if (space.global_batch_tokens > 0) o << " (global batch " << space.global_batch_tokens << " tokens)";
+  o << "\n";
+  if (r.fitting.empty()) {
+    o << "nothing fits: more GPUs (--gpu-counts), a smaller sequence, LoRA/QLoRA or a larger GPU\n";
+    return o.str();
+  }
+  const auto& s = r.fitting.front().result.scenario;
+  o << s.model.name << ", " << to_string(s.method) << ", " << to_string(s.precision) << ", sequence " << s.seq_len
+    << " on " << s.gpu.sku << " (" << s.gpu.kind << " profile)";
+  if (s.tokens > 0) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, ", %.3g training tokens", s.tokens);
+    o << buf;
+  }
+  o << "; fastest first per GPU count\n\n";
+  o << "  GPUs  sharding  checkpointing  micro-batch  grad-accum  GB/GPU  tokens/s/GPU   MFU";
+  if (s.tokens > 0) o << "   total h  GPU-hours";
+  if (s.price_per_gpu_hour > 0) o << "      cost";
+  o << "\n";
+  std::map<std::int64_t, int> shown;
+  for (const auto& c : r.fitting) {
+    if (shown[c.gpus]++ >= per_count) continue;
+    const auto& cs = c.result.scenario;
+    char line[256];
+    std::snprintf(line, sizeof line, "  %4lld  %-8s  %-13s  %11lld  %10lld  %6.1f  %12.0f  %4.0f%%",
+                  static_cast<long long>(c.gpus), to_string(cs.sharding).c_str(), to_string(cs.checkpointing).c_str(),
+                  static_cast<long long>(cs.micro_batch), static_cast<long long>(cs.grad_accum),
+                  c.result.memory.peak.total() / 1e9, c.result.time.tokens_per_s_per_gpu, 100 * c.result.time.mfu);
+    o << line;
+    if (s.tokens > 0) {
+      std::snprintf(line, sizeof line, "  %8.1f  %9.1f", c.result.time.total_s / 3600, c.result.gpu_hours);
+      o << line;
+    }
+    if (s.price_per_gpu_hour > 0) {
+      std::snprintf(line, sizeof line, "  %8.0f", c.result.cost);
+      o << line;
+    }
+    o << (shown[c.gpus] == 1 ? "  <- best\n" : "\n");
+  }
+  o << "\nEach row is a full plan: `gpuscale plan` with these settings prints its memory and time breakdown.\n";
+  return o.str();
+}
+
+}  // namespace gpuscale::planner

@@ -22,6 +22,7 @@
 
 #include "collectives/driver.hpp"
 #include "collectives/register.hpp"
+#include "gpuscale/core/host_info.hpp"
 #include "gpuscale/core/units.hpp"
 #include "harness/report.hpp"
 #ifdef GPUSCALE_WITH_MPI
@@ -163,10 +164,15 @@ void register_host_collective_benchmarks(const Options& opt) {
   int ranks = ctx.group ? ctx.group->size() : launcher_world_size();
   if (ranks < 1) ranks = 1;
 #ifdef GPUSCALE_WITH_MPI
-  if (ctx.group && ctx.group->rank() == 0) {
-    LibraryVersions v = result_sink().libraries();
-    v.mpi_version = mpi_library_version();
-    result_sink().set_libraries(v);
+  if (ctx.group) {
+    // Every rank registers here, in the same order: gather each rank's node name onto rank 0.
+    const auto hosts = ctx.group->gather_text(read_host_info().hostname);
+    if (ctx.group->rank() == 0) {
+      LibraryVersions v = result_sink().libraries();
+      v.mpi_version = mpi_library_version();
+      result_sink().set_libraries(v);
+      result_sink().set_job(ctx.group->size(), hosts);
+    }
   }
 #endif
   for (const CollectiveCase& c : collective_cases(opt.suite, /*host=*/true)) {

@@ -32,6 +32,7 @@
 #include "gpu/gpu_backend.hpp"
 #include "gpu/nvml.hpp"
 #include "gpu/resources.hpp"
+#include "gpuscale/core/host_info.hpp"
 #include "gpuscale/core/units.hpp"
 #include "harness/report.hpp"
 
@@ -308,6 +309,34 @@ std::vector<int> process_devices(const Options& opt, RankGroup& g) {
   return d;
 }
 
+// Every GPU of the job in the document, not only rank 0's: each rank describes the GPUs it drives
+// (all of them when one process drives every GPU) and rank 0 gathers them, with each rank's node.
+// Called once by every rank, right after the communicators were created (or failed to be).
+void record_job_gpus(const Options& opt, RankGroup& g) {
+  nlohmann::json mine = {{"host", read_host_info().hostname}, {"gpus", nlohmann::json::array()}};
+  try {
+    for (int d : process_devices(opt, g)) {
+      GpuInfo info = describe_gpu(d);
+      if (g.size() > 1) info.host = mine["host"], info.rank = g.rank();
+      mine["gpus"].push_back(to_json(info));
+    }
+  } catch (const std::exception&) {
+    mine["gpus"] = nlohmann::json::array();  // this rank's GPU stays undescribed; the run goes on
+  }
+  const auto all = g.gather_text(mine.dump());
+  if (g.rank() != 0) return;
+  std::vector<GpuInfo> gpus;
+  std::vector<std::string> hosts;
+  for (const auto& text : all) {
+    const auto j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_discarded()) continue;
+    hosts.push_back(j.value("host", std::string()));
+    for (const auto& x : j.value("gpus", nlohmann::json::array())) gpus.push_back(gpu_info_from_json(x));
+  }
+  if (!gpus.empty()) result_sink().set_gpus(std::move(gpus));
+  if (g.size() > 1) result_sink().set_job(g.size(), hosts);
+}
+
 // Creates the communicators on first use; a hang while creating them ends the job like a hung
 // collective.
 NcclCommunicators* communicators(const Options& opt, const BenchmarkEntry& skeleton) {
@@ -327,6 +356,7 @@ NcclCommunicators* communicators(const Options& opt, const BenchmarkEntry& skele
   }
   st.init_error = g.first_error(mine);
   if (!st.init_error.empty()) st.comms.reset();
+  record_job_gpus(opt, g);
   return st.comms.get();
 }
 

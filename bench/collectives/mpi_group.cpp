@@ -66,6 +66,20 @@ std::string MpiGroup::first_error(const std::string& mine) {
   return "rank " + std::to_string(first) + ": " + text;
 }
 
+std::vector<std::string> MpiGroup::gather_text(const std::string& mine) {
+  int len = static_cast<int>(mine.size());
+  std::vector<int> lens(rank_ == 0 ? static_cast<std::size_t>(size_) : 0);
+  GPUSCALE_MPI_CHECK(MPI_Gather(&len, 1, MPI_INT, lens.data(), 1, MPI_INT, 0, comm_));
+  std::vector<int> displs(lens.size());
+  int total = 0;
+  for (std::size_t r = 0; r < lens.size(); ++r) displs[r] = total, total += lens[r];
+  std::vector<char> all(static_cast<std::size_t>(total));
+  GPUSCALE_MPI_CHECK(MPI_Gatherv(mine.data(), len, MPI_CHAR, all.data(), lens.data(), displs.data(), MPI_CHAR, 0, comm_));
+  std::vector<std::string> out;
+  for (std::size_t r = 0; r < lens.size(); ++r) out.emplace_back(all.data() + displs[r], static_cast<std::size_t>(lens[r]));
+  return out;
+}
+
 void MpiGroup::broadcast(void* data, std::size_t bytes) {
   GPUSCALE_MPI_CHECK(MPI_Bcast(data, static_cast<int>(bytes), MPI_BYTE, 0, comm_));
 }

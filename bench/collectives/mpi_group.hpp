@@ -46,6 +46,7 @@ class MpiGroup final : public RankGroup {
   std::string first_error(const std::string& mine) override;
   void broadcast(void* data, std::size_t bytes) override;
   std::vector<std::vector<double>> gather(const std::vector<double>& mine) override;
+  std::vector<std::string> gather_text(const std::string& mine) override;
   [[noreturn]] void abort_job(int code) override;
 
   MPI_Comm comm() const { return comm_; }

@@ -30,6 +30,8 @@ class RankGroup {
   virtual void broadcast(void* data, std::size_t bytes) = 0;
   // Every rank's vector on rank 0 (all of the same length); other ranks get {}.
   virtual std::vector<std::vector<double>> gather(const std::vector<double>& mine) = 0;
+  // Every rank's text on rank 0, in rank order (any lengths); other ranks get {}.
+  virtual std::vector<std::string> gather_text(const std::string& mine) = 0;
   // Ends the whole job now with `code` (MPI_Abort; a lone process exits). Only for a hung job.
   [[noreturn]] virtual void abort_job(int code) = 0;
 };
@@ -46,6 +48,7 @@ class LocalGroup final : public RankGroup {
   std::string first_error(const std::string& mine) override { return mine.empty() ? mine : "rank 0: " + mine; }
   void broadcast(void*, std::size_t) override {}
   std::vector<std::vector<double>> gather(const std::vector<double>& mine) override { return {mine}; }
+  std::vector<std::string> gather_text(const std::string& mine) override { return {mine}; }
   // A process whose GPU work hangs cannot unwind: the documented way out is to end it, after the
   // caller has written what it measured.
   [[noreturn]] void abort_job(int code) override { std::_Exit(code); }

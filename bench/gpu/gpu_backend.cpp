@@ -77,10 +77,9 @@ LibraryVersions library_versions() {
   return v;
 }
 
-std::vector<std::pair<std::string, std::string>> describe(int device) {
-  auto ctx = std::make_unique<GpuContext>();
-  ctx->device = device;
-  GPUSCALE_CUDA_CHECK(cudaSetDevice(device));
+// Identity, NVML state and NUMA node of `device`; fills ctx (which must hold the device index).
+void fill_context(GpuContext* ctx) {
+  const int device = ctx->device;
   GPUSCALE_CUDA_CHECK(cudaGetDeviceProperties(&ctx->props, device));
   const cudaDeviceProp& p = ctx->props;
   GpuInfo& g = ctx->info;
@@ -95,7 +94,13 @@ std::vector<std::pair<std::string, std::string>> describe(int device) {
   g.cc_minor = p.minor;
   g.memory_bytes = p.totalGlobalMem;
   g.l2_bytes = static_cast<std::uint64_t>(p.l2CacheSize);
-  g.memory_free_bytes = free_device_memory();
+  {
+    int current = 0;
+    GPUSCALE_CUDA_CHECK(cudaGetDevice(&current));
+    GPUSCALE_CUDA_CHECK(cudaSetDevice(device));
+    g.memory_free_bytes = free_device_memory();
+    GPUSCALE_CUDA_CHECK(cudaSetDevice(current));
+  }
   ctx->spec = match_spec(g.name, g.memory_bytes);
   g.sku = ctx->spec ? std::string(ctx->spec->key) : "unknown";
 
@@ -115,6 +120,15 @@ std::vector<std::pair<std::string, std::string>> describe(int device) {
   for (auto& c : sys_bus) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   std::ifstream numa("/sys/bus/pci/devices/" + sys_bus + "/numa_node");
   if (int node; numa >> node) g.numa_node = node;
+}
+
+std::vector<std::pair<std::string, std::string>> describe(int device) {
+  auto ctx = std::make_unique<GpuContext>();
+  ctx->device = device;
+  GPUSCALE_CUDA_CHECK(cudaSetDevice(device));
+  fill_context(ctx.get());
+  const GpuInfo& g = ctx->info;
+  Nvml& nvml = Nvml::get();
 
   ResultSink& sink = result_sink();
   sink.set_gpus({g});
@@ -162,6 +176,13 @@ std::string does_not_fit(std::size_t bytes) {
   const std::size_t margin = 256 * kMiB;
   if (bytes + margin <= free) return {};
   return "needs " + format_bytes(bytes) + " of device memory, " + format_bytes(free) + " free";
+}
+
+GpuInfo describe_gpu(int device) {
+  GpuContext ctx;
+  ctx.device = device;
+  fill_context(&ctx);
+  return ctx.info;
 }
 
 GpuBackend gpu_backend() { return GpuBackend{probe, count, describe}; }

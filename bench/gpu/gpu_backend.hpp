@@ -24,6 +24,10 @@ struct GpuContext {
 // The GPU chosen by --device; valid after the binary's describe step (before any benchmark runs).
 const GpuContext& current_gpu();
 
+// The identity of any visible GPU (what the document's gpus[] holds), e.g. every GPU one process
+// drives in a multi-GPU collective run. Leaves the current device as it was.
+GpuInfo describe_gpu(int device);
+
 // Free device memory right now, in bytes.
 std::size_t free_device_memory();
 

@@ -49,6 +49,7 @@ void write_fragment(const std::string& path, const std::string& binary, const Op
   j["backend"] = opt.backend;
   j["suite"] = opt.suite;
   j["system"] = make_system_json(read_host_info(), sink.libraries());
+  if (sink.job_ranks() > 1) add_job_extent(j["system"], sink.job_ranks(), sink.job_hosts());
   nlohmann::json gpus = nlohmann::json::array();
   for (const auto& g : sink.gpus()) gpus.push_back(to_json(g));
   j["gpus"] = gpus;

@@ -20,6 +20,22 @@ std::vector<GpuInfo> ResultSink::gpus() const {
   std::lock_guard lock(mu_);
   return gpus_;
 }
+
+void ResultSink::set_job(int ranks, std::vector<std::string> hosts) {
+  std::lock_guard<std::mutex> lock(mu_);
+  job_ranks_ = ranks;
+  job_hosts_ = std::move(hosts);
+}
+
+int ResultSink::job_ranks() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return job_ranks_;
+}
+
+std::vector<std::string> ResultSink::job_hosts() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return job_hosts_;
+}
 void ResultSink::set_libraries(LibraryVersions v) {
   std::lock_guard lock(mu_);
   libs_ = std::move(v);

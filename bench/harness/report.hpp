@@ -30,6 +30,10 @@ class ResultSink {
   std::vector<GpuInfo> gpus() const;
   void set_libraries(LibraryVersions v);
   LibraryVersions libraries() const;
+  // A multi-process job: how many ranks, and each rank's node (rank order).
+  void set_job(int ranks, std::vector<std::string> hosts);
+  int job_ranks() const;
+  std::vector<std::string> job_hosts() const;
   const GpuSpec* spec = nullptr;  // SKU of the GPU measured, for % of peak
   double max_sm_clock_mhz = 0;
   bool progress = false;  // one line per finished benchmark on stderr
@@ -39,6 +43,8 @@ class ResultSink {
   std::vector<BenchmarkEntry> entries_;
   std::vector<GpuInfo> gpus_;
   LibraryVersions libs_;
+  int job_ranks_ = 0;
+  std::vector<std::string> job_hosts_;
 };
 ResultSink& result_sink();
 

@@ -86,16 +86,36 @@ std::string last_line(std::string s) {
 
 json merge_fragments(const std::vector<json>& fragments, const json& run) {
   json system;
-  std::map<int, json> gpus;
+  json job;  // the widest multi-process extent any fragment saw (ranks, hosts)
+  // One entry per GPU: its UUID (unique across nodes), else node + index; of two descriptions of
+  // one GPU the fuller one (a multi-process run adds host and rank) is kept.
+  std::map<std::string, json> gpus;
   json benchmarks = json::array();
   for (const auto& f : fragments) {
     // The GPU fragments know the driver and library versions: prefer the richest system record.
-    if (system.is_null() || f.at("system").size() > system.size()) system = f.at("system");
-    for (const auto& g : f.value("gpus", json::array())) gpus[g.at("index").get<int>()] = g;
+    const json& s = f.at("system");
+    if (system.is_null() || s.size() > system.size()) system = s;
+    if (s.contains("ranks") && (job.is_null() || s["ranks"].get<int>() > job["ranks"].get<int>()))
+      job = {{"ranks", s["ranks"]}, {"hosts", s.value("hosts", json::array())}};
+    for (const auto& x : f.value("gpus", json::array())) {
+      const std::string uuid = x.value("uuid", std::string());
+      const std::string key = !uuid.empty() ? uuid : x.value("host", std::string()) + "/" + x.at("index").dump();
+      auto it = gpus.find(key);
+      if (it == gpus.end() || x.size() > it->second.size()) gpus[key] = x;
+    }
     for (const auto& b : f.at("benchmarks")) benchmarks.push_back(b);
   }
+  if (!job.is_null()) system.update(job);
+  else system.erase("ranks"), system.erase("hosts");
+  std::vector<json> sorted;
+  for (auto& [_, x] : gpus) sorted.push_back(x);
+  std::stable_sort(sorted.begin(), sorted.end(), [](const json& a, const json& b) {
+    const auto ka = std::make_pair(a.value("host", std::string()), a.at("index").get<int>());
+    const auto kb = std::make_pair(b.value("host", std::string()), b.at("index").get<int>());
+    return ka < kb;
+  });
   json g = json::array();
-  for (auto& [_, v] : gpus) g.push_back(v);
+  for (auto& x : sorted) g.push_back(std::move(x));
   return {{"schema_version", 1}, {"run", run}, {"system", system}, {"gpus", g}, {"benchmarks", benchmarks}};
 }
 

@@ -1,5 +1,7 @@
 #include "gpuscale/core/results.hpp"
 
+#include <algorithm>
+
 #include <stdexcept>
 
 #include "gpuscale/core/units.hpp"
@@ -194,7 +196,41 @@ json to_json(const GpuInfo& g) {
                  {"generation_max", g.pcie->generation_max},
                  {"width_current", g.pcie->width_current},
                  {"width_max", g.pcie->width_max}};
+  if (!g.host.empty()) j["host"] = g.host;
+  if (g.rank) j["rank"] = *g.rank;
   return j;
+}
+
+GpuInfo gpu_info_from_json(const json& j) {
+  GpuInfo g;
+  g.index = j.at("index").get<int>();
+  g.name = j.at("name").get<std::string>();
+  g.uuid = j.at("uuid").get<std::string>();
+  g.sku = j.at("sku").get<std::string>();
+  g.sm_count = j.at("sm_count").get<int>();
+  const std::string cc = j.at("compute_capability").get<std::string>();
+  const auto dot = cc.find('.');
+  if (dot == std::string::npos) throw std::invalid_argument("compute_capability '" + cc + "' is not MAJOR.MINOR");
+  g.cc_major = std::stoi(cc.substr(0, dot));
+  g.cc_minor = std::stoi(cc.substr(dot + 1));
+  g.memory_bytes = j.at("memory_bytes").get<std::uint64_t>();
+  g.l2_bytes = j.at("l2_bytes").get<std::uint64_t>();
+  g.pci_bus_id = j.value("pci_bus_id", std::string());
+  if (j.contains("memory_free_bytes")) g.memory_free_bytes = j["memory_free_bytes"].get<std::uint64_t>();
+  if (j.contains("max_sm_clock_mhz")) g.max_sm_clock_mhz = j["max_sm_clock_mhz"].get<double>();
+  if (j.contains("max_memory_clock_mhz")) g.max_memory_clock_mhz = j["max_memory_clock_mhz"].get<double>();
+  if (j.contains("power_limit_w")) g.power_limit_w = j["power_limit_w"].get<double>();
+  if (j.contains("ecc_enabled")) g.ecc_enabled = j["ecc_enabled"].get<bool>();
+  if (j.contains("mig_enabled")) g.mig_enabled = j["mig_enabled"].get<bool>();
+  if (j.contains("numa_node")) g.numa_node = j["numa_node"].get<int>();
+  if (j.contains("pcie")) {
+    const auto& p = j["pcie"];
+    g.pcie = PcieInfo{p.value("generation_current", 0), p.value("generation_max", 0), p.value("width_current", 0),
+                      p.value("width_max", 0)};
+  }
+  g.host = j.value("host", std::string());
+  if (j.contains("rank")) g.rank = j["rank"].get<int>();
+  return g;
 }
 
 json make_system_json(const HostInfo& host, const LibraryVersions& libs) {
@@ -214,6 +250,14 @@ json make_system_json(const HostInfo& host, const LibraryVersions& libs) {
   put("nccl_version", libs.nccl_version);
   put("mpi_version", libs.mpi_version);
   return j;
+}
+
+void add_job_extent(json& system, int ranks, const std::vector<std::string>& hosts) {
+  system["ranks"] = ranks;
+  std::vector<std::string> unique;
+  for (const auto& h : hosts)
+    if (std::find(unique.begin(), unique.end(), h) == unique.end()) unique.push_back(h);
+  system["hosts"] = unique;
 }
 
 json make_document(const RunInfo& run, const json& system, const std::vector<GpuInfo>& gpus,

@@ -127,6 +127,35 @@ TEST_F(Cli, BenchBinaryListsTestsWithoutTouchingTheDriver) {
   EXPECT_NE(help.out.find("--gpuscale_out"), std::string::npos);
 }
 
+TEST(Run, MergedDocumentListsEveryGpuOnceAndTheJobsExtent) {
+  auto gpu = [](int index, const std::string& uuid, const std::string& host = "", int rank = -1) {
+    json g = {{"index", index}, {"name", "NVIDIA H100 80GB HBM3"}, {"uuid", uuid}, {"sku", "h100-sxm-80gb"},
+              {"sm_count", 132}, {"compute_capability", "9.0"}, {"memory_bytes", 85520809984LL}, {"l2_bytes", 52428800}};
+    if (!host.empty()) g["host"] = host, g["rank"] = rank;
+    return g;
+  };
+  const json sys = {{"hostname", "node-1"}, {"cpu_model", "x"}, {"cpu_logical_cores", 2}, {"os", "x"}, {"kernel", "x"}};
+  json job_sys = sys;
+  job_sys["ranks"] = 2;
+  job_sys["hosts"] = {"node-1", "node-2"};
+  // bench_memory on node-1's GPU 0; bench_collectives on two nodes, GPU 0 of each (same index).
+  const json memory = {{"system", sys}, {"gpus", {gpu(0, "GPU-a")}}, {"benchmarks", json::array()}};
+  const json coll = {{"system", job_sys},
+                     {"gpus", {gpu(0, "GPU-a", "node-1", 0), gpu(0, "GPU-b", "node-2", 1)}},
+                     {"benchmarks", json::array()}};
+  const json doc = cli::merge_fragments({memory, coll}, json::object());
+  ASSERT_EQ(doc["gpus"].size(), 2u);
+  EXPECT_EQ(doc["gpus"][0]["uuid"], "GPU-a");
+  EXPECT_EQ(doc["gpus"][0]["host"], "node-1");  // the fuller description of the same GPU wins
+  EXPECT_EQ(doc["gpus"][1]["uuid"], "GPU-b");
+  EXPECT_EQ(doc["system"]["ranks"], 2);
+  EXPECT_EQ(doc["system"]["hosts"], json({"node-1", "node-2"}));
+  // Single-process fragments only: no job extent.
+  const json alone = cli::merge_fragments({memory}, json::object());
+  EXPECT_FALSE(alone["system"].contains("ranks"));
+  EXPECT_EQ(alone["gpus"].size(), 1u);
+}
+
 TEST(Summary, GroupsBySizeAndShowsTheLargest) {
   json doc = {{"benchmarks", json::array()}};
   auto add = [&](const std::string& id, double bytes_metric, const char* status) {

@@ -126,6 +126,48 @@ TEST(Results, DocumentRoundTripsAndMatchesSchema) {
   EXPECT_EQ(benchmark_entry_from_json(reparsed["benchmarks"][1]).status, Status::skipped);
 }
 
+TEST(Results, GpuInfoRoundTripsWithItsNodeAndRank) {
+  GpuInfo g;
+  g.index = 3;
+  g.name = "NVIDIA H100 80GB HBM3";
+  g.uuid = "GPU-11111111-2222-3333-4444-555555555555";
+  g.pci_bus_id = "00000000:19:00.0";
+  g.sku = "h100-sxm-80gb";
+  g.sm_count = 132;
+  g.cc_major = 9;
+  g.memory_bytes = 85520809984ull;
+  g.memory_free_bytes = 84987740160ull;
+  g.l2_bytes = 50ull << 20;
+  g.max_sm_clock_mhz = 1980;
+  g.ecc_enabled = true;
+  g.numa_node = 0;
+  g.pcie = PcieInfo{5, 5, 16, 16};
+  g.host = "node-7";
+  g.rank = 11;
+  const json j = to_json(g);
+  EXPECT_EQ(j["host"], "node-7");
+  EXPECT_EQ(j["rank"], 11);
+  EXPECT_EQ(to_json(gpu_info_from_json(j)), j);
+  // A single-process run leaves both out.
+  GpuInfo local = g;
+  local.host.clear();
+  local.rank.reset();
+  EXPECT_FALSE(to_json(local).contains("host"));
+  EXPECT_FALSE(to_json(local).contains("rank"));
+  EXPECT_THROW(gpu_info_from_json(json{{"index", 0}}), std::exception);
+
+  // The job's extent: ranks, and every node once in rank order; the document still validates.
+  json system = make_system_json(read_host_info(), {});
+  add_job_extent(system, 4, {"node-1", "node-1", "node-2", "node-2"});
+  EXPECT_EQ(system["ranks"], 4);
+  EXPECT_EQ(system["hosts"], json({"node-1", "node-2"}));
+  RunInfo run{make_run_id(), utc_now_iso8601(), utc_now_iso8601(), "abc123", {"gpuscale", "run"}, "0.1.0"};
+  const json doc = make_document(run, system, {g}, {});
+  const json schema = read_json_file(std::string(GPUSCALE_SCHEMA_DIR) + "/results.schema.json");
+  const auto errors = validate_json(schema, doc);
+  EXPECT_TRUE(errors.empty()) << errors.front();
+}
+
 TEST(Results, SchemaRejectsUnitlessMetricsAndBadStatus) {
   const json schema = read_json_file(std::string(GPUSCALE_SCHEMA_DIR) + "/results.schema.json");
   BenchmarkEntry e = copy_entry();

@@ -71,6 +71,11 @@ TEST(CollectivesUnderMpirun, HostBackendOnFourRanksWritesAValidDocument) {
   const auto problems = validate_json(results_schema(), doc);
   for (const auto& p : problems) ADD_FAILURE() << p;
   EXPECT_TRUE(fragment.at("system").contains("mpi_version"));
+  // Rank 0 gathered every rank's node: 4 ranks, one node here.
+  EXPECT_EQ(fragment.at("system").value("ranks", 0), 4);
+  ASSERT_TRUE(fragment.at("system").contains("hosts"));
+  EXPECT_EQ(fragment.at("system")["hosts"].size(), 1u);
+  EXPECT_EQ(fragment.at("system")["hosts"][0], fragment.at("system")["hostname"]);
 
   const json& benchmarks = fragment.at("benchmarks");
   std::size_t listed_count = 0;

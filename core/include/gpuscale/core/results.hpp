@@ -101,8 +101,13 @@ struct GpuInfo {
   std::optional<bool> ecc_enabled, mig_enabled;
   std::optional<int> numa_node;
   std::optional<PcieInfo> pcie;
+  // Multi-process runs: the node and the MPI rank that drove this GPU.
+  std::string host;
+  std::optional<int> rank;
 };
 nlohmann::json to_json(const GpuInfo& g);
+// The inverse of to_json (gathering every rank's GPUs onto rank 0); throws on a malformed object.
+GpuInfo gpu_info_from_json(const nlohmann::json& j);
 
 struct RunInfo {
   std::string id;
@@ -123,6 +128,8 @@ struct LibraryVersions {
 };
 
 nlohmann::json make_system_json(const HostInfo& host, const LibraryVersions& libs);
+// Adds a multi-process job's extent to a system object: the number of ranks and every node's name.
+void add_job_extent(nlohmann::json& system, int ranks, const std::vector<std::string>& hosts);
 
 nlohmann::json make_document(const RunInfo& run, const nlohmann::json& system,
                              const std::vector<GpuInfo>& gpus,

@@ -18,6 +18,8 @@ constexpr nvmlReturn_t kNvmlSuccess = 0;
 constexpr int kClockSm = 1;
 constexpr int kClockMem = 2;
 constexpr int kTemperatureGpu = 0;
+constexpr int kP2pCapsIndexNvlink = 2;  // NVML_P2P_CAPS_INDEX_NVLINK
+constexpr int kP2pStatusOk = 0;         // NVML_P2P_STATUS_OK
 
 template <typename F>
 F load(void* lib, const char* name) {
@@ -45,6 +47,7 @@ struct Nvml::Api {
   nvmlReturn_t (*pcie_gen_max)(nvmlDevice_t, unsigned*) = nullptr;
   nvmlReturn_t (*pcie_width)(nvmlDevice_t, unsigned*) = nullptr;
   nvmlReturn_t (*pcie_width_max)(nvmlDevice_t, unsigned*) = nullptr;
+  nvmlReturn_t (*p2p_status)(nvmlDevice_t, nvmlDevice_t, int, int*) = nullptr;
 };
 
 Nvml& Nvml::get() {
@@ -77,6 +80,7 @@ Nvml::Nvml() : api_(new Api) {
   a.pcie_gen_max = load<decltype(a.pcie_gen_max)>(lib, "nvmlDeviceGetMaxPcieLinkGeneration");
   a.pcie_width = load<decltype(a.pcie_width)>(lib, "nvmlDeviceGetCurrPcieLinkWidth");
   a.pcie_width_max = load<decltype(a.pcie_width_max)>(lib, "nvmlDeviceGetMaxPcieLinkWidth");
+  a.p2p_status = load<decltype(a.p2p_status)>(lib, "nvmlDeviceGetP2PStatus");
   if (!a.init || !a.device_count || !a.handle_by_index) {
     why_ = "libnvidia-ml.so.1 lacks nvmlInit_v2 / nvmlDeviceGetCount_v2";
     return;
@@ -194,6 +198,17 @@ Environment ClockMonitor::stop() {
   if (!temp_.empty()) env.temperature_c_max = *std::max_element(temp_.begin(), temp_.end());
   if (!power_.empty()) env.power_w_median = median(power_);
   return env;
+}
+
+std::optional<bool> Nvml::p2p_nvlink(int dev_a, int dev_b) {
+  const int n = static_cast<int>(handles_.size());
+  if (!ok_ || !api_->p2p_status || dev_a < 0 || dev_b < 0 || dev_a >= n || dev_b >= n || !handles_[dev_a] ||
+      !handles_[dev_b])
+    return std::nullopt;
+  int status = -1;
+  if (api_->p2p_status(handles_[dev_a], handles_[dev_b], kP2pCapsIndexNvlink, &status) != kNvmlSuccess)
+    return std::nullopt;
+  return status == kP2pStatusOk;
 }
 
 }  // namespace gpuscale::bench

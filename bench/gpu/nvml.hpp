@@ -33,6 +33,8 @@ class Nvml {
   std::optional<bool> ecc_enabled(int dev);
   std::optional<bool> mig_enabled(int dev);
   std::optional<PcieInfo> pcie(int dev);
+  // Whether two GPUs reach each other over NVLink (nvmlDeviceGetP2PStatus, NVLINK index).
+  std::optional<bool> p2p_nvlink(int dev_a, int dev_b);
 
   Nvml(const Nvml&) = delete;
   Nvml& operator=(const Nvml&) = delete;

@@ -67,4 +67,10 @@ std::vector<TransferCase> peer_cases(const std::string& suite, int gpus) {
   return cases;
 }
 
+PeerLink peer_link(bool peer_access, bool native_atomics, std::optional<bool> nvml_nvlink) {
+  if (!peer_access) return {"none (staged through host memory)", ""};
+  if (nvml_nvlink) return {*nvml_nvlink ? "nvlink" : "pcie", "nvmlDeviceGetP2PStatus(NVLINK)"};
+  return {native_atomics ? "nvlink" : "pcie", "cudaDevP2PAttrNativeAtomicSupported"};
+}
+
 }  // namespace gpuscale::bench

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,5 +52,14 @@ std::vector<TransferCase> host_device_cases(const std::string& suite);
 // Peer cases for every ordered pair of `gpus` GPUs, copy engine and SM. Quick: 256 MiB only (the
 // matrix grows as n^2); full: the whole sweep.
 std::vector<TransferCase> peer_cases(const std::string& suite, int gpus);
+
+// The link a peer copy takes and how that was found: NVML's NVLink P2P status when NVML answers
+// (exact: NVLink, directly or through NVSwitch), else the CUDA runtime's native-atomics attribute
+// (atomics between two GPUs exist over NVLink, not over PCIe).
+struct PeerLink {
+  std::string link;           // "nvlink" | "pcie" | "none (staged through host memory)"
+  std::string inferred_from;  // "nvmlDeviceGetP2PStatus(NVLINK)" | "cudaDevP2PAttrNativeAtomicSupported" | ""
+};
+PeerLink peer_link(bool peer_access, bool native_atomics, std::optional<bool> nvml_nvlink);
 
 }  // namespace gpuscale::bench

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -26,6 +27,7 @@
 #include "gpu/gpu_backend.hpp"
 #include "gpu/guard.hpp"
 #include "gpu/measure.hpp"
+#include "gpu/nvml.hpp"
 #include "gpu/resources.hpp"
 #include "gpu/verify.hpp"
 #include "gpuscale/core/units.hpp"
@@ -279,10 +281,22 @@ void bench_peer(benchmark::State& state, TransferCase c, SamplingPolicy policy) 
     }
     e.parameters["peer_access"] = can != 0;
     e.parameters["p2p_performance_rank"] = rank;
-    // Native atomics between two GPUs exist over NVLink, not over PCIe: the CUDA runtime's only
-    // portable hint at the link (NVML's NVLink status would say it outright).
-    e.parameters["link"] = !can ? "none (staged through host memory)" : atomics ? "nvlink" : "pcie";
-    e.parameters["link_inferred_from"] = "cudaDevP2PAttrNativeAtomicSupported";
+    std::optional<bool> nvlink;
+    if (can) {
+      Nvml& nvml = Nvml::get();
+      cudaDeviceProp pa{}, pb{};
+      GPUSCALE_CUDA_CHECK(cudaGetDeviceProperties(&pa, c.src));
+      GPUSCALE_CUDA_CHECK(cudaGetDeviceProperties(&pb, c.dst));
+      auto bus = [](const cudaDeviceProp& p) {
+        char b[32];
+        std::snprintf(b, sizeof b, "%08x:%02x:%02x.0", p.pciDomainID, p.pciBusID, p.pciDeviceID);
+        return std::string(b);
+      };
+      nvlink = nvml.p2p_nvlink(nvml.device_for_pci_bus_id(bus(pa)), nvml.device_for_pci_bus_id(bus(pb)));
+    }
+    const PeerLink link = peer_link(can != 0, atomics != 0, nvlink);
+    e.parameters["link"] = link.link;
+    if (!link.inferred_from.empty()) e.parameters["link_inferred_from"] = link.inferred_from;
     e.parameters["src_numa_node"] = device_numa_node(c.src);
     e.parameters["dst_numa_node"] = device_numa_node(c.dst);
     if (c.engine == Engine::sm && !can)

@@ -70,6 +70,17 @@ TEST(TransferCases, PeerMatrixCoversEveryOrderedPair) {
   EXPECT_EQ(peer_cases("full", 2).size(), 19u * 2 * 2);
 }
 
+TEST(PeerLink, NvmlDecidesWhenItAnswersElseNativeAtomics) {
+  EXPECT_EQ(peer_link(false, true, true).link, "none (staged through host memory)");
+  EXPECT_EQ(peer_link(false, true, true).inferred_from, "");
+  EXPECT_EQ(peer_link(true, false, true).link, "nvlink");  // NVML is exact: it wins over the hint
+  EXPECT_EQ(peer_link(true, true, false).link, "pcie");
+  EXPECT_EQ(peer_link(true, true, false).inferred_from, "nvmlDeviceGetP2PStatus(NVLINK)");
+  EXPECT_EQ(peer_link(true, true, std::nullopt).link, "nvlink");
+  EXPECT_EQ(peer_link(true, false, std::nullopt).link, "pcie");
+  EXPECT_EQ(peer_link(true, false, std::nullopt).inferred_from, "cudaDevP2PAttrNativeAtomicSupported");
+}
+
 TEST(Numa, ReadsTheGpusNodeFromSysfs) {
   const std::filesystem::path root = std::filesystem::temp_directory_path() / ("gpuscale-sysfs-" + std::to_string(::getpid()));
   std::filesystem::create_directories(root / "0000:19:00.0");

@@ -184,6 +184,7 @@ struct Summary {
   int used = 0;
   std::map<std::string, double> calibration_tps_err;  // rows the end-to-end efficiencies come from
   std::vector<double> kernel_tps_err;          // the same rows planned at end_to_end_efficiency 1
+  std::vector<std::pair<double, double>> tps_points;  // (measured, planned), calibration rows excluded
   int fits_known = 0;                          // rows that say whether the run fitted
   std::vector<std::string> fits_wrong;         // ... and the planner disagrees
 };
@@ -261,6 +262,7 @@ Summary run_file(const std::string& csv, const json& cfg, std::ostream& md) {
         sum.calibration_tps_err[c.id] = e;
       } else {
         sum.tps_err.push_back(e);
+        sum.tps_points.emplace_back(*c.tps_measured, p.time.tokens_per_s_per_gpu);
         if (s.training()) {
           Scenario k = s;
           k.end_to_end_efficiency = 1.0;
@@ -318,7 +320,57 @@ std::string target_status(const Summary& s) {
   return os.str();
 }
 
+// Planned against measured tokens/s per GPU, log-log, one colour per file, with the y = x line and
+// the +-15% band of the target: docs/validation-tokens.svg.
+std::string scatter_svg(const std::vector<std::pair<std::string, const Summary*>>& files) {
+  const double W = 680, H = 520, L = 70, R = 200, T = 30, B = 60;
+  double lo = 1e300, hi = 0;
+  for (const auto& [_, s] : files)
+    for (auto [m, p] : s->tps_points) lo = std::min({lo, m, p}), hi = std::max({hi, m, p});
+  lo = std::pow(10, std::floor(std::log10(lo)));
+  hi = std::pow(10, std::ceil(std::log10(hi)));
+  auto X = [&](double v) { return L + (std::log10(v) - std::log10(lo)) / (std::log10(hi) - std::log10(lo)) * (W - L - R); };
+  auto Y = [&](double v) { return H - B - (std::log10(v) - std::log10(lo)) / (std::log10(hi) - std::log10(lo)) * (H - T - B); };
+  std::ostringstream o;
+  auto f = [](double v) { return num(v, "%.1f"); };
+  o << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << W << "\" height=\"" << H
+    << "\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+    << "<text x=\"" << L << "\" y=\"18\" font-size=\"14\">Planned vs measured tokens/s per GPU (published runs)</text>\n";
+  for (double d = lo; d <= hi * 1.0001; d *= 10) {
+    o << "<line x1=\"" << f(X(d)) << "\" y1=\"" << f(Y(lo)) << "\" x2=\"" << f(X(d)) << "\" y2=\"" << f(Y(hi))
+      << "\" stroke=\"#ddd\"/><line x1=\"" << f(X(lo)) << "\" y1=\"" << f(Y(d)) << "\" x2=\"" << f(X(hi)) << "\" y2=\""
+      << f(Y(d)) << "\" stroke=\"#ddd\"/>\n<text x=\"" << f(X(d)) << "\" y=\"" << f(H - B + 16)
+      << "\" text-anchor=\"middle\">" << num(d, "%.0f") << "</text><text x=\"" << f(L - 6) << "\" y=\"" << f(Y(d) + 4)
+      << "\" text-anchor=\"end\">" << num(d, "%.0f") << "</text>\n";
+  }
+  auto diag = [&](double k, const char* style) {  // y = k x, clipped to the plot
+    const double x0 = k < 1 ? lo / k : lo, x1 = k > 1 ? hi / k : hi;
+    o << "<line x1=\"" << f(X(x0)) << "\" y1=\"" << f(Y(k * x0)) << "\" x2=\"" << f(X(x1)) << "\" y2=\""
+      << f(Y(k * x1)) << "\" stroke=\"#888\" " << style << "/>\n";
+  };
+  diag(1.0, "stroke-width=\"1.5\"");
+  diag(1.15, "stroke-dasharray=\"4 3\"");
+  diag(0.85, "stroke-dasharray=\"4 3\"");
+  o << "<text x=\"" << f((W - R + L) / 2) << "\" y=\"" << f(H - 18) << "\" text-anchor=\"middle\">measured (published)</text>\n"
+    << "<text transform=\"translate(16," << f((H - B + T) / 2) << ") rotate(-90)\" text-anchor=\"middle\">planned (datasheet profile)</text>\n";
+  const char* colours[] = {"#9a9a9a", "#ff7f0e", "#1f77b4"};
+  int i = 0;
+  for (const auto& [name, s] : files) {
+    const char* c = colours[i % 3];
+    for (auto [m, p] : s->tps_points)
+      o << "<circle cx=\"" << f(X(m)) << "\" cy=\"" << f(Y(p)) << "\" r=\"3.5\" fill=\"" << c << "\" fill-opacity=\"0.8\"/>\n";
+    const double ly = T + 20 + 20 * i;
+    o << "<circle cx=\"" << f(W - R + 16) << "\" cy=\"" << f(ly - 4) << "\" r=\"4\" fill=\"" << c << "\"/><text x=\""
+      << f(W - R + 26) << "\" y=\"" << f(ly) << "\">" << name << " (" << s->tps_points.size() << ")</text>\n";
+    ++i;
+  }
+  o << "<text x=\"" << f(W - R + 10) << "\" y=\"" << f(T + 20 + 20 * i + 10) << "\" fill=\"#555\">solid: planned = measured</text>\n"
+    << "<text x=\"" << f(W - R + 10) << "\" y=\"" << f(T + 20 + 20 * i + 26) << "\" fill=\"#555\">dashed: +-15%</text>\n</svg>\n";
+  return o.str();
+}
+
 struct Report {
+  std::string svg;
   std::string markdown;
   Summary main, more, foundry;
 };
@@ -348,6 +400,7 @@ const Report& report() {
        << "Targets (issue 5, on `published_measurements.csv`): peak memory within 10% median and 25% worst; "
           "tokens/s within 15% median.\n\n"
        << target_status(r.main)
+       << "![Planned against measured tokens/s per GPU, every file](validation-tokens.svg)\n\n"
        << "## published_measurements.csv\n\n";
     summary_md(r.main, md);
     md << main_md.str();
@@ -366,6 +419,7 @@ const Report& report() {
           "8k run slower than planned on both GPUs; the attention kernel those runs used is not stated.\n\n";
     summary_md(r.foundry, md);
     md << foundry_md.str();
+    r.svg = scatter_svg({{"more published", &r.more}, {"llm-foundry A100", &r.foundry}, {"published (targets)", &r.main}});
     r.markdown = md.str();
     return r;
   }();
@@ -375,8 +429,10 @@ const Report& report() {
 TEST(Validation, WritesErrorTable) {
   const auto& r = report();
   gpuscale::write_file_atomic(GPUSCALE_VALIDATION_OUT, r.markdown);
-  if (const char* u = std::getenv("GPUSCALE_UPDATE_DOCS"); u && std::string(u) == "1")
+  if (const char* u = std::getenv("GPUSCALE_UPDATE_DOCS"); u && std::string(u) == "1") {
     gpuscale::write_file_atomic(std::string(GPUSCALE_DOCS_DIR) + "/validation.md", r.markdown);
+    gpuscale::write_file_atomic(std::string(GPUSCALE_DOCS_DIR) + "/validation-tokens.svg", r.svg);
+  }
   std::cout << r.markdown.substr(0, r.markdown.find("## published_measurements.csv") + 600) << "\n";
   EXPECT_GE(r.main.used, 10);
 }
@@ -409,6 +465,15 @@ TEST(Validation, EndToEndEfficienciesReproduceTheirRuns) {
     EXPECT_LE(std::abs(cal.at(ref.validation_row)), 0.02)
         << ref.architecture << ": re-derive the efficiency (" << ref.efficiency << " x measured / planned)";
   }
+}
+
+TEST(Validation, CommittedScatterPlotIsCurrent) {
+  std::ifstream in(std::string(GPUSCALE_DOCS_DIR) + "/validation-tokens.svg");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  EXPECT_TRUE(ss.str() == report().svg)
+      << "docs/validation-tokens.svg is stale: GPUSCALE_UPDATE_DOCS=1 build/tests/planner/planner_validation_tests";
+  EXPECT_NE(report().svg.find("<circle"), std::string::npos);
 }
 
 // docs/seed-tables.md is `gpuscale plan --seed-tables`; planner changes move its numbers.

@@ -291,8 +291,9 @@ Profile datasheet_profile(const GpuSpec& spec) {
   const char* nearest = arch == "ada" ? "ampere" : "hopper";  // Ada: A100-class compute; Blackwell: Hopper's
   if (!e2e) e2e = find_end_to_end(nearest);
   p.end_to_end_efficiency = e2e->efficiency;
-  const std::string e2e_what = std::string(e2e->architecture) + " run: " + std::to_string(e2e->measured_tokens_per_s).substr(0, 4) +
-                               " tokens/s/GPU measured over the planner's kernel-level prediction (" + e2e->citation + ")";
+  const std::string e2e_what = std::string(e2e->architecture) + " run's measured " +
+                               std::to_string(static_cast<int>(e2e->measured_tokens_per_s)) +
+                               " tokens/s/GPU over this planner's kernel-level prediction for it (" + e2e->citation + ")";
   p.end_to_end_source = e2e->architecture == arch ? datasheet(e2e_what)
                                                  : assumed("no published end-to-end run for " + std::string(arch) +
                                                            ": the " + e2e_what);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # On a GPU machine: runs the GPU tests, the default suite (gpuscale run) and PyTorch's torch.mm
-# and copy_ at the same sizes, writes the results document and logs under $OUT, and prints a
-# short table last (scripts/gpu_check_summary.py). Never changes clocks, power limits or MIG.
+# and copy_ at the same sizes, fits the run into a measured profile (gpuscale calibrate), writes
+# the results document, the profile and logs under $OUT, and prints a short table last
+# (scripts/gpu_check_summary.py). Never changes clocks, power limits or MIG.
 #
 #   bash scripts/gpu-check.sh [BUILD_DIR]     # BUILD_DIR default: .carry/build, else build/default
 #
@@ -50,6 +51,15 @@ run_status=${PIPESTATUS[0]}
 say "gpuscale run: exit $run_status in $(( $(date +%s) - start )) s"
 # $OUT keeps at most two folder levels for the trip back: flatten the logs into one file.
 cat "$OUT"/logs/*.log > "$OUT/bench-console.log" 2>/dev/null && rm -rf "$OUT/logs"
+
+# The run fitted into a measured profile, and one plan from it (into the log): the first measured
+# profile the project gets comes out of the first GPU check.
+say "== gpuscale calibrate + plan from this run"
+if [ -s "$OUT/results.json" ]; then
+  "$build/calibrate/gpuscale" calibrate "$OUT/results.json" -o "$OUT/profile.json" 2>&1 | tee -a "$log"
+  [ -s "$OUT/profile.json" ] && "$build/calibrate/gpuscale" plan --model llama-3.1-8b --method lora --seq-len 4096 \
+    --micro-batch 4 --gpu "$OUT/profile.json" --tokens 1e8 >> "$log" 2>&1
+fi
 
 say "== PyTorch references"
 python3 scripts/torch_reference.py --out "$OUT/torch_reference.json" 2>&1 | tee -a "$log"

@@ -3,8 +3,9 @@
 # has a newer one or none: fetches Debian's CUDA 12.4.1 packages (non-free, trixie) without
 # installing them, unpacks them into a toolkit root under the cache directory, and configures and
 # builds every CUDA target with that nvcc (the default architectures, which for 12.4 are 80, 89 and
-# 90, plus sm_90a for wgmma). Nothing runs:
-# it proves the sources compile with 12.4's nvcc, headers, cuBLASLt and NCCL 2.20 headers.
+# 90, plus sm_90a for wgmma), then runs the tests: the kernels' PTX/SASS checks read 12.4's code,
+# and the GPU tests skip without a GPU. It proves the sources compile with 12.4's nvcc, headers,
+# cuBLASLt and NCCL 2.20 headers.
 #
 #   bash scripts/check-cuda-12.4.sh            # cache: ~/.cache/gpuscale-cuda-12.4 (about 3.5 GB)
 #
@@ -60,3 +61,6 @@ cmake -S . -B build/cuda-12.4 -G Ninja -DCMAKE_BUILD_TYPE=Release -DGPUSCALE_CUD
   "${launcher[@]}" | grep -E "CUDA compiler identification|Found CUDAToolkit|Found NCCL|dependencies"
 cmake --build build/cuda-12.4 -j "${GPUSCALE_JOBS:-$(nproc)}"
 echo "check-cuda-12.4: every target built with $("$tk/bin/nvcc" --version | tail -1)"
+# The kernels' PTX/SASS checks (vector loads, no spills, HGMMA) against 12.4's code generation, and
+# every other test (GPU tests skip without a GPU).
+ctest --test-dir build/cuda-12.4 -j "${GPUSCALE_JOBS:-$(nproc)}" --output-on-failure

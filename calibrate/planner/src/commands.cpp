@@ -53,8 +53,8 @@ scenario keys (--flag form uses dashes: --seq-len 4096):
   fused_loss                a fused cross-entropy kernel (flash-attn, Liger): BF16 logits and
                             gradient only, FP32 math inside the kernel            (default false)
   end_to_end_efficiency     training: fraction of the kernel-level rate the framework reaches, in
-                            (0, 1]; your measured tokens/s over the plan's with 1 (default: the
-                            profile's, from a published end-to-end run of the GPU's architecture)
+                            (0, 1] (default: the profile's, from a published end-to-end run of the
+                            GPU's architecture; calibrate --end-to-end derives it from your own run)
 
 --search plans every combination of the settings you did not give (micro-batch 1-64, activation
 checkpointing, sharding), for each of --gpu-counts (default: the scenario's), keeps those that fit

@@ -1,6 +1,7 @@
 // gpuscale plan --search: what is varied, what fits, the ranking, the global batch, bad input.
 #include <gtest/gtest.h>
 
+#include <set>
 #include <sstream>
 
 #include "gpuscale/planner/commands.hpp"
@@ -24,8 +25,9 @@ TEST(Search, VariesOnlyWhatTheUserLeftOpenAndKeepsWhatFits) {
   sp.gpu_counts = {1, 8};
   const auto r = search_plans(base(), keys(base()), sp, "test");
   EXPECT_EQ(r.varied, (std::vector<std::string>{"micro_batch", "activation_checkpointing", "sharding", "gpus"}));
-  // 7 micro-batches x 3 checkpointing levels x (1 sharding on one GPU + 4 on eight).
-  EXPECT_EQ(r.planned, 7 * 3 * 1 + 7 * 3 * 4);
+  // 7 micro-batches x 2 checkpointing levels (selective = none with FlashAttention) x (1 sharding on
+  // one GPU + 4 on eight).
+  EXPECT_EQ(r.planned, 7 * 2 * 1 + 7 * 2 * 4);
   ASSERT_FALSE(r.fitting.empty());
   std::int64_t last_gpus = 0;
   double last_tps = 1e300;
@@ -67,6 +69,46 @@ TEST(Search, TheBestIsTheFastestOfEverySettingThatFits) {
         if (p.fits) best = std::max(best, p.time.tokens_per_s_per_gpu);
       }
   EXPECT_DOUBLE_EQ(r.fitting.front().result.time.tokens_per_s_per_gpu, best);
+}
+
+TEST(Search, SelectiveCheckpointingIsACandidateOnlyWithoutFlashAttention) {
+  json b = base();
+  b["flash_attention"] = false;
+  b["gpus_per_node"] = 8;
+  const auto r = search_plans(b, keys(b), SearchSpace{}, "test");
+  EXPECT_EQ(r.planned, 7 * 3 * 4);
+}
+
+TEST(Search, ComparesGpuModelsWithTheirOwnPrices) {
+  SearchSpace sp;
+  sp.gpu_counts = {8};
+  sp.gpus = {{"a100-sxm-80gb", 1.5}, {"h200-sxm-141gb", 3.5}};
+  const auto r = search_plans(base(), keys(base()), sp, "test");
+  EXPECT_EQ(r.planned, 2 * 7 * 2 * 4);
+  std::set<std::string> skus;
+  for (const auto& c : r.fitting) {
+    skus.insert(c.result.scenario.gpu.sku);
+    const double price = c.result.scenario.gpu.sku == "a100-sxm-80gb" ? 1.5 : 3.5;
+    EXPECT_DOUBLE_EQ(c.result.scenario.price_per_gpu_hour, price);
+    EXPECT_NEAR(c.result.cost, c.result.gpu_hours * price, 1e-9 * c.result.cost);
+  }
+  EXPECT_EQ(skus, (std::set<std::string>{"a100-sxm-80gb", "h200-sxm-141gb"}));
+  const auto j = search_to_json(r, sp);
+  ASSERT_EQ(j["best_per_gpu_count"].size(), 2u);  // one per model at 8 GPUs
+  EXPECT_NE(j["best_per_gpu_count"][0]["gpu"], j["best_per_gpu_count"][1]["gpu"]);
+  // The newer GPU is the faster one here.
+  EXPECT_GT(j["best_per_gpu_count"][1]["tokens_per_s_per_gpu"].get<double>(),
+            j["best_per_gpu_count"][0]["tokens_per_s_per_gpu"].get<double>());
+  const auto t = search_to_table(r, sp);
+  EXPECT_NE(t.find("a100-sxm-80gb (datasheet profile, 1.50 per GPU-hour)"), std::string::npos) << t;
+  // An unknown model is named.
+  sp.gpus.push_back({"gtx-480", -1});
+  try {
+    search_plans(base(), keys(base()), sp, "test");
+    ADD_FAILURE();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("gtx-480"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Search, GlobalBatchSetsGradAccumForEveryCandidate) {
@@ -120,4 +162,15 @@ TEST(Search, CommandLine) {
   std::tie(code, out, err) = run({"--model", "llama-3.1-8b", "--gpu", "h100-sxm-80gb", "--search", "--gpu-counts", "8,x"});
   EXPECT_EQ(code, 2);
   EXPECT_NE(err.find("--gpu-counts"), std::string::npos) << err;
+  // --gpu-models stands in for --gpu; a bad price is named.
+  std::tie(code, out, err) = run({"--model", "llama-3.1-8b", "--method", "qlora", "--search", "--gpu-models",
+                                  "h100-sxm-80gb=2.5,h200-sxm-141gb", "--format", "json"});
+  ASSERT_EQ(code, 0) << err;
+  EXPECT_EQ(json::parse(out)["best_per_gpu_count"].size(), 2u);
+  std::tie(code, out, err) = run({"--model", "llama-3.1-8b", "--search", "--gpu-models", "h100-sxm-80gb=cheap"});
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(err.find("--gpu-models"), std::string::npos) << err;
+  std::tie(code, out, err) = run({"--model", "llama-3.1-8b", "--gpu-models", "h100-sxm-80gb"});
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(err.find("only with --search"), std::string::npos) << err;
 }

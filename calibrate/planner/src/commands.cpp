@@ -21,6 +21,7 @@ using planner::InputError;
 
 const char* kPlanHelp = R"(usage: gpuscale plan [--scenario FILE] [--KEY VALUE ...] [--format table|json] [-o FILE]
        gpuscale plan ... --search [--gpu-counts 8,16,32] [--global-batch-tokens N]
+                             [--gpu-models SKU[=PRICE],SKU[=PRICE],...]
        gpuscale plan --seed-tables [-o FILE]
 
 Memory, time and cost of fine-tuning (full, LoRA, QLoRA) or serving a model on a GPU profile.
@@ -60,7 +61,8 @@ scenario keys (--flag form uses dashes: --seq-len 4096):
 checkpointing, sharding), for each of --gpu-counts (default: the scenario's), keeps those that fit
 and ranks them fastest first: how many GPUs, with which settings, for how long. With
 --global-batch-tokens every candidate trains on that batch (grad_accum follows); otherwise
-grad_accum stays as given.
+grad_accum stays as given. --gpu-models compares GPU models on the same job (SKU keys, driver names
+or profile files, each with an optional price per GPU-hour): this generation against the next.
 
 output: --format table (default) or json with memory.per_gpu_bytes, memory.breakdown.*_bytes, fits,
 min_gpus_to_fit, time.step_s, time.tokens_per_s_per_gpu, time.mfu, time.total_s, cost.gpu_hours,
@@ -73,6 +75,8 @@ examples:
   gpuscale plan --scenario finetune.json --format json -o plan.json
   gpuscale plan --model llama-3.1-70b --method lora --gpu h100-sxm-80gb --seq-len 4096 --tokens 1e9 \
                 --search --gpu-counts 8,16,32 --global-batch-tokens 1048576
+  gpuscale plan --model llama-3.1-8b --method full --seq-len 4096 --tokens 2e9 --search --gpu-counts 8 \
+                --gpu-models a100-sxm-80gb=1.8,h100-sxm-80gb=2.5,h200-sxm-141gb=3.5
 )";
 
 const char* kCalibrateHelp = R"(usage: gpuscale calibrate RESULTS.json... -o PROFILE.json [--export llm-analysis FILE]
@@ -206,6 +210,21 @@ int plan_command(const std::vector<std::string>& args, std::ostream& out, std::o
             throw InputError("command line", "--gpu-counts", "expected positive integers like 8,16,32, got '" + v + "'");
           space.gpu_counts.push_back(n);
         }
+      } else if (a == "--gpu-models") {
+        const std::string v = next();
+        for (const auto& item : flag_value("lora_targets", v, a)) {
+          const std::string text = item.get<std::string>();
+          planner::GpuChoice g;
+          const auto eq = text.rfind('=');
+          g.gpu = eq == std::string::npos ? text : text.substr(0, eq);
+          if (eq != std::string::npos) {
+            const double price = flag_value("price_per_gpu_hour", text.substr(eq + 1), a).get<double>();
+            if (!(price >= 0)) throw InputError("command line", a, "a price must not be negative, got '" + text + "'");
+            g.price_per_gpu_hour = price;
+          }
+          if (g.gpu.empty()) throw InputError("command line", a, "expected GPU[=PRICE],..., got '" + v + "'");
+          space.gpus.push_back(g);
+        }
       } else if (a == "--global-batch-tokens") {
         const double v = flag_value("tokens", next(), a).get<double>();
         if (!(v >= 1)) throw InputError("command line", "--global-batch-tokens", "must be at least 1");
@@ -255,9 +274,12 @@ int plan_command(const std::vector<std::string>& args, std::ostream& out, std::o
         where = scenario_path;
       }
       for (const auto& [k, v] : flags.items()) scenario[k] = v;
-      if (!search && (!space.gpu_counts.empty() || space.global_batch_tokens > 0))
-        throw InputError("command line", space.gpu_counts.empty() ? "--global-batch-tokens" : "--gpu-counts",
+      if (!search && (!space.gpu_counts.empty() || space.global_batch_tokens > 0 || !space.gpus.empty()))
+        throw InputError("command line",
+                         !space.gpus.empty() ? "--gpu-models"
+                         : space.gpu_counts.empty() ? "--global-batch-tokens" : "--gpu-counts",
                          "only with --search");
+      if (search && !space.gpus.empty() && !scenario.contains("gpu")) scenario["gpu"] = space.gpus.front().gpu;
       if (search) {
         std::vector<std::string> fixed;
         for (const auto& [k, v] : scenario.items()) fixed.push_back(k);

@@ -18,10 +18,18 @@ bool given(const std::vector<std::string>& fixed, const std::string& key) {
   return std::find(fixed.begin(), fixed.end(), key) != fixed.end();
 }
 
+std::string num_text(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.2f", v);
+  return b;
+}
+
 json candidate_json(const SearchCandidate& c) {
   const auto& s = c.result.scenario;
   const auto& t = c.result.time;
-  return {{"gpus", c.gpus},
+  return {{"gpu", s.gpu.sku},
+          {"gpu_profile", s.gpu.kind},
+          {"gpus", c.gpus},
           {"gpus_per_node", s.gpus_per_node},
           {"nodes", s.nodes},
           {"sharding", to_string(s.sharding)},
@@ -60,15 +68,28 @@ SearchResult search_plans(const json& base, const std::vector<std::string>& fixe
 
   SearchResult r;
   std::vector<std::int64_t> mbs = given(fixed, "micro_batch") ? std::vector<std::int64_t>{s0.micro_batch} : space.micro_batches;
+  // Selective checkpointing drops only the attention scores, which FlashAttention never stores:
+  // with it, selective plans exactly as none, so it is not a separate candidate.
   std::vector<std::string> ckpts = given(fixed, "activation_checkpointing")
                                        ? std::vector<std::string>{to_string(s0.checkpointing)}
-                                       : std::vector<std::string>{"none", "selective", "full"};
+                                   : s0.flash_attention ? std::vector<std::string>{"none", "full"}
+                                                        : std::vector<std::string>{"none", "selective", "full"};
   if (!given(fixed, "micro_batch")) r.varied.push_back("micro_batch");
   if (!given(fixed, "activation_checkpointing")) r.varied.push_back("activation_checkpointing");
   if (!given(fixed, "sharding")) r.varied.push_back("sharding");
   if (space.global_batch_tokens > 0) r.varied.push_back("grad_accum");
   if (!space.gpu_counts.empty()) r.varied.push_back("gpus");
+  std::vector<GpuChoice> models = space.gpus;
+  if (models.empty()) models.push_back({base.at("gpu").get<std::string>(), -1});
+  else r.varied.push_back("gpu");
+  for (const auto& m : models) {
+    json b = base;
+    b["gpu"] = m.gpu;
+    if (m.price_per_gpu_hour >= 0) b["price_per_gpu_hour"] = m.price_per_gpu_hour;
+    parse_scenario(b, where);  // an unknown model or a bad profile is the user's error, named once
+  }
 
+  for (const auto& model : models)
   for (const auto n : counts) {
     std::vector<std::string> shardings;
     if (given(fixed, "sharding")) shardings = {to_string(s0.sharding)};
@@ -79,6 +100,8 @@ SearchResult search_plans(const json& base, const std::vector<std::string>& fixe
       for (const auto& ck : ckpts)
         for (const auto& sh : shardings) {
           json j = base;
+          j["gpu"] = model.gpu;
+          if (model.price_per_gpu_hour >= 0) j["price_per_gpu_hour"] = model.price_per_gpu_hour;
           j["gpus_per_node"] = std::min(n, per_node);
           j["nodes"] = std::max<std::int64_t>(1, n / per_node);
           j["micro_batch"] = mb;
@@ -108,10 +131,11 @@ SearchResult search_plans(const json& base, const std::vector<std::string>& fixe
 
 json search_to_json(const SearchResult& r, const SearchSpace& space) {
   json cands = json::array(), best = json::array();
-  std::int64_t last = -1;
+  std::string last;
   for (const auto& c : r.fitting) {
     cands.push_back(candidate_json(c));
-    if (c.gpus != last) best.push_back(candidate_json(c)), last = c.gpus;
+    const std::string key = c.result.scenario.gpu_arg + "/" + std::to_string(c.gpus);
+    if (key != last) best.push_back(candidate_json(c)), last = key;
   }
   json j = {{"varied", r.varied}, {"planned", r.planned}, {"fitting", r.fitting.size()},
             {"best_per_gpu_count", best}, {"candidates", cands}};
@@ -136,22 +160,34 @@ std::string search_to_table(const SearchResult& r, const SearchSpace& space, int
     return o.str();
   }
   const auto& s = r.fitting.front().result.scenario;
-  o << s.model.name << ", " << to_string(s.method) << ", " << to_string(s.precision) << ", sequence " << s.seq_len
-    << " on " << s.gpu.sku << " (" << s.gpu.kind << " profile)";
+  const bool several_models = std::find(r.varied.begin(), r.varied.end(), "gpu") != r.varied.end();
+  bool priced = false;
+  for (const auto& c : r.fitting) priced = priced || c.result.scenario.price_per_gpu_hour > 0;
+  o << s.model.name << ", " << to_string(s.method) << ", " << to_string(s.precision) << ", sequence " << s.seq_len;
+  if (!several_models) o << " on " << s.gpu.sku << " (" << s.gpu.kind << " profile)";
   if (s.tokens > 0) {
     char buf[64];
     std::snprintf(buf, sizeof buf, ", %.3g training tokens", s.tokens);
     o << buf;
   }
-  o << "; fastest first per GPU count\n\n";
+  o << (several_models ? "; fastest first per GPU model and count\n\n" : "; fastest first per GPU count\n\n");
   o << "  GPUs  sharding  checkpointing  micro-batch  grad-accum  GB/GPU  tokens/s/GPU   MFU";
   if (s.tokens > 0) o << "   total h  GPU-hours";
-  if (s.price_per_gpu_hour > 0) o << "      cost";
+  if (priced) o << "      cost";
   o << "\n";
-  std::map<std::int64_t, int> shown;
+  std::map<std::string, int> shown;
+  std::string last_model;
   for (const auto& c : r.fitting) {
-    if (shown[c.gpus]++ >= per_count) continue;
     const auto& cs = c.result.scenario;
+    const std::string key = cs.gpu_arg + "/" + std::to_string(c.gpus);
+    const bool first = shown[key]++ == 0;
+    if (shown[key] > per_count) continue;
+    if (several_models && cs.gpu_arg != last_model) {
+      o << "  " << cs.gpu.sku << " (" << cs.gpu.kind << " profile";
+      if (cs.price_per_gpu_hour > 0) o << ", " << num_text(cs.price_per_gpu_hour) << " per GPU-hour";
+      o << ")\n";
+      last_model = cs.gpu_arg;
+    }
     char line[256];
     std::snprintf(line, sizeof line, "  %4lld  %-8s  %-13s  %11lld  %10lld  %6.1f  %12.0f  %4.0f%%",
                   static_cast<long long>(c.gpus), to_string(cs.sharding).c_str(), to_string(cs.checkpointing).c_str(),
@@ -162,11 +198,11 @@ std::string search_to_table(const SearchResult& r, const SearchSpace& space, int
       std::snprintf(line, sizeof line, "  %8.1f  %9.1f", c.result.time.total_s / 3600, c.result.gpu_hours);
       o << line;
     }
-    if (s.price_per_gpu_hour > 0) {
+    if (priced) {
       std::snprintf(line, sizeof line, "  %8.0f", c.result.cost);
       o << line;
     }
-    o << (shown[c.gpus] == 1 ? "  <- best\n" : "\n");
+    o << (first ? "  <- best\n" : "\n");
   }
   o << "\nEach row is a full plan: `gpuscale plan` with these settings prints its memory and time breakdown.\n";
   return o.str();

@@ -5,6 +5,10 @@
 //   gpuscale plan --model llama-3.1-70b --method lora --gpu h100-sxm-80gb --seq-len 4096
 //                 --tokens 1e9 --search --gpu-counts 8,16,32 --global-batch-tokens 1048576
 //
+// --gpu-models h100-sxm-80gb=2.49,h200-sxm-141gb=3.39,b200-180gb compares GPU models (SKU keys,
+// driver names or profile files, each with an optional price per GPU-hour): this generation against
+// the next, on the same job and the same token budget.
+//
 // With a global batch the gradient accumulation follows (ceil(global tokens / (micro-batch x
 // sequence x GPUs))), so every candidate trains on the same batch; without one, grad_accum stays as
 // given. Keys present in the scenario or on the command line are never varied.
@@ -20,7 +24,13 @@
 
 namespace gpuscale::planner {
 
+struct GpuChoice {
+  std::string gpu;             // as the scenario's gpu key takes it
+  double price_per_gpu_hour = -1;  // < 0: the scenario's
+};
+
 struct SearchSpace {
+  std::vector<GpuChoice> gpus;                // empty: the scenario's gpu
   std::vector<std::int64_t> gpu_counts;       // empty: the scenario's gpus_per_node x nodes
   std::int64_t global_batch_tokens = 0;       // 0: grad_accum as given
   std::vector<std::int64_t> micro_batches = {1, 2, 4, 8, 16, 32, 64};

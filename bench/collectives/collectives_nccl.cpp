@@ -313,28 +313,17 @@ std::vector<int> process_devices(const Options& opt, RankGroup& g) {
 // (all of them when one process drives every GPU) and rank 0 gathers them, with each rank's node.
 // Called once by every rank, right after the communicators were created (or failed to be).
 void record_job_gpus(const Options& opt, RankGroup& g) {
-  nlohmann::json mine = {{"host", read_host_info().hostname}, {"gpus", nlohmann::json::array()}};
+  std::vector<GpuInfo> mine;
   try {
-    for (int d : process_devices(opt, g)) {
-      GpuInfo info = describe_gpu(d);
-      if (g.size() > 1) info.host = mine["host"], info.rank = g.rank();
-      mine["gpus"].push_back(to_json(info));
-    }
+    for (int d : process_devices(opt, g)) mine.push_back(describe_gpu(d));
   } catch (const std::exception&) {
-    mine["gpus"] = nlohmann::json::array();  // this rank's GPU stays undescribed; the run goes on
+    mine.clear();  // this rank's GPUs stay undescribed; the run goes on
   }
-  const auto all = g.gather_text(mine.dump());
+  const auto all = g.gather_text(rank_gpus_text(read_host_info().hostname, g.rank(), g.size(), std::move(mine)));
   if (g.rank() != 0) return;
-  std::vector<GpuInfo> gpus;
-  std::vector<std::string> hosts;
-  for (const auto& text : all) {
-    const auto j = nlohmann::json::parse(text, nullptr, false);
-    if (j.is_discarded()) continue;
-    hosts.push_back(j.value("host", std::string()));
-    for (const auto& x : j.value("gpus", nlohmann::json::array())) gpus.push_back(gpu_info_from_json(x));
-  }
-  if (!gpus.empty()) result_sink().set_gpus(std::move(gpus));
-  if (g.size() > 1) result_sink().set_job(g.size(), hosts);
+  JobGpus job = merge_rank_gpus(all);
+  if (!job.gpus.empty()) result_sink().set_gpus(std::move(job.gpus));
+  if (g.size() > 1) result_sink().set_job(g.size(), std::move(job.hosts));
 }
 
 // Creates the communicators on first use; a hang while creating them ends the job like a hung

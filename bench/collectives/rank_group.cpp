@@ -2,7 +2,35 @@
 
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 namespace gpuscale::bench {
+
+std::string rank_gpus_text(const std::string& host, int rank, int ranks, std::vector<GpuInfo> gpus) {
+  nlohmann::json j = {{"host", host}, {"gpus", nlohmann::json::array()}};
+  for (auto& g : gpus) {
+    if (ranks > 1) g.host = host, g.rank = rank;
+    j["gpus"].push_back(to_json(g));
+  }
+  return j.dump();
+}
+
+JobGpus merge_rank_gpus(const std::vector<std::string>& texts) {
+  JobGpus out;
+  for (const auto& text : texts) {
+    const auto j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) continue;
+    std::vector<GpuInfo> mine;
+    try {
+      for (const auto& x : j.value("gpus", nlohmann::json::array())) mine.push_back(gpu_info_from_json(x));
+    } catch (const std::exception&) {
+      continue;
+    }
+    out.hosts.push_back(j.value("host", std::string()));
+    for (auto& g : mine) out.gpus.push_back(std::move(g));
+  }
+  return out;
+}
 
 int launcher_world_size(const std::function<const char*(const char*)>& getenv) {
   auto number = [&](const char* name) -> int {

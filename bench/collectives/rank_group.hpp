@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "gpuscale/core/results.hpp"
+
 namespace gpuscale::bench {
 
 class RankGroup {
@@ -53,6 +55,17 @@ class LocalGroup final : public RankGroup {
   // caller has written what it measured.
   [[noreturn]] void abort_job(int code) override { std::_Exit(code); }
 };
+
+// What every rank of a job drove, gathered on rank 0 (gather_text of rank_gpus_text): the GPUs in
+// rank order, each with its node and rank when the job has several processes, and each rank's node.
+struct JobGpus {
+  std::vector<GpuInfo> gpus;
+  std::vector<std::string> hosts;  // one per rank that answered, in rank order
+};
+// One rank's message: its node and the GPUs it drives (host and rank filled in when ranks > 1).
+std::string rank_gpus_text(const std::string& host, int rank, int ranks, std::vector<GpuInfo> gpus);
+// Rank 0's merge of every rank's message; a message that does not parse is left out.
+JobGpus merge_rank_gpus(const std::vector<std::string>& texts);
 
 // How many processes the launcher started, from the environment it sets (Open MPI, PMI/Hydra,
 // Slurm with PMIx); 0 when the binary was not started by an MPI launcher. `getenv` is injectable

@@ -126,5 +126,37 @@ TEST(Watchdog, FiresOncePastTheDeadlineAndNotWhenDisarmed) {
   EXPECT_EQ(what, "all_reduce 1 GiB");
 }
 
+TEST(JobGpus, EveryRanksGpusInRankOrderWithNodeAndRank) {
+  auto gpu = [](int index, const std::string& uuid) {
+    GpuInfo g;
+    g.index = index;
+    g.name = "NVIDIA H100 80GB HBM3";
+    g.uuid = uuid;
+    g.sku = "h100-sxm-80gb";
+    g.sm_count = 132;
+    g.cc_major = 9;
+    g.memory_bytes = 85520809984ull;
+    g.l2_bytes = 50ull << 20;
+    return g;
+  };
+  // Two processes on two nodes, GPU 0 each; a third rank's message is garbage and is left out.
+  const std::vector<std::string> texts = {rank_gpus_text("node-a", 0, 3, {gpu(0, "GPU-a")}),
+                                          rank_gpus_text("node-b", 1, 3, {gpu(0, "GPU-b")}), "{not json"};
+  const JobGpus job = merge_rank_gpus(texts);
+  ASSERT_EQ(job.gpus.size(), 2u);
+  EXPECT_EQ(job.gpus[0].uuid, "GPU-a");
+  EXPECT_EQ(job.gpus[0].host, "node-a");
+  EXPECT_EQ(job.gpus[1].host, "node-b");
+  EXPECT_EQ(job.gpus[1].rank, 1);
+  EXPECT_EQ(job.hosts, (std::vector<std::string>{"node-a", "node-b"}));
+  // One process driving every GPU: no node or rank on the GPUs.
+  const JobGpus one = merge_rank_gpus({rank_gpus_text("node-a", 0, 1, {gpu(0, "GPU-a"), gpu(1, "GPU-c")})});
+  ASSERT_EQ(one.gpus.size(), 2u);
+  EXPECT_TRUE(one.gpus[1].host.empty());
+  EXPECT_FALSE(one.gpus[1].rank.has_value());
+  // A rank that could not describe its GPU still names its node.
+  EXPECT_EQ(merge_rank_gpus({rank_gpus_text("node-c", 2, 3, {})}).hosts, (std::vector<std::string>{"node-c"}));
+}
+
 }  // namespace
 }  // namespace gpuscale::bench

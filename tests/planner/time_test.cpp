@@ -190,3 +190,34 @@ TEST(Time, OverlappedCollectivesSlowTheComputeBesideThem) {
   EXPECT_GT(ddp.t.overlap_slowdown, 0);
   EXPECT_LT(ddp.t.overlap_slowdown, kOverlapComputeSlowdown * ddp.t.communication_total);
 }
+
+TEST(Warnings, SayWhatTheModelDoesNotCapture) {
+  auto has = [](const std::vector<std::string>& w, const std::string& prefix) {
+    for (const auto& x : w)
+      if (x.rfind(prefix, 0) == 0) return true;
+    return false;
+  };
+  // A few hundred tokens per micro-batch of a small model, eager: host-bound risk. Compiled, or a
+  // long sequence: none.
+  json small = {{"model", "llama-3.2-1b"}, {"method", "lora"}, {"seq_len", 256}, {"gpu", "a100-sxm-80gb"}};
+  EXPECT_TRUE(has(plan(make(small)).warnings, "host-bound"));
+  small["compile"] = true;
+  EXPECT_FALSE(has(plan(make(small)).warnings, "host-bound"));
+  EXPECT_FALSE(has(plan(make({{"model", "llama-3.1-8b"}, {"seq_len", 4096}, {"method", "lora"}})).warnings, "host-bound"));
+
+  // Near the memory limit, and communication-bound: built directly.
+  PlanResult r = plan(make({{"model", "llama-3.1-8b"}, {"seq_len", 4096}, {"method", "lora"}}));
+  r.fits = true;
+  r.memory.peak = MemoryBreakdown{};
+  r.memory.peak.weights = 0.97 * r.memory.capacity;
+  EXPECT_TRUE(has(plan_warnings(r), "memory"));
+  r.memory.peak.weights = 0.5 * r.memory.capacity;
+  EXPECT_FALSE(has(plan_warnings(r), "memory"));
+  r.time.t.communication_exposed = 0.3 * r.time.t.step;
+  EXPECT_TRUE(has(plan_warnings(r), "communication-bound"));
+  // They reach the JSON and the table.
+  const auto j = plan_to_json(r);
+  EXPECT_TRUE(j["warnings"].is_array());
+  EXPECT_NE(plan_to_table(plan(make({{"model", "llama-3.2-1b"}, {"method", "lora"}, {"seq_len", 256},
+                                      {"gpu", "a100-sxm-80gb"}}))).find("warnings"), std::string::npos);
+}

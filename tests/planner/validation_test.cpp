@@ -185,6 +185,7 @@ struct Summary {
   std::map<std::string, double> calibration_tps_err;  // rows the end-to-end efficiencies come from
   std::vector<double> kernel_tps_err;          // the same rows planned at end_to_end_efficiency 1
   std::vector<std::pair<double, double>> tps_points;  // (measured, planned), calibration rows excluded
+  std::vector<std::string> host_bound;         // rows the plan warns are at risk of being host-bound
   int fits_known = 0;                          // rows that say whether the run fitted
   std::vector<std::string> fits_wrong;         // ... and the planner disagrees
 };
@@ -237,6 +238,8 @@ Summary run_file(const std::string& csv, const json& cfg, std::ostream& md) {
     }
     const auto s = parse_scenario(c.scenario, csv + " row " + c.id);
     const auto p = plan(s);
+    for (const auto& w : p.warnings)
+      if (w.rfind("host-bound", 0) == 0) sum.host_bound.push_back(c.id);
     if (const std::string f = lower(r.count("fits") ? r.at("fits") : ""); f.rfind("yes", 0) == 0 || f.rfind("no", 0) == 0) {
       ++sum.fits_known;
       if ((f.rfind("yes", 0) == 0) != p.fits) sum.fits_wrong.push_back(c.id);
@@ -303,6 +306,11 @@ void summary_md(const Summary& s, std::ostream& md) {
     md << "; the planner disagrees on ";
     for (std::size_t i = 0; i < s.fits_wrong.size(); ++i) md << (i ? ", " : "") << s.fits_wrong[i];
   }
+  md << ".\n";
+  md << "Host-bound warning (under " << num(kHostBoundLayerSeconds * 1e3, "%.0f")
+     << " ms of GPU work per layer per micro-batch, eager): ";
+  if (s.host_bound.empty()) md << "none";
+  for (std::size_t i = 0; i < s.host_bound.size(); ++i) md << (i ? ", " : "") << s.host_bound[i];
   md << ".\n\n";
 }
 

@@ -616,7 +616,35 @@ PlanResult plan(const Scenario& s) {
   r.gpu_hours = hours * s.gpus();
   r.cost = r.gpu_hours * s.price_per_gpu_hour;
   r.assumptions = assumptions(s, r.memory);
+  r.warnings = plan_warnings(r);
   return r;
+}
+
+std::vector<std::string> plan_warnings(const PlanResult& r) {
+  std::vector<std::string> w;
+  const auto& s = r.scenario;
+  auto fmt = [](const char* f, double x) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, f, x);
+    return std::string(buf);
+  };
+  if (s.training() && s.model.layers > 0 && s.grad_accum > 0) {
+    const auto& t = r.time.t;
+    const double per_layer = (t.gemm + t.attention + t.elementwise + t.recompute + t.dequant) /
+                             (static_cast<double>(s.grad_accum) * s.model.layers);
+    if (per_layer < kHostBoundLayerSeconds && !s.compile)
+      w.push_back("host-bound risk: " + fmt("%.1f", per_layer * 1e3) +
+                  " ms of GPU work per layer per micro-batch; eager frameworks can take longer than that to issue a "
+                  "layer's operators, which the planner does not model: expect fewer tokens/s (a larger micro-batch, "
+                  "torch.compile or CUDA graphs help)");
+    if (t.step > 0 && t.communication_exposed > 0.25 * t.step)
+      w.push_back("communication-bound: " + fmt("%.0f", 100 * t.communication_exposed / t.step) +
+                  "% of the step waits for collectives; fewer nodes, a larger micro-batch or less sharding may be faster");
+  }
+  if (r.fits && r.memory.capacity > 0 && r.memory.peak.total() > 0.95 * r.memory.capacity)
+    w.push_back("memory: the peak is " + fmt("%.1f", 100 * r.memory.peak.total() / r.memory.capacity) +
+                "% of the GPU's memory; fragmentation and the allocator's retries can slow or break such a run");
+  return w;
 }
 
 json plan_to_json(const PlanResult& r) {
@@ -665,6 +693,7 @@ json plan_to_json(const PlanResult& r) {
   }
   j["cost"] = {{"gpu_hours", r.gpu_hours}, {"total", r.cost}, {"price_per_gpu_hour", r.scenario.price_per_gpu_hour}};
   j["assumptions"] = r.assumptions;
+  j["warnings"] = r.warnings;
   return j;
 }
 
@@ -726,6 +755,10 @@ std::string plan_to_table(const PlanResult& r) {
       std::snprintf(line, sizeof line, "  cost                     %10.2f (at %.2f per GPU hour)\n", r.cost, s.price_per_gpu_hour);
       o << line;
     }
+  }
+  if (!r.warnings.empty()) {
+    o << "\nwarnings\n";
+    for (const auto& w : r.warnings) o << "  ! " << w << "\n";
   }
   o << "\nassumptions\n";
   for (const auto& a : r.assumptions) o << "  - " << a << "\n";

@@ -95,7 +95,20 @@ struct PlanResult {
   TimePlan time;
   double gpu_hours = 0, cost = 0;
   std::vector<std::string> assumptions;
+  // Where the plan is less certain than its numbers suggest (see plan_warnings).
+  std::vector<std::string> warnings;
 };
+
+// Conditions the model does not capture, said instead of hidden:
+//   - little GPU work per layer per micro-batch (under kHostBoundLayerSeconds): eager frameworks may
+//     spend longer dispatching a layer's operators than the GPU spends running them;
+//   - a peak within 5% of the GPU's memory: the caching allocator's retries and fragmentation;
+//   - exposed communication above a quarter of the step.
+std::vector<std::string> plan_warnings(const PlanResult& r);
+// Below this much GPU time per layer per micro-batch (forward, recompute and backward) the published
+// eager-framework runs of more_published_measurements.csv (Qwen-1.8B, HF Trainer and DeepSpeed) ran
+// slower than planned: their host could not issue a layer's operators faster.
+inline constexpr double kHostBoundLayerSeconds = 5e-3;
 
 MemoryPlan plan_memory(const Scenario& s);
 FlopCount count_flops(const Scenario& s);

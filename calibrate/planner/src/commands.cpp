@@ -118,6 +118,20 @@ bool bool_key(const std::string& k) {
          k == "fused_loss";
 }
 
+// "a,b,,c" -> ["a", "b", "c"].
+std::vector<std::string> split_commas(const std::string& v) {
+  std::vector<std::string> items;
+  std::size_t start = 0;
+  while (start <= v.size()) {
+    const auto comma = v.find(',', start);
+    const auto item = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!item.empty()) items.push_back(item);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return items;
+}
+
 json flag_value(const std::string& key, const std::string& v, const std::string& flag) {
   if (int_key(key)) {
     std::size_t used = 0;
@@ -146,18 +160,7 @@ json flag_value(const std::string& key, const std::string& v, const std::string&
     if (v == "false" || v == "0" || v == "no") return false;
     throw InputError("command line", flag, "expected true or false, got '" + v + "'");
   }
-  if (key == "lora_targets") {
-    json arr = json::array();
-    std::size_t start = 0;
-    while (start <= v.size()) {
-      const auto comma = v.find(',', start);
-      const auto item = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-      if (!item.empty()) arr.push_back(item);
-      if (comma == std::string::npos) break;
-      start = comma + 1;
-    }
-    return arr;
-  }
+  if (key == "lora_targets") return split_commas(v);
   return v;
 }
 
@@ -198,22 +201,15 @@ int plan_command(const std::vector<std::string>& args, std::ostream& out, std::o
         search = true;
       } else if (a == "--gpu-counts") {
         const std::string v = next();
-        for (const auto& item : flag_value("lora_targets", v, a)) {  // the same comma-separated parsing
-          std::size_t used = 0;
-          long long n = 0;
-          try {
-            n = std::stoll(item.get<std::string>(), &used);
-          } catch (...) {
-            used = 0;
-          }
-          if (used != item.get<std::string>().size() || n <= 0)
+        for (const auto& item : split_commas(v)) {
+          const auto n = flag_value("gpus_per_node", item, a).get<std::int64_t>();  // an integer flag
+          if (n <= 0)
             throw InputError("command line", "--gpu-counts", "expected positive integers like 8,16,32, got '" + v + "'");
           space.gpu_counts.push_back(n);
         }
       } else if (a == "--gpu-models") {
         const std::string v = next();
-        for (const auto& item : flag_value("lora_targets", v, a)) {
-          const std::string text = item.get<std::string>();
+        for (const std::string& text : split_commas(v)) {
           planner::GpuChoice g;
           const auto eq = text.rfind('=');
           g.gpu = eq == std::string::npos ? text : text.substr(0, eq);
@@ -329,13 +325,8 @@ int calibrate_command(const std::vector<std::string>& args, std::ostream& out, s
       } else if (a == "--end-to-end") {
         e2e_scenario = next();
         const std::string v = next();
-        std::size_t used = 0;
-        try {
-          e2e_tokens_per_s = std::stod(v, &used);
-        } catch (...) {
-          used = 0;
-        }
-        if (used != v.size() || !(e2e_tokens_per_s > 0))
+        e2e_tokens_per_s = flag_value("tokens", v, a).get<double>();  // a number flag
+        if (!(e2e_tokens_per_s > 0))
           throw InputError("command line", "--end-to-end", "expected SCENARIO.json and a positive tokens/s, got '" + v + "'");
       } else if (a.rfind("-", 0) == 0) {
         throw InputError("command line", a, "unknown option (see gpuscale calibrate --help)");

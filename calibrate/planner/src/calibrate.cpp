@@ -208,8 +208,7 @@ void set_end_to_end_from_run(Profile& p, const json& scenario, double tokens_per
   s.end_to_end_efficiency = 1.0;
   const auto tp = plan_time(s);
   const auto& t = tp.t;
-  const double kernels = t.gemm + t.attention + t.elementwise + t.loss + t.recompute + t.dequant + t.optimizer +
-                         t.overlap_slowdown;
+  const double kernels = t.kernel_time();
   const double measured_step = tp.tokens_per_step / tokens_per_s_per_gpu;
   const double efficiency = kernels / (measured_step - (t.step - kernels));
   if (!(efficiency > 0 && efficiency <= 1))

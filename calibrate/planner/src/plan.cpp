@@ -11,6 +11,13 @@
 namespace gpuscale::planner {
 namespace {
 
+// One number printed with a printf format, for the assumption and warning texts.
+std::string fmt(const char* format, double x) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, format, x);
+  return buf;
+}
+
 using json = nlohmann::json;
 
 bool is_lora(const Scenario& s) { return s.method == Method::lora || s.method == Method::qlora; }
@@ -446,11 +453,6 @@ TimePlan plan_time(const Scenario& s) {
   t.optimizer = stream(opt_params * optimizer_step_bytes(s));
 
   t.communication_exposed = s.grad_accum * comm_mb + comm_step;
-  // End to end: the framework reaches a fraction of the kernel-level rate of the GPU's work; exposed
-  // communication and offload waits are not scaled.
-  const double kernels = s.grad_accum * (compute_mb + overlap_mb) + t.optimizer + t.overlap_slowdown;
-  t.framework_overhead = kernels * (1 / s.efficiency() - 1);
-  t.step = kernels + t.framework_overhead + s.grad_accum * (comm_mb + t.offload) + comm_step;
   t.overlap_slowdown += s.grad_accum * overlap_mb;
   t.gemm *= s.grad_accum;
   t.attention *= s.grad_accum;
@@ -459,6 +461,11 @@ TimePlan plan_time(const Scenario& s) {
   t.recompute *= s.grad_accum;
   t.dequant *= s.grad_accum;
   t.offload *= s.grad_accum;
+  // End to end: the framework reaches a fraction of the kernel-level rate of the GPU's work; exposed
+  // communication and offload waits are not scaled.
+  const double kernels = t.kernel_time();
+  t.framework_overhead = kernels * (1 / s.efficiency() - 1);
+  t.step = kernels + t.framework_overhead + t.communication_exposed + t.offload;
 
   tp.tokens_per_step = T * s.grad_accum;
   tp.tokens_per_s_per_gpu = tp.tokens_per_step / t.step;
@@ -519,11 +526,6 @@ TimePlan plan_inference_time(const Scenario& s) {
 
 std::vector<std::string> assumptions(const Scenario& s, const MemoryPlan& mp) {
   std::vector<std::string> a;
-  auto fmt = [](const char* f, double x) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, f, x);
-    return std::string(buf);
-  };
   a.push_back("profile: " + s.gpu.sku + " (" + s.gpu.kind + "); every coefficient's source is in the profile");
   if (s.training()) {
     a.push_back(s.precision == Precision::bf16
@@ -623,11 +625,6 @@ PlanResult plan(const Scenario& s) {
 std::vector<std::string> plan_warnings(const PlanResult& r) {
   std::vector<std::string> w;
   const auto& s = r.scenario;
-  auto fmt = [](const char* f, double x) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, f, x);
-    return std::string(buf);
-  };
   if (s.training() && s.model.layers > 0 && s.grad_accum > 0) {
     const auto& t = r.time.t;
     const double per_layer = (t.gemm + t.attention + t.elementwise + t.recompute + t.dequant) /

@@ -63,6 +63,11 @@ struct TimeBreakdown {
   double overlap_slowdown = 0;  // compute slowed by collectives running beside it
   double framework_overhead = 0;  // kernel-level time x (1 / end-to-end efficiency - 1)
   double step = 0;
+  // The GPU's own work in a step, what the end-to-end efficiency scales: every kernel part and the
+  // compute slowed beside collectives; not exposed communication or offload waits.
+  double kernel_time() const {
+    return gemm + attention + elementwise + loss + recompute + dequant + optimizer + overlap_slowdown;
+  }
 };
 
 struct FlopCount {

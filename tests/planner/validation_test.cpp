@@ -19,7 +19,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
 #include <optional>
 #include <sstream>
 
@@ -434,13 +433,25 @@ const Report& report() {
   return rep;
 }
 
+// docs/NAME is `text`: with GPUSCALE_UPDATE_DOCS=1 it is rewritten first, otherwise a difference
+// fails with how to regenerate it.
+void expect_committed_doc(const std::string& name, const std::string& text) {
+  const std::string path = std::string(GPUSCALE_DOCS_DIR) + "/" + name;
+  if (const char* u = std::getenv("GPUSCALE_UPDATE_DOCS"); u && std::string(u) == "1")
+    gpuscale::write_file_atomic(path, text);
+  std::string committed;
+  try {
+    committed = gpuscale::read_file(path);
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << e.what();
+  }
+  EXPECT_TRUE(committed == text) << "docs/" << name
+                                 << " is stale: GPUSCALE_UPDATE_DOCS=1 build/tests/planner/planner_validation_tests";
+}
+
 TEST(Validation, WritesErrorTable) {
   const auto& r = report();
   gpuscale::write_file_atomic(GPUSCALE_VALIDATION_OUT, r.markdown);
-  if (const char* u = std::getenv("GPUSCALE_UPDATE_DOCS"); u && std::string(u) == "1") {
-    gpuscale::write_file_atomic(std::string(GPUSCALE_DOCS_DIR) + "/validation.md", r.markdown);
-    gpuscale::write_file_atomic(std::string(GPUSCALE_DOCS_DIR) + "/validation-tokens.svg", r.svg);
-  }
   std::cout << r.markdown.substr(0, r.markdown.find("## published_measurements.csv") + 600) << "\n";
   EXPECT_GE(r.main.used, 10);
 }
@@ -476,32 +487,13 @@ TEST(Validation, EndToEndEfficienciesReproduceTheirRuns) {
 }
 
 TEST(Validation, CommittedScatterPlotIsCurrent) {
-  std::ifstream in(std::string(GPUSCALE_DOCS_DIR) + "/validation-tokens.svg");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  EXPECT_TRUE(ss.str() == report().svg)
-      << "docs/validation-tokens.svg is stale: GPUSCALE_UPDATE_DOCS=1 build/tests/planner/planner_validation_tests";
+  expect_committed_doc("validation-tokens.svg", report().svg);
   EXPECT_NE(report().svg.find("<circle"), std::string::npos);
 }
 
 // docs/seed-tables.md is `gpuscale plan --seed-tables`; planner changes move its numbers.
-TEST(Validation, CommittedSeedTablesAreCurrent) {
-  const std::string text = seed_tables_markdown();
-  if (const char* u = std::getenv("GPUSCALE_UPDATE_DOCS"); u && std::string(u) == "1")
-    gpuscale::write_file_atomic(std::string(GPUSCALE_DOCS_DIR) + "/seed-tables.md", text);
-  std::ifstream in(std::string(GPUSCALE_DOCS_DIR) + "/seed-tables.md");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  EXPECT_TRUE(ss.str() == text)
-      << "docs/seed-tables.md is stale: GPUSCALE_UPDATE_DOCS=1 build/tests/planner/planner_validation_tests";
-}
+TEST(Validation, CommittedSeedTablesAreCurrent) { expect_committed_doc("seed-tables.md", seed_tables_markdown()); }
 
-TEST(Validation, CommittedDocIsCurrent) {
-  std::ifstream in(std::string(GPUSCALE_DOCS_DIR) + "/validation.md");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  EXPECT_TRUE(ss.str() == report().markdown)
-      << "docs/validation.md is stale: GPUSCALE_UPDATE_DOCS=1 build/tests/planner/planner_validation_tests";
-}
+TEST(Validation, CommittedDocIsCurrent) { expect_committed_doc("validation.md", report().markdown); }
 
 }  // namespace

@@ -142,7 +142,8 @@ std::vector<Adapter> Scenario::adapters() const {
   return v;
 }
 
-Scenario parse_scenario(const json& j, const std::string& where, const std::map<std::string, std::string>* origins) {
+Scenario parse_scenario(const json& j, const std::string& where, const std::map<std::string, std::string>* origins,
+                        const Profile* gpu) {
   if (!j.is_object()) throw InputError(where, "", "a scenario must be a JSON object");
   Reader r(j, where, origins);
   for (const auto& [key, value] : j.items()) {
@@ -160,7 +161,7 @@ Scenario parse_scenario(const json& j, const std::string& where, const std::map<
   if (!r.has("gpu")) throw InputError(where, "gpu", "missing: a SKU key, a driver name or a profile path");
   if (!r.at("gpu").is_string()) throw InputError(r.where("gpu"), "gpu", "expected a string, got " + r.at("gpu").dump());
   s.gpu_arg = r.at("gpu").get<std::string>();
-  s.gpu = resolve_gpu(s.gpu_arg, r.where("gpu"), "gpu");
+  s.gpu = gpu ? *gpu : resolve_gpu(s.gpu_arg, r.where("gpu"), "gpu");
 
   s.method = r.choice("method", kMethods, Method::full);
   s.precision = r.choice("precision", kPrecisions, s.method == Method::inference ? Precision::bf16 : Precision::amp_bf16);

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "gpuscale/planner/error.hpp"
@@ -45,6 +46,32 @@ json candidate_json(const SearchCandidate& c) {
           {"cost", c.result.cost}};
 }
 
+// One setting of the search on one GPU model: `base` with this GPU count, micro-batch, checkpointing
+// and sharding (and the grad_accum a global batch implies); nothing for a combination the scenario's
+// own settings exclude (e.g. offloading without checkpointing).
+std::optional<SearchCandidate> plan_candidate(const json& base, const Profile& profile, std::int64_t n,
+                                              std::int64_t per_node, std::int64_t mb, const std::string& ckpt,
+                                              const std::string& sharding, std::int64_t seq_len,
+                                              const SearchSpace& space, const std::string& where) {
+  json j = base;
+  j["gpus_per_node"] = std::min(n, per_node);
+  j["nodes"] = std::max<std::int64_t>(1, n / per_node);
+  j["micro_batch"] = mb;
+  j["activation_checkpointing"] = ckpt;
+  j["sharding"] = sharding;
+  if (space.global_batch_tokens > 0) {
+    const double per_pass = static_cast<double>(mb) * seq_len * n;
+    j["grad_accum"] = static_cast<std::int64_t>(std::max(1.0, std::ceil(space.global_batch_tokens / per_pass)));
+  }
+  Scenario s;
+  try {
+    s = parse_scenario(j, where, nullptr, &profile);
+  } catch (const InputError&) {
+    return std::nullopt;
+  }
+  return SearchCandidate{plan(s), n};
+}
+
 }  // namespace
 
 SearchResult search_plans(const json& base, const std::vector<std::string>& fixed, const SearchSpace& space,
@@ -82,49 +109,31 @@ SearchResult search_plans(const json& base, const std::vector<std::string>& fixe
   std::vector<GpuChoice> models = space.gpus;
   if (models.empty()) models.push_back({base.at("gpu").get<std::string>(), -1});
   else r.varied.push_back("gpu");
-  for (const auto& m : models) {
-    json b = base;
-    b["gpu"] = m.gpu;
-    if (m.price_per_gpu_hour >= 0) b["price_per_gpu_hour"] = m.price_per_gpu_hour;
-    parse_scenario(b, where);  // an unknown model or a bad profile is the user's error, named once
-  }
 
-  for (const auto& model : models)
-  for (const auto n : counts) {
-    std::vector<std::string> shardings;
-    if (given(fixed, "sharding")) shardings = {to_string(s0.sharding)};
-    else if (n == 1) shardings = {"none"};
-    else shardings = {"none", "zero1", "zero2", "zero3"};
-    std::vector<SearchCandidate> found;
-    for (const auto mb : mbs)
-      for (const auto& ck : ckpts)
-        for (const auto& sh : shardings) {
-          json j = base;
-          j["gpu"] = model.gpu;
-          if (model.price_per_gpu_hour >= 0) j["price_per_gpu_hour"] = model.price_per_gpu_hour;
-          j["gpus_per_node"] = std::min(n, per_node);
-          j["nodes"] = std::max<std::int64_t>(1, n / per_node);
-          j["micro_batch"] = mb;
-          j["activation_checkpointing"] = ck;
-          j["sharding"] = sh;
-          if (space.global_batch_tokens > 0) {
-            const double per_pass = static_cast<double>(mb) * s0.seq_len * n;
-            j["grad_accum"] = static_cast<std::int64_t>(std::max(1.0, std::ceil(space.global_batch_tokens / per_pass)));
-          }
-          Scenario s;
-          try {
-            s = parse_scenario(j, where);
-          } catch (const InputError&) {
-            continue;  // a combination the settings exclude (e.g. offloading without checkpointing)
-          }
-          ++r.planned;
-          SearchCandidate c{plan(s), n};
-          if (c.result.fits) found.push_back(std::move(c));
-        }
-    std::stable_sort(found.begin(), found.end(), [](const SearchCandidate& a, const SearchCandidate& b) {
-      return a.result.time.tokens_per_s_per_gpu > b.result.time.tokens_per_s_per_gpu;
-    });
-    for (auto& c : found) r.fitting.push_back(std::move(c));
+  for (const auto& model : models) {
+    json b = base;
+    b["gpu"] = model.gpu;
+    if (model.price_per_gpu_hour >= 0) b["price_per_gpu_hour"] = model.price_per_gpu_hour;
+    // An unknown GPU or a bad profile is the user's error, named once; the profile is resolved once.
+    const Profile profile = parse_scenario(b, where).gpu;
+    for (const auto n : counts) {
+      std::vector<std::string> shardings;
+      if (given(fixed, "sharding")) shardings = {to_string(s0.sharding)};
+      else if (n == 1) shardings = {"none"};
+      else shardings = {"none", "zero1", "zero2", "zero3"};
+      std::vector<SearchCandidate> found;
+      for (const auto mb : mbs)
+        for (const auto& ck : ckpts)
+          for (const auto& sh : shardings)
+            if (auto c = plan_candidate(b, profile, n, per_node, mb, ck, sh, s0.seq_len, space, where)) {
+              ++r.planned;
+              if (c->result.fits) found.push_back(std::move(*c));
+            }
+      std::stable_sort(found.begin(), found.end(), [](const SearchCandidate& x, const SearchCandidate& y) {
+        return x.result.time.tokens_per_s_per_gpu > y.result.time.tokens_per_s_per_gpu;
+      });
+      for (auto& c : found) r.fitting.push_back(std::move(c));
+    }
   }
   return r;
 }

@@ -69,9 +69,11 @@ struct Scenario {
 };
 
 // Parses a scenario object. `origin(key)` names where each key came from (the scenario file or the
-// command line) for errors; throws InputError naming it and the key.
+// command line) for errors; throws InputError naming it and the key. `gpu`, when given, is the
+// profile the scenario's gpu key already resolved to (a search plans many scenarios on one GPU and
+// need not read a profile file for each).
 Scenario parse_scenario(const nlohmann::json& j, const std::string& where,
-                        const std::map<std::string, std::string>* origins = nullptr);
+                        const std::map<std::string, std::string>* origins = nullptr, const Profile* gpu = nullptr);
 
 nlohmann::json scenario_to_json(const Scenario& s);
 

@@ -86,8 +86,7 @@ void fill_context(GpuContext* ctx) {
   g.index = device;
   g.name = p.name;
   g.uuid = uuid_string(p.uuid);
-  char bus[32];
-  std::snprintf(bus, sizeof bus, "%08x:%02x:%02x.0", p.pciDomainID, p.pciBusID, p.pciDeviceID);
+  const std::string bus = pci_bus_id(p);
   g.pci_bus_id = bus;
   g.sm_count = p.multiProcessorCount;
   g.cc_major = p.major;
@@ -116,7 +115,7 @@ void fill_context(GpuContext* ctx) {
     g.pcie = nvml.pcie(n);
   }
   // The NUMA node the GPU hangs off, as the kernel reports it (-1 on single-node machines).
-  std::string sys_bus = bus + 4;  // "0000:19:00.0" without the upper domain digits
+  std::string sys_bus = bus.substr(4);  // "0000:19:00.0" without the upper domain digits
   for (auto& c : sys_bus) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   std::ifstream numa("/sys/bus/pci/devices/" + sys_bus + "/numa_node");
   if (int node; numa >> node) g.numa_node = node;
@@ -176,6 +175,12 @@ std::string does_not_fit(std::size_t bytes) {
   const std::size_t margin = 256 * kMiB;
   if (bytes + margin <= free) return {};
   return "needs " + format_bytes(bytes) + " of device memory, " + format_bytes(free) + " free";
+}
+
+std::string pci_bus_id(const cudaDeviceProp& p) {
+  char bus[32];
+  std::snprintf(bus, sizeof bus, "%08x:%02x:%02x.0", p.pciDomainID, p.pciBusID, p.pciDeviceID);
+  return bus;
 }
 
 GpuInfo describe_gpu(int device) {

@@ -24,6 +24,9 @@ struct GpuContext {
 // The GPU chosen by --device; valid after the binary's describe step (before any benchmark runs).
 const GpuContext& current_gpu();
 
+// "00000000:19:00.0": the PCI bus id as NVML takes it (nvmlDeviceGetHandleByPciBusId_v2).
+std::string pci_bus_id(const cudaDeviceProp& p);
+
 // The identity of any visible GPU (what the document's gpus[] holds), e.g. every GPU one process
 // drives in a multi-GPU collective run. Leaves the current device as it was.
 GpuInfo describe_gpu(int device);

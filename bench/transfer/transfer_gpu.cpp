@@ -287,12 +287,7 @@ void bench_peer(benchmark::State& state, TransferCase c, SamplingPolicy policy) 
       cudaDeviceProp pa{}, pb{};
       GPUSCALE_CUDA_CHECK(cudaGetDeviceProperties(&pa, c.src));
       GPUSCALE_CUDA_CHECK(cudaGetDeviceProperties(&pb, c.dst));
-      auto bus = [](const cudaDeviceProp& p) {
-        char b[32];
-        std::snprintf(b, sizeof b, "%08x:%02x:%02x.0", p.pciDomainID, p.pciBusID, p.pciDeviceID);
-        return std::string(b);
-      };
-      nvlink = nvml.p2p_nvlink(nvml.device_for_pci_bus_id(bus(pa)), nvml.device_for_pci_bus_id(bus(pb)));
+      nvlink = nvml.p2p_nvlink(nvml.device_for_pci_bus_id(pci_bus_id(pa)), nvml.device_for_pci_bus_id(pci_bus_id(pb)));
     }
     const PeerLink link = peer_link(can != 0, atomics != 0, nvlink);
     e.parameters["link"] = link.link;

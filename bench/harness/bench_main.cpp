@@ -153,8 +153,20 @@ int bench_main(int argc, char** argv, const BinarySpec& spec) {
     benchmark::AddCustomContext("gpuscale_version", tool_version());
     benchmark::AddCustomContext("gpuscale_git_sha", build_git_sha());
     benchmark::AddCustomContext("gpuscale_suite", opt.suite);
+    if (!opt.out.empty()) {
+      // The fragment exists from the start and is rewritten (atomically) after every benchmark.
+      write_fragment(opt.out, spec.name, opt);
+      result_sink().on_add = [&] {
+        try {
+          write_fragment(opt.out, spec.name, opt);
+        } catch (const std::exception& e) {  // reported; the final write below says it again
+          std::cerr << spec.name << ": " << e.what() << "\n";
+        }
+      };
+    }
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
+    result_sink().on_add = nullptr;
     if (!opt.out.empty()) write_fragment(opt.out, spec.name, opt);
   } catch (const std::exception& e) {
     std::cerr << spec.name << ": " << e.what() << "\n";

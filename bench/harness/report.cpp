@@ -5,8 +5,11 @@
 namespace gpuscale::bench {
 
 void ResultSink::add(BenchmarkEntry e) {
-  std::lock_guard lock(mu_);
-  entries_.push_back(std::move(e));
+  {
+    std::lock_guard lock(mu_);
+    entries_.push_back(std::move(e));
+  }
+  if (on_add) on_add();
 }
 std::vector<BenchmarkEntry> ResultSink::entries() const {
   std::lock_guard lock(mu_);

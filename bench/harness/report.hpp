@@ -8,6 +8,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <functional>
 #include <mutex>
 #include <utility>
 #include <string>
@@ -37,6 +38,9 @@ class ResultSink {
   const GpuSpec* spec = nullptr;  // SKU of the GPU measured, for % of peak
   double max_sm_clock_mhz = 0;
   bool progress = false;  // one line per finished benchmark on stderr
+  // Called after every add(), outside the lock: bench_main rewrites the --gpuscale_out fragment
+  // there, so a binary that crashes or is killed later keeps every benchmark it finished.
+  std::function<void()> on_add;
 
  private:
   mutable std::mutex mu_;

@@ -1,8 +1,21 @@
 #include "run_command.hpp"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <set>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -11,6 +24,7 @@
 #include <map>
 #include <sstream>
 
+#include "gpuscale/core/benchmark_id.hpp"
 #include "gpuscale/core/file_io.hpp"
 #include "gpuscale/core/host_info.hpp"
 #include "gpuscale/core/schema_validator.hpp"
@@ -49,12 +63,24 @@ options:
   --bin-dir DIR           where the bench_* binaries are (default: beside gpuscale, or the
                           build tree's bench/<family>/)
   --timeout-s S           time limit per binary and GPU (default 1800)
+  --time-budget-s S       time limit for the whole run: each binary gets what is left (at most
+                          --timeout-s); binaries that no longer fit are not started and their
+                          benchmarks are recorded as not_run (default: no overall limit)
   --log-dir DIR           keep each binary's Google Benchmark console output there
   --note TEXT             free text stored in the document's run.note
   -h, --help              this text
 
-exit status: 0 all benchmarks ok or skipped; 3 some benchmark reported an error (the document is
-still written); 2 bad usage or no benchmark binary; 1 the document could not be written.
+The document is rewritten (atomically) after every binary, and each binary rewrites its own part
+after every benchmark: a run that is killed, or a binary that crashes, hangs or exits non-zero,
+keeps every benchmark that finished. Benchmarks a binary listed but never reached are recorded
+with status not_run and the reason; run.binaries says how each binary ended. An entry that fails
+the results schema is kept as an error naming its JSON pointer (run.schema_problems lists them).
+SIGINT/SIGTERM stop the running binary, write what finished and exit 128+signal.
+
+exit status: 0 all benchmarks ok or skipped; 3 some benchmark errored or was not run, or a binary
+failed (the document is still written); 2 bad usage or no benchmark binary (or, with --backend gpu,
+no usable GPU); 1 the document could not be written, or was written but fails its schema;
+130/143 interrupted by SIGINT/SIGTERM (the document holds what finished).
 
 example:
   gpuscale run -o h200.json
@@ -75,6 +101,25 @@ std::string find_binary(const std::string& name, const std::vector<fs::path>& di
   }
   return {};
 }
+
+}  // namespace
+
+// Google Benchmark lists names with its own suffixes (/iterations:1/manual_time); ids have none.
+std::string id_from_listed_name(std::string name) {
+  static const char* kSuffixes[] = {"iterations:", "manual_time", "real_time", "process_time", "repeats:",
+                                    "min_time:", "min_warmup_time:", "threads:"};
+  for (;;) {
+    const auto slash = name.rfind('/');
+    if (slash == std::string::npos) return name;
+    const std::string last = name.substr(slash + 1);
+    if (std::none_of(std::begin(kSuffixes), std::end(kSuffixes),
+                     [&](const char* sfx) { return last.rfind(sfx, 0) == 0; }))
+      return name;
+    name.erase(slash);
+  }
+}
+
+namespace {
 
 std::string last_line(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
@@ -125,7 +170,7 @@ std::string summary_table(const json& doc) {
     double size = -1;
     std::string metric;
     double value = 0, pct = -1, cv = -1;
-    int ok = 0, skipped = 0, error = 0;
+    int ok = 0, skipped = 0, error = 0, not_run = 0;
   };
   std::map<std::string, Row> groups;
   std::vector<std::string> order;
@@ -145,7 +190,7 @@ std::string summary_table(const json& doc) {
     if (!groups.count(group)) order.push_back(group);
     Row& r = groups[group];
     const std::string st = b.at("status");
-    (st == "ok" ? r.ok : st == "skipped" ? r.skipped : r.error)++;
+    (st == "ok" ? r.ok : st == "skipped" ? r.skipped : st == "not_run" ? r.not_run : r.error)++;
     if (st != "ok" || size < r.size) continue;
     const json& m = b.value("metrics", json::object());
     for (const auto& h : kHeadlineMetrics) {
@@ -163,32 +208,186 @@ std::string summary_table(const json& doc) {
   std::ostringstream os;
   os << std::left << std::setw(64) << "benchmark (largest size that ran)" << std::right << std::setw(12)
      << "value" << "  " << std::left << std::setw(15) << "unit" << std::right << std::setw(8) << "% peak"
-     << std::setw(8) << "cv %" << "  ok/skip/err\n";
+     << std::setw(8) << "cv %" << "  ok/skip/err/not-run\n";
   for (const auto& g : order) {
     const Row& r = groups[g];
     char line[256];
     std::string name = g.size() > 63 ? g.substr(0, 60) + "..." : g;
     if (r.metric.empty())
-      std::snprintf(line, sizeof line, "%-64s %12s  %-15s %8s %7s  %d/%d/%d\n", name.c_str(), "-", "-", "-",
-                    "-", r.ok, r.skipped, r.error);
+      std::snprintf(line, sizeof line, "%-64s %12s  %-15s %8s %7s  %d/%d/%d/%d\n", name.c_str(), "-", "-", "-",
+                    "-", r.ok, r.skipped, r.error, r.not_run);
     else
-      std::snprintf(line, sizeof line, "%-64s %12.1f  %-15s %8s %7.2f  %d/%d/%d\n", name.c_str(), r.value,
+      std::snprintf(line, sizeof line, "%-64s %12.1f  %-15s %8s %7.2f  %d/%d/%d/%d\n", name.c_str(), r.value,
                     r.metric.c_str(), r.pct >= 0 ? std::to_string(static_cast<int>(r.pct + 0.5)).c_str() : "-",
-                    r.cv * 100, r.ok, r.skipped, r.error);
+                    r.cv * 100, r.ok, r.skipped, r.error, r.not_run);
     os << line;
   }
   return os.str();
 }
+
+json not_run_entries(const std::vector<std::string>& listed, const json& fragment, const std::string& backend,
+                     int device, const std::string& reason) {
+  std::set<std::string> done;
+  if (fragment.is_object())
+    for (const auto& b : fragment.value("benchmarks", json::array()))
+      if (b.is_object() && b.contains("id") && b["id"].is_string()) done.insert(b["id"].get<std::string>());
+  json out = json::array();
+  for (const auto& id : listed) {
+    if (done.count(id)) continue;
+    BenchmarkId parsed;
+    try {
+      parsed = BenchmarkId::parse(id);
+    } catch (const std::exception&) {
+      continue;  // not a gpuscale id: nothing to record it under
+    }
+    json e = {{"id", id},           {"family", parsed.family}, {"backend", parsed.host ? "host" : "gpu"},
+              {"parameters", json::object()}, {"status", "not_run"}, {"reason", reason}};
+    if (backend == "gpu" && !parsed.host) e["gpu_index"] = device;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::vector<std::string> quarantine_invalid_entries(json& doc) {
+  std::vector<std::string> problems = validate_json(results_schema(), doc);
+  if (problems.empty()) return problems;
+  // Problems inside one benchmark entry: that entry becomes an error naming the problem (its
+  // numbers are not reported); an entry whose id or family itself is invalid is dropped.
+  std::map<std::size_t, std::vector<std::string>> by_entry;
+  for (const auto& p : problems) {
+    static const std::string prefix = "/benchmarks/";
+    if (p.rfind(prefix, 0) != 0) continue;
+    std::size_t end = prefix.size();
+    while (end < p.size() && std::isdigit(static_cast<unsigned char>(p[end]))) ++end;
+    if (end == prefix.size() || end >= p.size() || (p[end] != '/' && p[end] != ':')) continue;
+    by_entry[std::stoul(p.substr(prefix.size(), end - prefix.size()))].push_back(p);
+  }
+  json& benchmarks = doc["benchmarks"];
+  std::vector<std::size_t> drop;
+  for (const auto& [i, list] : by_entry) {
+    if (i >= benchmarks.size()) continue;
+    json& b = benchmarks[i];
+    std::string reason = "entry failed the results schema: " + list.front();
+    if (list.size() > 1) reason += " (and " + std::to_string(list.size() - 1) + " more)";
+    json fixed = {{"status", "error"}, {"reason", reason}, {"parameters", json::object()}};
+    for (const char* k : {"id", "family", "backend", "gpu_index"})
+      if (b.is_object() && b.contains(k)) fixed[k] = b[k];
+    if (b.is_object() && b.contains("parameters") && b["parameters"].is_object()) fixed["parameters"] = b["parameters"];
+    b = std::move(fixed);
+    if (!validate_json(results_schema()["$defs"]["benchmark"], b).empty()) drop.push_back(i);
+  }
+  for (auto it = drop.rbegin(); it != drop.rend(); ++it) benchmarks.erase(*it);
+  return problems;
+}
+
+namespace {
+
+std::atomic<int> g_stop{0};
+extern "C" void on_stop_signal(int sig) { g_stop.store(sig); }
+
+// SIGINT/SIGTERM raise g_stop for the length of a run; the previous handlers come back after.
+class StopSignals {
+ public:
+  StopSignals() {
+    g_stop.store(0);
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGINT, &sa, &old_int_);
+    ::sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~StopSignals() {
+    ::sigaction(SIGINT, &old_int_, nullptr);
+    ::sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+ private:
+  struct sigaction old_int_ {}, old_term_ {};
+};
+
+// The output's lock: a second run to the same file is refused instead of silently overwriting
+// (and disturbing) this one. Creating it also proves, before anything runs, that the folder is
+// writable.
+class OutputLock {
+ public:
+  explicit OutputLock(const std::string& output) : path_(output + ".lock") {
+    const fs::path parent = fs::path(output).parent_path();
+    std::error_code ec;
+    if (!parent.empty()) fs::create_directories(parent, ec);
+    if (ec) throw std::runtime_error("cannot write " + output + ": cannot create " + parent.string() + ": " + ec.message());
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw std::runtime_error("cannot write " + output + ": " + std::strerror(errno));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+      throw std::runtime_error(output + " is being written by another gpuscale run (lock " + path_ +
+                               " is held); use another -o");
+    }
+    const std::string pid = std::to_string(::getpid()) + "\n";
+    if (::ftruncate(fd_, 0) != 0 || ::write(fd_, pid.data(), pid.size()) != static_cast<ssize_t>(pid.size())) {
+      const std::string why = std::strerror(errno);
+      release();
+      throw std::runtime_error("cannot write " + output + ": " + why);
+    }
+  }
+  ~OutputLock() { release(); }
+  OutputLock(const OutputLock&) = delete;
+  OutputLock& operator=(const OutputLock&) = delete;
+
+ private:
+  void release() {
+    if (fd_ < 0) return;
+    ::unlink(path_.c_str());
+    ::close(fd_);
+    fd_ = -1;
+  }
+  std::string path_;
+  int fd_ = -1;
+};
+
+double parse_seconds(const std::string& flag, const std::string& text) {
+  std::size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || !std::isfinite(v) || v <= 0)
+    throw std::invalid_argument(flag + ": '" + text + "' is not a positive number of seconds");
+  return v;
+}
+
+std::vector<std::string> list_ids(const std::string& listing_path) {
+  std::vector<std::string> ids;
+  std::ifstream in(listing_path);
+  for (std::string line; std::getline(in, line);) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (!line.empty()) ids.push_back(id_from_listed_name(line));
+  }
+  return ids;
+}
+
+}  // namespace
 
 int run_command(const std::vector<std::string>& args, const std::string& self_path, std::ostream& out,
                 std::ostream& err) {
   std::string output, suite = "quick", backend = "auto", families_arg, devices_arg = "all", bin_dir,
                       log_dir, note;
   double timeout_s = 1800;
+  double budget_s = std::numeric_limits<double>::infinity();
   try {
     for (std::size_t i = 0; i < args.size(); ++i) {
-      const std::string& a = args[i];
+      std::string a = args[i];
+      std::optional<std::string> inline_value;
+      if (a.rfind("--", 0) == 0 && a.find('=') != std::string::npos) {
+        inline_value = a.substr(a.find('=') + 1);
+        a = a.substr(0, a.find('='));
+      }
       auto value = [&]() -> std::string {
+        if (inline_value) return *inline_value;
         if (i + 1 >= args.size()) throw std::invalid_argument(a + " needs a value");
         return args[++i];
       };
@@ -201,19 +400,23 @@ int run_command(const std::vector<std::string>& args, const std::string& self_pa
       else if (a == "--families") families_arg = value();
       else if (a == "--devices") devices_arg = value();
       else if (a == "--bin-dir") bin_dir = value();
-      else if (a == "--timeout-s") timeout_s = std::stod(value());
+      else if (a == "--timeout-s") timeout_s = parse_seconds(a, value());
+      else if (a == "--time-budget-s") budget_s = parse_seconds(a, value());
       else if (a == "--log-dir") log_dir = value();
       else if (a == "--note") note = value();
-      else throw std::invalid_argument("unknown option '" + a + "'");
+      else throw std::invalid_argument("unknown option '" + args[i] + "'");
     }
     if (suite != "quick" && suite != "full") throw std::invalid_argument("--suite must be quick or full");
     if (backend != "auto" && backend != "gpu" && backend != "host")
       throw std::invalid_argument("--backend must be auto, gpu or host");
-    if (timeout_s <= 0) throw std::invalid_argument("--timeout-s must be positive");
   } catch (const std::exception& e) {
     err << "gpuscale run: " << e.what() << " (see gpuscale run --help)\n";
     return 2;
   }
+  const auto run_start = std::chrono::steady_clock::now();
+  auto budget_left = [&] {
+    return budget_s - std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
+  };
 
   std::vector<fs::path> dirs;
   if (!bin_dir.empty()) {
@@ -246,15 +449,31 @@ int run_command(const std::vector<std::string>& args, const std::string& self_pa
   const std::string run_id = make_run_id();
   const std::string started = utc_now_iso8601();
   if (output.empty()) output = "gpuscale-results-" + run_id + ".json";
+  // The destination first: a run whose document cannot be written is refused before it measures.
+  std::unique_ptr<OutputLock> lock;
+  try {
+    lock = std::make_unique<OutputLock>(output);
+  } catch (const std::exception& e) {
+    err << "gpuscale run: " << e.what() << "\n";
+    return 1;
+  }
+  StopSignals signals;
 
-  // Which GPUs: ask the first binary; without a usable GPU, say why in one line and use the host.
+  // Which GPUs: ask the first binary; without a usable GPU, say why in one line and use the host
+  // (or, with --backend gpu, stop).
   std::vector<int> devices;
   if (backend != "host") {
     const std::string probe_bin = find_binary(families.front()->binary, dirs);
     const std::string tmp = (fs::temp_directory_path() / ("gpuscale-probe-" + run_id)).string();
-    ProcessResult r = run_process({probe_bin, "--gpuscale_count_gpus"}, tmp, 120, false);
+    ProcessResult r;
+    try {
+      r = run_process({probe_bin, "--gpuscale_count_gpus"}, tmp, std::min(120.0, std::max(budget_left(), 1.0)), false,
+                      &g_stop);
+    } catch (const std::exception& e) {
+      r.stderr_tail = e.what();
+    }
     int count = 0;
-    if (r.exit_code == 0) {
+    if (r.ok()) {
       try {
         count = std::stoi(read_file(tmp));
       } catch (const std::exception&) {
@@ -263,12 +482,13 @@ int run_command(const std::vector<std::string>& args, const std::string& self_pa
     }
     fs::remove(tmp);
     if (count <= 0) {
-      const std::string why = last_line(r.stderr_tail);
+      std::string why = last_line(r.stderr_tail);
+      if (why.empty()) why = "no usable GPU (" + probe_bin + " --gpuscale_count_gpus: " + r.describe() + ")";
       if (backend == "gpu") {
-        err << "gpuscale run: " << (why.empty() ? "no usable GPU" : why) << "\n";
+        err << "gpuscale run: " << why << " (--backend gpu: not measuring the host instead)\n";
         return 2;
       }
-      err << "gpuscale run: " << (why.empty() ? "no usable GPU" : why) << "; measuring the host instead\n";
+      err << "gpuscale run: " << why << "; measuring the host instead\n";
       backend = "host";
     } else {
       backend = "gpu";
@@ -276,9 +496,15 @@ int run_command(const std::vector<std::string>& args, const std::string& self_pa
         for (int i = 0; i < count; ++i) devices.push_back(i);
       } else {
         for (const auto& d : split_list(devices_arg)) {
-          const int i = std::stoi(d);
-          if (i < 0 || i >= count) {
-            err << "gpuscale run: --devices: GPU " << i << " does not exist (" << count << " found)\n";
+          std::size_t used = 0;
+          int i = -1;
+          try {
+            i = std::stoi(d, &used);
+          } catch (const std::exception&) {
+            used = 0;
+          }
+          if (used != d.size() || i < 0 || i >= count) {
+            err << "gpuscale run: --devices: '" << d << "' is not a GPU index (" << count << " found)\n";
             return 2;
           }
           devices.push_back(i);
@@ -291,89 +517,209 @@ int run_command(const std::vector<std::string>& args, const std::string& self_pa
   const fs::path work = fs::temp_directory_path() / ("gpuscale-run-" + run_id);
   fs::create_directories(work);
   if (!log_dir.empty()) fs::create_directories(log_dir);
-  std::vector<json> fragments;
-  std::vector<std::string> failures;
-  json binaries = json::array();
-  for (const Family* f : families) {
-    const std::string bin = find_binary(f->binary, dirs);
-    const std::vector<int> targets = f->all_gpus_at_once ? std::vector<int>{devices.front()} : devices;
-    for (int dev : targets) {
-      const std::string tag = std::string(f->binary) + (backend == "gpu" ? "-gpu" + std::to_string(dev) : "-host");
-      const std::string frag = (work / (tag + ".json")).string();
-      const std::string log = log_dir.empty() ? std::string() : (fs::path(log_dir) / (tag + ".log")).string();
-      err << "== " << tag << (backend == "host" ? " (host backend)" : "") << "\n";
-      std::vector<std::string> cmd = {bin, "--backend=" + backend, "--suite=" + suite,
-                                      "--device=" + std::to_string(dev), "--gpuscale_out=" + frag,
-                                      "--gpuscale_progress",
-                                      // JSON keeps Google Benchmark's context (and its console noise)
-                                      // in the log: stderr carries only the progress lines.
-                                      "--benchmark_format=json"};
-      ProcessResult r;
-      const auto t0 = std::chrono::steady_clock::now();
-      try {
-        r = run_process(cmd, log, timeout_s);
-      } catch (const std::exception& e) {
-        failures.push_back(tag + ": " + e.what());
-        continue;
-      }
-      json b = {{"name", f->binary},
-                {"wall_s", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()},
-                {"exit_code", r.exit_code}};
-      if (backend == "gpu") b["device"] = dev;
-      if (r.timed_out) b["timed_out"] = true;
-      binaries.push_back(b);
-      if (r.timed_out) {
-        failures.push_back(tag + ": timed out after " + std::to_string(static_cast<int>(timeout_s)) + " s");
-        continue;
-      }
-      if (r.exit_code == 2 && backend == "host" && r.stderr_tail.find("no host backend") != std::string::npos)
-        continue;  // that family has no host backend
-      if (r.exit_code != 0) {
-        failures.push_back(tag + ": exit " + std::to_string(r.exit_code) + ": " + last_line(r.stderr_tail));
-        continue;
-      }
-      try {
-        fragments.push_back(read_json_file(frag));
-      } catch (const std::exception& e) {
-        failures.push_back(tag + ": " + e.what());
-      }
-    }
-  }
-  fs::remove_all(work);
 
+  std::vector<json> fragments;  // each binary's fragment plus its not_run entries
+  std::vector<std::string> failures;
+  std::vector<std::string> schema_problems;
+  json binaries = json::array();
   std::vector<std::string> cmdline = {"gpuscale", "run"};
   cmdline.insert(cmdline.end(), args.begin(), args.end());
-  json run = {{"id", run_id},          {"started_utc", started}, {"finished_utc", utc_now_iso8601()},
-              {"git_sha", build_git_sha()}, {"command_line", cmdline}, {"tool_version", tool_version()},
-              {"suite", suite},         {"backend", backend}, {"binaries", binaries}};
-  std::string full_note = note;
-  for (const auto& f : failures) full_note += (full_note.empty() ? "" : "; ") + std::string("failed: ") + f;
-  if (!full_note.empty()) run["note"] = full_note;
-  if (fragments.empty()) {
-    err << "gpuscale run: no benchmark binary produced results; nothing written\n";
-    for (const auto& f : failures) err << "  " << f << "\n";
+  // The document as it stands, written atomically: after every binary, and at the end.
+  json doc;
+  std::string write_error;
+  auto write_document = [&]() {
+    json run = {{"id", run_id},          {"started_utc", started}, {"finished_utc", utc_now_iso8601()},
+                {"git_sha", build_git_sha()}, {"command_line", cmdline}, {"tool_version", tool_version()},
+                {"suite", suite},         {"backend", backend}, {"binaries", binaries}};
+    std::string full_note = note;
+    for (const auto& f : failures) full_note += (full_note.empty() ? "" : "; ") + std::string("failed: ") + f;
+    if (!full_note.empty()) run["note"] = full_note;
+    if (fragments.empty()) {
+      // Nothing measured yet: the host's description keeps the document valid.
+      fragments.push_back({{"system", make_system_json(read_host_info(), {})}, {"benchmarks", json::array()}});
+    }
+    doc = merge_fragments(fragments, run);
+    schema_problems = quarantine_invalid_entries(doc);
+    if (!schema_problems.empty()) {
+      doc["run"]["schema_problems"] = schema_problems;
+      // What is still wrong after the entries were set aside stays flagged in the document.
+      schema_problems = validate_json(results_schema(), doc);
+    }
+    try {
+      write_file_atomic(output, doc.dump(1) + "\n");
+      write_error.clear();
+    } catch (const std::exception& e) {
+      write_error = e.what();
+    }
+  };
+
+  struct Target {
+    const Family* family;
+    int device;
+  };
+  std::vector<Target> targets;
+  for (const Family* f : families) {
+    const std::vector<int> devs = f->all_gpus_at_once ? std::vector<int>{devices.front()} : devices;
+    for (int dev : devs) targets.push_back({f, dev});
+  }
+  constexpr double kMinStartS = 10;  // a binary is not started with less than this left
+  for (std::size_t ti = 0; ti < targets.size(); ++ti) {
+    const Family* f = targets[ti].family;
+    const int dev = targets[ti].device;
+    const std::string bin = find_binary(f->binary, dirs);
+    const std::string tag = std::string(f->binary) + (backend == "gpu" ? "-gpu" + std::to_string(dev) : "-host");
+    const std::string frag = (work / (tag + ".json")).string();
+    const std::string log = log_dir.empty() ? std::string() : (fs::path(log_dir) / (tag + ".log")).string();
+    const std::vector<std::string> common = {bin, "--backend=" + backend, "--suite=" + suite,
+                                             "--device=" + std::to_string(dev)};
+    json b = {{"name", f->binary}, {"wall_s", 0.0}, {"exit_code", -1}};
+    if (backend == "gpu") b["device"] = dev;
+
+    if (g_stop.load() != 0 || budget_left() < kMinStartS) {
+      const std::string why = g_stop.load() != 0 ? "interrupted" : "time budget exhausted";
+      b["status"] = "not_started";
+      b["reason"] = why;
+      binaries.push_back(b);
+      failures.push_back(tag + ": not started (" + why + ")");
+      if (g_stop.load() == 0) {
+        // Listing costs a fraction of a second: what the budget left out is recorded as not_run.
+        const std::string listing = (work / (tag + ".list")).string();
+        std::vector<std::string> cmd = common;
+        cmd.push_back("--benchmark_list_tests=true");
+        try {
+          if (run_process(cmd, listing, 10, false, &g_stop).ok()) {
+            json missing = not_run_entries(list_ids(listing), json(), backend, dev,
+                                           std::string(f->binary) + " not started: time budget exhausted");
+            if (!missing.empty())
+              fragments.push_back({{"system", make_system_json(read_host_info(), {})}, {"benchmarks", missing}});
+          }
+        } catch (const std::exception&) {
+        }
+      }
+      continue;
+    }
+    err << "== " << tag << (backend == "host" ? " (host backend)" : "") << " [" << ti + 1 << "/" << targets.size();
+    if (std::isfinite(budget_s)) err << ", " << static_cast<long>(budget_left()) << " s of the budget left";
+    err << "]\n";
+
+    // What it will run, so that what it never reaches is recorded as not_run.
+    const std::string listing = (work / (tag + ".list")).string();
+    std::vector<std::string> listed;
+    try {
+      std::vector<std::string> cmd = common;
+      cmd.push_back("--benchmark_list_tests=true");
+      const ProcessResult lr = run_process(cmd, listing, std::min(60.0, budget_left()), false, &g_stop);
+      if (lr.exit_code == 2 && backend == "host" && lr.stderr_tail.find("no host backend") != std::string::npos) {
+        err << "   (" << f->binary << " has no host backend)\n";
+        continue;
+      }
+      if (lr.ok()) listed = list_ids(listing);
+    } catch (const std::exception& e) {
+      failures.push_back(tag + ": " + e.what());
+      b["status"] = "not_started";
+      b["reason"] = e.what();
+      binaries.push_back(b);
+      continue;
+    }
+
+    if (g_stop.load() != 0) {
+      b["status"] = "not_started";
+      b["reason"] = "interrupted";
+      binaries.push_back(b);
+      continue;
+    }
+    std::vector<std::string> cmd = common;
+    cmd.insert(cmd.end(), {"--gpuscale_out=" + frag, "--gpuscale_progress",
+                           // JSON keeps Google Benchmark's context (and its console noise) in the
+                           // log: stderr carries only the progress lines.
+                           "--benchmark_format=json"});
+    const double limit = std::min(timeout_s, budget_left() - 1);
+    ProcessResult r;
+    try {
+      r = run_process(cmd, log, limit, true, &g_stop);
+    } catch (const std::exception& e) {
+      failures.push_back(tag + ": " + e.what());
+      b["status"] = "not_started";
+      b["reason"] = e.what();
+      binaries.push_back(b);
+      continue;
+    }
+    b["wall_s"] = r.wall_s;
+    b["exit_code"] = r.exit_code;
+    b["status"] = r.ok() ? "ok"
+                  : r.interrupted ? "interrupted"
+                  : r.timed_out ? "timed_out"
+                  : r.term_signal != 0 ? "crashed"
+                                       : "exit";
+    if (r.term_signal != 0) b["signal"] = r.term_signal;
+    if (r.timed_out) b["timed_out"] = true;
+    std::string how = r.describe();
+    if (!r.ok()) {
+      // The binary's own last word (an error message; progress lines are indented, not its words).
+      const std::string line = last_line(r.stderr_tail);
+      if (!r.timed_out && !r.interrupted && !line.empty() && line.rfind("  ", 0) != 0) how += ": " + line;
+      b["reason"] = how;
+      failures.push_back(tag + ": " + how);
+    }
+    // Whatever the exit: every benchmark the binary finished is in its fragment.
+    json fragment;
+    if (fs::exists(frag)) {
+      try {
+        fragment = read_json_file(frag);
+        if (!fragment.is_object() || !fragment.contains("system") || !fragment.contains("benchmarks") ||
+            !fragment["benchmarks"].is_array())
+          throw std::runtime_error(frag + ": not a results fragment");
+      } catch (const std::exception& e) {
+        failures.push_back(tag + ": " + e.what());
+        fragment = json();
+      }
+    } else if (!r.ok()) {
+      err << "   " << tag << " wrote no results before it ended\n";
+    }
+    const std::string reason = std::string(f->binary) + " " + (r.ok() ? "ended without running it" : how) +
+                               " before reaching it";
+    json missing = not_run_entries(listed, fragment, backend, dev, reason);
+    if (!missing.empty()) err << "   " << missing.size() << " benchmarks not run (" << how << ")\n";
+    if (fragment.is_null())
+      fragment = {{"system", make_system_json(read_host_info(), {})}, {"benchmarks", json::array()}};
+    for (auto& m : missing) fragment["benchmarks"].push_back(std::move(m));
+    fragments.push_back(std::move(fragment));
+    binaries.push_back(b);
+    write_document();
+    if (!write_error.empty()) err << "gpuscale run: " << write_error << " (will try again)\n";
+  }
+  write_document();
+  lock.reset();
+
+  const int stop_signal = g_stop.load();
+  if (!write_error.empty()) {
+    err << "gpuscale run: " << write_error << "\n";
+    err << "gpuscale run: every binary's results are kept in " << work.string() << "\n";
     return 1;
   }
-  json doc = merge_fragments(fragments, run);
-  const auto problems = validate_json(results_schema(), doc);
-  if (!problems.empty()) {
-    err << "gpuscale run: the results document does not match its schema (a bug); not written:\n";
-    for (const auto& p : problems) err << "  " << p << "\n";
-    return 1;
-  }
-  try {
-    write_file_atomic(output, doc.dump(1) + "\n");
-  } catch (const std::exception& e) {
-    err << "gpuscale run: " << e.what() << "\n";
-    return 1;
-  }
+  fs::remove_all(work);
   out << summary_table(doc);
-  int errors = 0;
-  for (const auto& b : doc["benchmarks"]) errors += b["status"] == "error";
-  out << "\nwrote " << output << " (" << doc["benchmarks"].size() << " benchmarks, " << errors
-      << " errors; backend " << backend << ")\n";
+  int errors = 0, not_run = 0;
+  for (const auto& x : doc["benchmarks"]) {
+    errors += x["status"] == "error";
+    not_run += x["status"] == "not_run";
+  }
+  out << "\nwrote " << output << " (" << doc["benchmarks"].size() << " benchmarks, " << errors << " errors, "
+      << not_run << " not run; backend " << backend << ")\n";
   for (const auto& f : failures) err << "gpuscale run: " << f << "\n";
-  return errors > 0 || !failures.empty() ? 3 : 0;
+  if (!schema_problems.empty()) {
+    err << "gpuscale run: the document was written but does not match its schema (run.schema_problems):\n";
+    for (std::size_t i = 0; i < schema_problems.size() && i < 20; ++i) err << "  " << schema_problems[i] << "\n";
+    return stop_signal ? 128 + stop_signal : 1;
+  }
+  if (doc["run"].contains("schema_problems"))
+    err << "gpuscale run: " << doc["run"]["schema_problems"].size()
+        << " schema problems in benchmark entries: those entries are recorded as errors\n";
+  if (stop_signal) {
+    err << "gpuscale run: interrupted (signal " << stop_signal << "); " << output << " holds what finished\n";
+    return 128 + stop_signal;
+  }
+  return errors > 0 || not_run > 0 || !failures.empty() ? 3 : 0;
 }
 
 }  // namespace gpuscale::cli

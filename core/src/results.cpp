@@ -15,6 +15,7 @@ std::string to_string(Status s) {
     case Status::ok: return "ok";
     case Status::skipped: return "skipped";
     case Status::error: return "error";
+    case Status::not_run: return "not_run";
   }
   return "error";
 }
@@ -23,7 +24,8 @@ Status status_from_string(const std::string& s) {
   if (s == "ok") return Status::ok;
   if (s == "skipped") return Status::skipped;
   if (s == "error") return Status::error;
-  throw std::runtime_error("status: '" + s + "' is not ok, skipped or error");
+  if (s == "not_run") return Status::not_run;
+  throw std::runtime_error("status: '" + s + "' is not ok, skipped, error or not_run");
 }
 
 json to_json(const BenchmarkEntry& e) {

@@ -22,7 +22,7 @@ namespace gpuscale {
 
 inline constexpr int kResultsSchemaVersion = 1;
 
-enum class Status { ok, skipped, error };
+enum class Status { ok, skipped, error, not_run };
 std::string to_string(Status s);
 Status status_from_string(const std::string& s);
 

@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <optional>
 #include <sstream>
 
@@ -382,6 +383,27 @@ struct Report {
   Summary main, more, foundry;
 };
 
+// The same-machine section: the planner against a training run on the very GPU the profile was
+// fitted from. Its rows are scripts/plan_vs_measured.py's table of a GPU check's train_reference.json
+// planned on that check's profile, committed to tests/data/same_machine/ (plan_vs_measured.md beside
+// its two inputs; the scripts.same_machine_rows_current test keeps it current with the planner).
+// Until a GPU run has produced them the section says there are none.
+std::string same_machine_md() {
+  std::string md =
+      "## Same machine: a training run on the GPU the profile was measured on\n\n"
+      "The closed loop of a GPU check: the suite's results fitted into a profile (`gpuscale calibrate`), "
+      "`scripts/train_reference.py` run on the same GPU (Llama 1B- and 3B-shaped models with random weights; full "
+      "fine-tuning and LoRA, with and without activation checkpointing, at two sequence lengths; PyTorch's "
+      "`max_memory_allocated` / `max_memory_reserved` and tokens/s), and the same configurations planned from that "
+      "profile (`scripts/plan_vs_measured.py`).\n\n";
+  const std::string rows = kData + "/same_machine/plan_vs_measured.md";
+  if (std::filesystem::exists(rows)) return md + gpuscale::read_file(rows);
+  return md +
+         "**No same-machine rows exist yet**: no GPU run has produced them. They come from a GPU run's "
+         "`train_reference.json` and `profile.json`, committed to `tests/data/same_machine/` with the table "
+         "`plan_vs_measured.py` writes from them; they are never typed in.\n";
+}
+
 const Report& report() {
   static const Report rep = [] {
     const json cfg = gpuscale::read_json_file(kData + "/validation_models.json");
@@ -426,6 +448,7 @@ const Report& report() {
           "8k run slower than planned on both GPUs; the attention kernel those runs used is not stated.\n\n";
     summary_md(r.foundry, md);
     md << foundry_md.str();
+    md << same_machine_md();
     r.svg = scatter_svg({{"more published", &r.more}, {"llm-foundry A100", &r.foundry}, {"published (targets)", &r.main}});
     r.markdown = md.str();
     return r;

@@ -262,7 +262,7 @@ def main():
     ap.add_argument("train_reference", help="JSON written by scripts/train_reference.py")
     ap.add_argument("--gpuscale", required=True, help="the gpuscale binary")
     ap.add_argument("--profile", required=True, help="GPU profile (gpuscale calibrate's output) or a SKU key")
-    ap.add_argument("--md", help="markdown file to write (default: print it)")
+    ap.add_argument("--md", "--markdown", dest="md", help="markdown file to write (default: print it)")
     ap.add_argument("--json", help="JSON file to write")
     args = ap.parse_args()
     try:

@@ -112,6 +112,9 @@ def main():
     check(a.workdir not in md and "/tmp" not in md, "the markdown holds no temporary paths (deterministic)")
     r2 = run([FIXTURE, "--gpuscale", a.gpuscale, "--profile", profile])
     check(r2.returncode == 0 and r2.stdout == md, "the same input gives the same markdown (stdout without --md)")
+    alias = os.path.join(a.workdir, "alias.md")
+    r3 = run([FIXTURE, "--gpuscale", a.gpuscale, "--profile", profile, "--markdown", alias])
+    check(r3.returncode == 0 and open(alias).read() == md, "--markdown is --md (scripts/gpu-check.sh's spelling)")
 
     # Bad input: exit 2 with a message, nothing written.
     bad = run([FIXTURE, "--gpuscale", os.path.join(a.workdir, "no-such-gpuscale"), "--profile", profile])

@@ -194,8 +194,14 @@ class NcclCase final : public CaseRunner {
         b.recv = DeviceBuffer<char>(recv_h.size());
       }
       init_buffers(c_.op, c_.dtype, m.rank, layout_, c_.in_place, send_h.data(), recv_h.data());
-      if (!c_.in_place) GPUSCALE_CUDA_CHECK(cudaMemcpy(b.send.get(), send_h.data(), send_h.size(), cudaMemcpyHostToDevice));
-      GPUSCALE_CUDA_CHECK(cudaMemcpy(b.recv.get(), recv_h.data(), recv_h.size(), cudaMemcpyHostToDevice));
+      // On the member's own stream: its streams are non-blocking, so a copy on the legacy stream
+      // would not be ordered before the collectives, and the checked run could read stale input.
+      // The wait also keeps the host buffers, reused by the next member, alive until the copy is done.
+      const cudaStream_t s = m.stream.get();
+      if (!c_.in_place)
+        GPUSCALE_CUDA_CHECK(cudaMemcpyAsync(b.send.get(), send_h.data(), send_h.size(), cudaMemcpyHostToDevice, s));
+      GPUSCALE_CUDA_CHECK(cudaMemcpyAsync(b.recv.get(), recv_h.data(), recv_h.size(), cudaMemcpyHostToDevice, s));
+      m.stream.synchronize();
       buffers_.push_back(std::move(b));
     }
   }

@@ -1,12 +1,19 @@
 // Runs a GPU benchmark's body and turns what it throws into the entry's status: running out of
 // device or host memory is `skipped` (the size does not fit here), any other failure is `error`
 // with the message. Nothing escapes into Google Benchmark, so one failure never stops the run.
+//
+// A failed CUDA call also leaves the runtime's "last error" set (cudaMalloc's out of memory does),
+// and the next benchmark's first GPUSCALE_CUDA_CHECK_LAUNCH() would throw it again and be reported
+// as failing the same way. So every failure clears it before it is recorded (a sticky error, which
+// cudaGetLastError cannot clear, ends the process's usable context whatever is done here).
 #pragma once
 
 #include <benchmark/benchmark.h>
 
 #include <new>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "gpu/cublas_check.hpp"
 #include "gpu/cuda_check.hpp"
@@ -14,21 +21,42 @@
 
 namespace gpuscale::bench {
 
+// How a benchmark body failed: skipped (it does not fit) or error, and why.
+struct BodyFailure {
+  bool skipped = false;
+  std::string reason;
+};
+
+// Runs `body`; nullopt when it returned, else how it failed. The CUDA runtime's last error is
+// cleared on every failure, so it cannot leak into the next benchmark.
 template <typename Body>
-void guarded(benchmark::State& state, BenchmarkEntry& e, Body&& body) {
+std::optional<BodyFailure> run_guarded(Body&& body) {
+  std::optional<BodyFailure> failure;
   try {
     body();
   } catch (const CudaError& err) {
-    if (err.out_of_memory()) return finish_skipped(state, std::move(e), std::string("out of memory: ") + err.what());
-    finish_error(state, std::move(e), err.what());
+    failure = err.out_of_memory() ? BodyFailure{true, std::string("out of memory: ") + err.what()}
+                                  : BodyFailure{false, err.what()};
   } catch (const CublasError& err) {
-    if (err.out_of_memory()) return finish_skipped(state, std::move(e), std::string("out of memory: ") + err.what());
-    finish_error(state, std::move(e), err.what());
+    failure = err.out_of_memory() ? BodyFailure{true, std::string("out of memory: ") + err.what()}
+                                  : BodyFailure{false, err.what()};
   } catch (const std::bad_alloc&) {
-    finish_skipped(state, std::move(e), "host memory allocation failed");
+    failure = BodyFailure{true, "host memory allocation failed"};
   } catch (const std::exception& err) {
-    finish_error(state, std::move(e), err.what());
+    failure = BodyFailure{false, err.what()};
   }
+  if (failure) (void)cudaGetLastError();
+  return failure;
+}
+
+template <typename Body>
+void guarded(benchmark::State& state, BenchmarkEntry& e, Body&& body) {
+  const std::optional<BodyFailure> failure = run_guarded(std::forward<Body>(body));
+  if (!failure) return;
+  if (failure->skipped)
+    finish_skipped(state, std::move(e), failure->reason);
+  else
+    finish_error(state, std::move(e), failure->reason);
 }
 
 }  // namespace gpuscale::bench

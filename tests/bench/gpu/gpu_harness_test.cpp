@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "gpu/gpu_backend.hpp"
+#include "gpu/guard.hpp"
 #include "gpu/nvml.hpp"
 #include "gpu/resources.hpp"
 #include "gpu/timing.hpp"
@@ -82,6 +83,43 @@ TEST(GpuHarness, ClockMonitorSamplesWhenNvmlIsThere) {
   EXPECT_GT(env.samples, 3);
   EXPECT_GT(env.sm_clock_mhz_median, 0);
   EXPECT_LE(env.sm_clock_mhz_min, env.sm_clock_mhz_median);
+}
+
+// The classification needs no GPU: what a body throws decides skipped or error.
+TEST(GpuHarness, GuardedSkipsOutOfMemoryAndReportsOtherFailures) {
+  EXPECT_FALSE(run_guarded([] {}));
+  const auto oom = run_guarded([] { GPUSCALE_CUDA_CHECK(cudaErrorMemoryAllocation); });
+  ASSERT_TRUE(oom);
+  EXPECT_TRUE(oom->skipped);
+  EXPECT_EQ(oom->reason.rfind("out of memory: ", 0), 0u) << oom->reason;
+  const auto host = run_guarded([] { throw std::bad_alloc(); });
+  ASSERT_TRUE(host);
+  EXPECT_TRUE(host->skipped);
+  const auto bad = run_guarded([] { GPUSCALE_CUDA_CHECK(cudaErrorInvalidValue); });
+  ASSERT_TRUE(bad);
+  EXPECT_FALSE(bad->skipped);
+  const auto other = run_guarded([] { throw std::runtime_error("validation failed"); });
+  ASSERT_TRUE(other);
+  EXPECT_FALSE(other->skipped);
+  EXPECT_EQ(other->reason, "validation failed");
+}
+
+// An out-of-memory skip must not be reported again by the next, healthy benchmark: a failed
+// cudaMalloc leaves the runtime's last error set, and the guard clears it.
+TEST(GpuHarness, AnOutOfMemorySkipLeavesNoErrorForTheNextBenchmark) {
+  GPUSCALE_REQUIRE_GPU();
+  const auto failure = run_guarded([] { DeviceBuffer<char> huge(std::size_t{1} << 50); });  // 1 PiB
+  ASSERT_TRUE(failure);
+  EXPECT_TRUE(failure->skipped) << failure->reason;
+  EXPECT_EQ(cudaPeekAtLastError(), cudaSuccess) << cudaGetErrorName(cudaPeekAtLastError());
+  // The next benchmark: one kernel launch, checked as every benchmark checks its first launch.
+  Stream s;
+  DeviceBuffer<float> x(1 << 10);
+  EXPECT_NO_THROW({
+    fill_f32(x.get(), x.size(), true, 0, s.get());
+    GPUSCALE_CUDA_CHECK_LAUNCH();
+    s.synchronize();
+  });
 }
 
 }  // namespace gpuscale::bench

@@ -152,6 +152,9 @@ void bench_gemm(benchmark::State& state, const GemmCase& c, SamplingPolicy polic
           }
         } catch (const CublasError& err) {
           t["error"] = err.what();  // an algorithm that fails to launch is passed over
+        } catch (const CudaError& err) {
+          t["error"] = err.what();  // so is one whose launch or timing fails in the runtime
+          (void)cudaGetLastError();  // and it leaves no error for the next candidate to trip on
         }
         tried.push_back(std::move(t));
       }
@@ -211,6 +214,9 @@ void bench_mamf(benchmark::State& state, const MamfCase& c, SamplingPolicy polic
         }
       } catch (const CublasError&) {
         rate = 0;  // a shape cuBLASLt cannot run is not a candidate
+      } catch (const CudaError&) {
+        rate = 0;  // nor one whose launch or timing fails in the CUDA runtime
+        (void)cudaGetLastError();
       }
       search.report(*shape, rate);
     }

@@ -25,16 +25,33 @@ GpuSampler::GpuSampler(const Stream& stream, Launch launch, const SamplingPolicy
   const double one = stop_.seconds_since(start_);
   if (!flusher_ && one < policy.min_sample_s)
     batch_ = static_cast<int>(std::min(10000.0, std::ceil(policy.min_sample_s / std::max(one, 1e-7))));
-  if (batch_ > 1) {
-    cudaGraph_t graph = nullptr;
-    GPUSCALE_CUDA_CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal));
+  if (batch_ > 1) graph_ = capture_batch(s);
+}
+
+GraphExec GpuSampler::capture_batch(cudaStream_t s) {
+  GPUSCALE_CUDA_CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal));
+  try {
     for (int i = 0; i < batch_; ++i) launch_(s);
-    const cudaError_t launch_error = cudaGetLastError();
-    const cudaError_t end = cudaStreamEndCapture(s, &graph);
-    GPUSCALE_CUDA_CHECK(launch_error);
-    GPUSCALE_CUDA_CHECK(end);
-    graph_ = GraphExec(graph);
+    GPUSCALE_CUDA_CHECK_LAUNCH();
+  } catch (...) {
+    // A stream left capturing fails every later call on it: end the capture, drop what it
+    // recorded, then let the original failure through. Ending an invalidated capture reports an
+    // error of its own, which is not the one to report.
+    cudaGraph_t partial = nullptr;
+    (void)cudaStreamEndCapture(s, &partial);
+    if (partial) GPUSCALE_CUDA_WARN(cudaGraphDestroy(partial));
+    (void)cudaGetLastError();
+    throw;
+  }
+  cudaGraph_t graph = nullptr;
+  GPUSCALE_CUDA_CHECK(cudaStreamEndCapture(s, &graph));
+  try {
+    GraphExec exec(graph);
     GPUSCALE_CUDA_WARN(cudaGraphDestroy(graph));
+    return exec;
+  } catch (...) {
+    GPUSCALE_CUDA_WARN(cudaGraphDestroy(graph));
+    throw;
   }
 }
 

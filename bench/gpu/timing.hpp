@@ -35,6 +35,10 @@ class GpuSampler {
   int batch() const { return batch_; }
 
  private:
+  // `batch_` launches captured into one graph. On a throw from a launch the capture is ended and
+  // its graph destroyed before the exception goes on, so the stream stays usable.
+  GraphExec capture_batch(cudaStream_t s);
+
   const Stream& stream_;
   Launch launch_;
   L2Flusher* flusher_;

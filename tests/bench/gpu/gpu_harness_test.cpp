@@ -122,4 +122,34 @@ TEST(GpuHarness, AnOutOfMemorySkipLeavesNoErrorForTheNextBenchmark) {
   });
 }
 
+// A launch that throws while the sampler captures its batch must not leave the stream capturing.
+TEST(GpuHarness, SamplerEndsTheCaptureWhenALaunchThrows) {
+  GPUSCALE_REQUIRE_GPU();
+  Stream s;
+  DeviceBuffer<float> a(1 << 10), b(1 << 10);
+  fill_f32(a.get(), a.size(), true, 0, s.get());
+  SamplingPolicy p;
+  p.min_sample_s = 1e-2;  // a 4 KiB copy is far shorter: the batch is captured into a graph
+  int calls = 0;
+  auto launch = [&](cudaStream_t st) {
+    if (++calls == 5) throw std::runtime_error("launch 5 fails");  // 3 sizing launches, then capture
+    GPUSCALE_CUDA_CHECK(cudaMemcpyAsync(b.get(), a.get(), a.bytes(), cudaMemcpyDeviceToDevice, st));
+  };
+  EXPECT_THROW({ GpuSampler sampler(s, launch, p); }, std::runtime_error);
+  EXPECT_EQ(calls, 5);
+  cudaStreamCaptureStatus status = cudaStreamCaptureStatusActive;
+  ASSERT_EQ(cudaStreamIsCapturing(s.get(), &status), cudaSuccess);
+  EXPECT_EQ(status, cudaStreamCaptureStatusNone);
+  EXPECT_EQ(cudaPeekAtLastError(), cudaSuccess);
+  // The stream works again: a sampler on it captures and replays.
+  GpuSampler ok(
+      s, [&](cudaStream_t st) {
+        GPUSCALE_CUDA_CHECK(cudaMemcpyAsync(b.get(), a.get(), a.bytes(), cudaMemcpyDeviceToDevice, st));
+      },
+      p);
+  EXPECT_GT(ok.batch(), 1);
+  EXPECT_GT(ok.sample(), 0);
+  EXPECT_EQ(compare_f32(b.get(), b.size(), true, 1, 0, 0, s.get()).count, 0u);
+}
+
 }  // namespace gpuscale::bench

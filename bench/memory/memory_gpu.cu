@@ -2,7 +2,8 @@
 // over the size sweep, cudaMemcpyAsync device-to-device beside them as the reference, and the
 // pointer chase (kernels/memory/pointer_chase.cu) for latency. Bytes moved = (arrays read + arrays
 // written) x array bytes, from core's memory-op table; every output is checked on the device after
-// timing. The grid is sized from the SM count read at run time.
+// timing. The grid is one wave: the SM count read at run time x the blocks of that kernel instance
+// the occupancy calculator fits on one SM.
 //
 //   bench_memory --benchmark_filter='memory/(copy|memcpy)/.*'
 #include <cstdint>
@@ -91,9 +92,11 @@ void bench_stream_op(benchmark::State& state, MemoryOp op, std::uint64_t bytes, 
       return finish_skipped(state, std::move(e), why);
     Stream stream;
     Arrays x(op, n, stream.get());
-    StreamOutputs out(current_gpu().props.multiProcessorCount);
-    const StreamLaunch launch = make_stream_launch(op, width, x.a.get(), x.b.get(), x.c.get(), n, kScalar, kFill,
-                                                   current_gpu().props.multiProcessorCount, out);
+    const int grid = stream_grid(op, width, current_gpu().props.multiProcessorCount);
+    e.parameters["grid"] = grid;
+    StreamOutputs out(grid);
+    const StreamLaunch launch =
+        make_stream_launch(op, width, x.a.get(), x.b.get(), x.c.get(), n, kScalar, kFill, grid, out);
     GpuSampler sampler(stream, launch, policy);
     measure_gpu(state, e, sampler, policy);
     out.finish(stream.get());

@@ -1,5 +1,7 @@
 #include "memory/stream_launch.hpp"
 
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "gpu/cuda_check.hpp"
@@ -9,15 +11,21 @@
 namespace gpuscale::bench {
 namespace {
 
-// 2048 resident threads per SM on A100/H100/H200 = 8 blocks of kStreamBlock threads.
-constexpr int kBlocksPerSm = 8;
 // Dependent loads per pointer-chase launch: long enough that launch overhead is noise, short
 // enough that an HBM-sized chase (~0.6 us per load) stays well under a second.
 constexpr std::uint64_t kChaseLoads = 1u << 18;
 
 }  // namespace
 
-StreamOutputs::StreamOutputs(int sm_count) : partials(sm_count * kBlocksPerSm), grid(sm_count * kBlocksPerSm) {}
+int stream_grid(MemoryOp op, int width_bytes, int sm_count) {
+  int blocks = 0;
+  GPUSCALE_CUDA_CHECK(kernels::stream_blocks_per_sm(op, width_bytes, kernels::kStreamBlock, &blocks));
+  if (blocks < 1) throw std::runtime_error("the stream kernel fits no block of " +
+                                           std::to_string(kernels::kStreamBlock) + " threads on an SM");
+  return blocks * sm_count;
+}
+
+StreamOutputs::StreamOutputs(int grid_) : partials(grid_), grid(grid_) {}
 
 void StreamOutputs::finish(cudaStream_t s) {
   std::vector<double> host(grid);
@@ -27,7 +35,7 @@ void StreamOutputs::finish(cudaStream_t s) {
 }
 
 StreamLaunch make_stream_launch(MemoryOp op, int width_bytes, float* a, float* b, float* c, std::size_t n,
-                                float scalar, float fill, int sm_count, StreamOutputs& out) {
+                                float scalar, float fill, int grid, StreamOutputs& out) {
   if (!kernels::stream_width_supported(width_bytes))
     throw std::invalid_argument("unsupported access width " + std::to_string(width_bytes));
   kernels::StreamArgs args;
@@ -38,7 +46,7 @@ StreamLaunch make_stream_launch(MemoryOp op, int width_bytes, float* a, float* b
   args.scalar = scalar;
   args.value = fill;
   args.partials = out.partials.get();
-  const int grid = sm_count * kBlocksPerSm;
+  if (grid > out.grid) throw std::invalid_argument("the read op's partial sums hold fewer blocks than the grid");
   return [=](cudaStream_t s) {
     GPUSCALE_CUDA_CHECK(kernels::launch_stream(op, args, width_bytes, grid, kernels::kStreamBlock, s));
   };

@@ -15,9 +15,14 @@ namespace gpuscale::bench {
 
 using StreamLaunch = std::function<void(cudaStream_t)>;
 
-// Where the read op leaves its result: per-block partial sums, summed on the host by finish().
+// Blocks of the (op, width) kernel that run at once on the whole GPU (its occupancy per SM x
+// `sm_count`): one grid is one full wave, with no tail of blocks waiting for a second one.
+int stream_grid(MemoryOp op, int width_bytes, int sm_count);
+
+// Where the read op leaves its result: per-block partial sums (one per block of `grid`), summed on
+// the host by finish().
 struct StreamOutputs {
-  explicit StreamOutputs(int sm_count);
+  explicit StreamOutputs(int grid);
   void finish(cudaStream_t s);  // fills read_sum
   DeviceBuffer<double> partials;
   int grid = 0;
@@ -25,7 +30,7 @@ struct StreamOutputs {
 };
 
 StreamLaunch make_stream_launch(MemoryOp op, int width_bytes, float* a, float* b, float* c, std::size_t n,
-                                float scalar, float fill, int sm_count, StreamOutputs& out);
+                                float scalar, float fill, int grid, StreamOutputs& out);
 
 inline constexpr int kChaseStrideBytes = 64;
 

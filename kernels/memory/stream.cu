@@ -250,7 +250,36 @@ bool bad_shape(int width_bytes, int grid, int block) {
   }                                                        \
   return cudaGetLastError()
 
+template <int Width>
+cudaError_t blocks_per_sm(MemoryOp op, int block, int* blocks) {
+  switch (op) {
+    case MemoryOp::read:
+      return cudaOccupancyMaxActiveBlocksPerMultiprocessor(blocks, stream_read<Width>, block, 0);
+    case MemoryOp::write:
+      return cudaOccupancyMaxActiveBlocksPerMultiprocessor(blocks, stream_write<Width>, block, 0);
+    case MemoryOp::copy:
+      return cudaOccupancyMaxActiveBlocksPerMultiprocessor(blocks, stream_copy<Width>, block, 0);
+    case MemoryOp::scale:
+      return cudaOccupancyMaxActiveBlocksPerMultiprocessor(blocks, stream_scale<Width>, block, 0);
+    case MemoryOp::add:
+      return cudaOccupancyMaxActiveBlocksPerMultiprocessor(blocks, stream_add<Width>, block, 0);
+    case MemoryOp::triad:
+      return cudaOccupancyMaxActiveBlocksPerMultiprocessor(blocks, stream_triad<Width>, block, 0);
+  }
+  return cudaErrorInvalidValue;
+}
+
 }  // namespace
+
+cudaError_t stream_blocks_per_sm(MemoryOp op, int width_bytes, int block, int* blocks) {
+  if (!blocks || bad_shape(width_bytes, 1, block)) return cudaErrorInvalidValue;
+  *blocks = 0;
+  switch (width_bytes) {
+    case 4: return blocks_per_sm<4>(op, block, blocks);
+    case 8: return blocks_per_sm<8>(op, block, blocks);
+    default: return blocks_per_sm<16>(op, block, blocks);
+  }
+}
 
 cudaError_t launch_stream_read(const float* a, std::size_t n, double* partials, int width_bytes, int grid,
                                int block, cudaStream_t stream) {

@@ -11,7 +11,10 @@
 // Grid = blocks per SM x the SM count the caller read from the device; block is a multiple of 32
 // and at most kStreamBlock (the kernels are compiled with that launch bound). A few blocks per SM
 // suffice for HBM: Little's law on H200 gives 4.8 TB/s x ~0.7 us ~ 3.4 MB in flight, ~26 KB per SM,
-// and 4 blocks x 256 threads x kStreamUnroll x 16 B = 64 KB per SM.
+// and 4 blocks x 256 threads x kStreamUnroll x 16 B = 64 KB per SM. How many blocks fit at once
+// depends on the kernel instance (registers: add<16> and triad<16> need more than 32 per thread on
+// sm_90, so 6 blocks of 256 fit, not 8) and on the GPU: stream_blocks_per_sm() asks the occupancy
+// calculator, so that one grid is exactly one wave.
 //
 //   launch_stream_copy(a, b, n, 16, 4 * sm_count, kStreamBlock, stream);
 #pragma once
@@ -58,6 +61,11 @@ cudaError_t launch_stream_add(const float* a, const float* b, float* c, std::siz
 // triad: a[i] = b[i] + scalar * c[i]
 cudaError_t launch_stream_triad(float* a, const float* b, const float* c, float scalar, std::size_t n,
                                 int width_bytes, int grid, int block, cudaStream_t stream);
+
+// Blocks of `block` threads of the (op, width_bytes) kernel that are resident on one SM at once on
+// the current device (cudaOccupancyMaxActiveBlocksPerMultiprocessor: registers, shared memory and
+// threads of that instance). cudaErrorInvalidValue for an unsupported width or block.
+cudaError_t stream_blocks_per_sm(MemoryOp op, int width_bytes, int block, int* blocks);
 
 // All ops behind one call, for a harness that loops over kMemoryOps. Arrays an op does not use
 // may be null; `value` is the write op's fill, `scalar` the scale/triad factor; `partials` is

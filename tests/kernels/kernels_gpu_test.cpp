@@ -133,6 +133,40 @@ TEST_F(KernelsGpu, StreamRejectsMisalignedAndBadShapes) {
   EXPECT_EQ(cudaDeviceSynchronize(), cudaSuccess);
 }
 
+// The grid of the memory benchmarks is one wave of each kernel instance: the occupancy the
+// runtime reports must be at least one block and at most what the SM's threads allow, and a grid of
+// that many blocks per SM must run every op exactly.
+TEST_F(KernelsGpu, StreamBlocksPerSmIsAWaveThatRuns) {
+  int max_threads = 0;
+  ASSERT_CUDA(cudaDeviceGetAttribute(&max_threads, cudaDevAttrMaxThreadsPerMultiProcessor, 0));
+  const std::size_t n = (std::size_t{1} << 20) + 3;
+  const auto ha = ramp(n, 0.5f, 1.0f);
+  for (int width : {4, 8, 16}) {
+    for (const auto& info : kMemoryOps) {
+      const std::string where = std::string(info.name) + " width=" + std::to_string(width);
+      int blocks = 0;
+      ASSERT_CUDA(stream_blocks_per_sm(info.op, width, kStreamBlock, &blocks));
+      EXPECT_GE(blocks, 1) << where;
+      EXPECT_LE(blocks * kStreamBlock, max_threads) << where;
+      const int grid = blocks * sms_;
+      auto a = to_device(ha), b = to_device(ha), c = to_device(ha);
+      auto partials = device_alloc<double>(grid);
+      ASSERT_TRUE(a && b && c && partials);
+      StreamArgs args{a.get(), b.get(), c.get(), n, 0.4f, 3.0f, partials.get()};
+      ASSERT_CUDA(launch_stream(info.op, args, width, grid, kStreamBlock, nullptr));
+      ASSERT_CUDA(cudaDeviceSynchronize());
+      if (info.op == MemoryOp::copy) {
+        const auto got = to_host(b.get(), n);
+        for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(got[i], ha[i]) << where << " i=" << i;
+      }
+    }
+  }
+  int blocks = 0;
+  EXPECT_EQ(stream_blocks_per_sm(MemoryOp::copy, 12, kStreamBlock, &blocks), cudaErrorInvalidValue);
+  EXPECT_EQ(stream_blocks_per_sm(MemoryOp::copy, 16, 2 * kStreamBlock, &blocks), cudaErrorInvalidValue);
+  EXPECT_EQ(stream_blocks_per_sm(MemoryOp::copy, 16, kStreamBlock, nullptr), cudaErrorInvalidValue);
+}
+
 TEST_F(KernelsGpu, PointerChaseEndsWhereTheHostSays) {
   for (auto cache : {PointerChaseCache::l1, PointerChaseCache::l2}) {
     const auto plan = make_pointer_chase(1 << 20, 64, 3);

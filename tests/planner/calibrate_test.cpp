@@ -124,6 +124,38 @@ TEST(Calibrate, RejectsMixedSkusAndOtherSchemaVersions) {
   }
 }
 
+// A GPU run's pointer chase (memory/latency/bytes:N) carries latency_ns and no bandwidth_gbps: it is
+// no bandwidth point and the profile has no latency field, so calibration leaves it out instead of
+// rejecting the whole document.
+TEST(Calibrate, LeavesPointerChaseLatencyEntriesOut) {
+  using gpuscale::planner::synthetic::bench;
+  const auto tr = default_truth();
+  auto doc = results_doc(tr, "20250101T000000Z-aaaaaaaa");
+  const auto without = calibrate({{"a.json", doc}});
+  for (double bytes : {16384.0, 4194304.0, 268435456.0}) {
+    const double loads = 262144, t = loads * 600e-9;
+    doc["benchmarks"].push_back(bench("memory/latency/bytes:" + std::to_string(static_cast<long long>(bytes)),
+                                      "memory", {{"op", "pointer_chase"}, {"bytes", bytes}, {"stride_bytes", 64},
+                                                 {"loads", loads}, {"batch", 1}},
+                                      t, {{"latency_ns", t / loads * 1e9}}));
+  }
+  const auto p = calibrate({{"a.json", doc}});
+  EXPECT_EQ(p.memory.size(), without.memory.size());
+  EXPECT_EQ(p.memory.count("pointer_chase"), 0u);
+  EXPECT_DOUBLE_EQ(p.memory.at("copy").bandwidth_gbps, without.memory.at("copy").bandwidth_gbps);
+  EXPECT_TRUE(gpuscale::validate_json(profile_schema(), profile_to_json(p)).empty());
+  // A bandwidth benchmark without its bandwidth is still refused, naming the field.
+  doc["benchmarks"].push_back(bench("memory/copy/bytes:1048576/width:16", "memory",
+                                    {{"op", "copy"}, {"bytes", 1048576.0}, {"width_bytes", 16}}, 1e-5,
+                                    nlohmann::json::object()));
+  try {
+    calibrate({{"a.json", doc}});
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.field(), "/benchmarks/" + std::to_string(doc["benchmarks"].size() - 1) + "/metrics/bandwidth_gbps");
+  }
+}
+
 TEST(Calibrate, MeasuredProfileDrivesThePlan) {
   auto tr = default_truth();
   const auto fast = calibrate({{"a.json", results_doc(tr, "20250101T000000Z-aaaaaaaa")}});

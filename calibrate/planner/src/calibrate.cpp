@@ -40,6 +40,11 @@ std::string text(const json& j, const char* key, const std::string& where, const
   return v.get<std::string>();
 }
 
+// A memory entry that measures latency (op pointer_chase: metrics.latency_ns from work.loads), not
+// bandwidth. The profile has no latency coefficient, so calibration leaves these out on purpose
+// rather than reading them as bandwidth points.
+bool is_latency_entry(const json& par) { return par.is_object() && par.value("op", std::string()) == "pointer_chase"; }
+
 template <class T>
 struct Group {
   std::vector<T> points;
@@ -103,6 +108,7 @@ Profile calibrate(const std::vector<ResultsInput>& inputs) {
         g.points.push_back({number(par, "m", w, pp), number(par, "n", w, pp), number(par, "k", w, pp), t});
         g.runs.insert(run_id);
       } else if (family == "memory") {
+        if (is_latency_entry(par)) continue;
         const std::string op = text(par, "op", w, pp);
         double moved = 0;
         if (b.contains("metrics") && b["metrics"].contains("bandwidth_gbps"))

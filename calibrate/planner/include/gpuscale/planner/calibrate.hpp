@@ -2,7 +2,9 @@
 //
 // Starts from the SKU's datasheet profile and replaces every coefficient the documents measure:
 //   gemm/*        -> GEMM model per precision (fit_gemm), from parameters m, n, k and stats.median_s
-//   memory/*      -> alpha-beta per op, bytes moved = metrics.bandwidth_gbps * median_s (read+write)
+//   memory/*      -> alpha-beta per op, bytes moved = metrics.bandwidth_gbps * median_s (read+write);
+//                    memory/latency (pointer chase, metrics.latency_ns) is left out: it is no
+//                    bandwidth point, and the profile has no latency coefficient
 //   collective/*  -> alpha-beta per (op, ranks) over the size sweep (parameters.bytes)
 //   transfer/*    -> alpha-beta per direction (pinned copy-engine runs preferred)
 //   gpus[]        -> usable memory: memory_bytes, memory_bytes - memory_free_bytes for the context

@@ -37,6 +37,16 @@ def metric(b, name):
     return None if b is None else b.get("metrics", {}).get(name)
 
 
+def cv(b):
+    """The entry's coefficient of variation, or None (an entry without samples has no stats)."""
+    return (b or {}).get("stats", {}).get("cv")
+
+
+def ge(a, b):
+    """a >= b, or None when either is unknown."""
+    return None if a is None or b is None else a >= b
+
+
 def row(rows, what, value, unit, reference=None, target=None, ok=None, cv=None):
     rows.append((what, value, unit, reference, target, ok, cv))
 
@@ -58,51 +68,56 @@ def main():
         tcopy = next((c for c in torch.get("copy", []) if c.get("bytes") == size and "bandwidth_gbps" in c), None)
         pct = metric(copy, "pct_of_peak")
         row(rows, f"copy 16B {size >> 20} MiB (GB/s r+w)", bw, "GB/s", None, ">= 93% of datasheet",
-            None if pct is None else pct >= 93, copy["stats"]["cv"])
+            ge(pct, 93), cv(copy))
         if memcpy:
             row(rows, "  vs cudaMemcpyAsync D2D", metric(memcpy, "bandwidth_gbps"), "GB/s", None, "copy >= memcpy",
-                bw >= metric(memcpy, "bandwidth_gbps"), memcpy["stats"]["cv"])
+                ge(bw, metric(memcpy, "bandwidth_gbps")), cv(memcpy))
         if tcopy:
             row(rows, "  vs torch copy_", tcopy["bandwidth_gbps"], "GB/s", None, "copy >= torch",
-                bw >= tcopy["bandwidth_gbps"], tcopy["cv"])
+                ge(bw, tcopy.get("bandwidth_gbps")), tcopy.get("cv"))
     lat = find(doc, r"^memory/latency/")
     for b in sorted(lat, key=lambda b: int(axis(b["id"], "bytes"))):
-        row(rows, f"latency {int(axis(b['id'], 'bytes')) >> 10} KiB", metric(b, "latency_ns"), "ns", cv=b["stats"]["cv"])
+        row(rows, f"latency {int(axis(b['id'], 'bytes')) >> 10} KiB", metric(b, "latency_ns"), "ns", cv=cv(b))
 
     for prec, suffix in (("bf16", ""), ("fp16", ""), ("fp8_e4m3", "/fast_accum:on")):
         g = find(doc, r"^gemm/%s/m:8192/n:8192/k:8192%s$" % (prec, suffix))
         t = next((m for m in torch.get("mm", []) if m["precision"] == prec and m["m"] == 8192), None)
         if g:
             tf = metric(g[0], "tflops")
-            ok = None if not t else tf >= 0.98 * t["tflops"]
+            ok = None if not t else ge(tf, 0.98 * t["tflops"])
             row(rows, f"gemm {prec} 8192^3", tf, "TFLOPS", t and t["tflops"], ">= 0.98x torch" if prec == "bf16" else None,
-                ok if prec == "bf16" else None, g[0]["stats"]["cv"])
+                ok if prec == "bf16" else None, cv(g[0]))
     for prec, target in (("bf16", 800), ("fp8_e4m3", 1450)):
         m = find(doc, r"^gemm/mamf/precision:%s" % prec)
         if m:
             tf = metric(m[0], "tflops")
-            row(rows, f"MAMF {prec}", tf, "TFLOPS", None, f">= {target}", tf >= target, m[0]["stats"]["cv"])
+            row(rows, f"MAMF {prec}", tf, "TFLOPS", None, f">= {target}", ge(tf, target), cv(m[0]))
     for b in find(doc, r"^compute/"):
         eff = metric(b, "clock_normalised_efficiency_pct")
         rate = metric(b, "tflops") or metric(b, "tops")
         target = ">= 90% clk-norm" if "wgmma" in b["id"] and "bf16" in b["id"] else None
         row(rows, b["id"], rate, "TFLOPS", None, target,
-            None if target is None or eff is None else eff >= 90, b["stats"]["cv"])
+            ge(eff, 90) if target is not None else None, cv(b))
     h2d = largest(find(doc, r"^transfer/h2d/.*memory:pinned.*engine:copy_engine"))
     if h2d:
         bw = metric(h2d, "bandwidth_gbps")
-        row(rows, "H2D pinned (copy engine)", bw, "GB/s", None, ">= 50", bw >= 50, h2d["stats"]["cv"])
+        row(rows, "H2D pinned (copy engine)", bw, "GB/s", None, ">= 50", ge(bw, 50), cv(h2d))
     for b in find(doc, r"^collective/all_reduce/")[-1:]:
-        row(rows, b["id"], metric(b, "busbw_gbps"), "busbw GB/s", cv=b["stats"]["cv"])
+        row(rows, b["id"], metric(b, "busbw_gbps"), "busbw GB/s", cv=cv(b))
 
-    counts = {s: sum(1 for b in doc.get("benchmarks", []) if b["status"] == s) for s in ("ok", "skipped", "error")}
+    counts = {s: sum(1 for b in doc.get("benchmarks", []) if b["status"] == s)
+              for s in ("ok", "skipped", "error", "not_run")}
     print(f"\n{gpu.get('name', '?')} ({gpu.get('sku', '?')}), driver {doc.get('system', {}).get('driver_version', '?')}"
-          f"; benchmarks ok {counts['ok']}, skipped {counts['skipped']}, error {counts['error']}")
+          f"; benchmarks ok {counts['ok']}, skipped {counts['skipped']}, error {counts['error']}, "
+          f"not run {counts['not_run']}")
+    for b in doc.get("run", {}).get("binaries", []):
+        if b.get("status", "ok") != "ok":
+            print(f"binary {b['name']}: {b.get('status')}: {b.get('reason', '')}")
     print(f"{'measure':44} {'gpuscale':>10} {'unit':>10} {'torch':>9} {'cv %':>6}  target")
-    for what, value, unit, ref, target, ok, cv in rows:
+    for what, value, unit, ref, target, ok, spread in rows:
         v = "-" if value is None else f"{value:.1f}"
         r = "" if ref is None else f"{ref:.1f}"
-        c = "" if cv is None else f"{cv * 100:.2f}"
+        c = "" if spread is None else f"{spread * 100:.2f}"
         verdict = "" if target is None else f"{target}: {'PASS' if ok else ('FAIL' if ok is not None else 'n/a')}"
         print(f"{what[:44]:44} {v:>10} {unit:>10} {r:>9} {c:>6}  {verdict}")
     for e in [b for b in doc.get("benchmarks", []) if b["status"] == "error"][:10]:

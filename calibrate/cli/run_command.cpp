@@ -64,8 +64,10 @@ options:
                           build tree's bench/<family>/)
   --timeout-s S           time limit per binary and GPU (default 1800)
   --time-budget-s S       time limit for the whole run: each binary gets what is left (at most
-                          --timeout-s); binaries that no longer fit are not started and their
-                          benchmarks are recorded as not_run (default: no overall limit)
+                          --timeout-s) less a share kept for each binary after it (10% of the
+                          budget, at least 10 s), so one hang cannot take the others' time;
+                          binaries that no longer fit are not started and their benchmarks are
+                          recorded as not_run (default: no overall limit)
   --log-dir DIR           keep each binary's Google Benchmark console output there
   --note TEXT             free text stored in the document's run.note
   -h, --help              this text
@@ -633,7 +635,11 @@ int run_command(const std::vector<std::string>& args, const std::string& self_pa
                            // JSON keeps Google Benchmark's context (and its console noise) in the
                            // log: stderr carries only the progress lines.
                            "--benchmark_format=json"});
-    const double limit = std::min(timeout_s, budget_left() - 1);
+    // Under a budget, the binaries still to come keep a share: a hang here cannot take their time.
+    const double later = static_cast<double>(targets.size() - ti - 1);
+    const double keep_each = std::isfinite(budget_s) ? std::max(kMinStartS, 0.1 * budget_s) : 0;
+    const double left_now = budget_left() - 1;
+    const double limit = std::min(timeout_s, std::max(left_now - later * keep_each, left_now / (later + 1)));
     ProcessResult r;
     try {
       r = run_process(cmd, log, limit, true, &g_stop);

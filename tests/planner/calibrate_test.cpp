@@ -156,6 +156,29 @@ TEST(Calibrate, LeavesPointerChaseLatencyEntriesOut) {
   }
 }
 
+// bench_transfer names its both-ways copy "bidir" and counts 2 x bytes; the profile's key is
+// "bidirectional" (its schema has no "bidir"), fitted over the bytes of both directions.
+TEST(Calibrate, BidirTransfersFitTheBidirectionalEntry) {
+  using gpuscale::planner::synthetic::bench;
+  auto doc = results_doc(default_truth(), "20250101T000000Z-aaaaaaaa");
+  const double alpha = 15e-6, both_ways_gbps = 90;
+  for (double bytes = 4096; bytes <= double(1ull << 30); bytes *= 16) {
+    const double t = alpha + 2 * bytes / (both_ways_gbps * 1e9);
+    doc["benchmarks"].push_back(bench("transfer/bidir/memory:pinned/engine:copy_engine/bytes:" +
+                                          std::to_string(static_cast<long long>(bytes)),
+                                      "transfer",
+                                      {{"direction", "bidir"}, {"memory", "pinned"}, {"engine", "copy_engine"},
+                                       {"bytes", bytes}},
+                                      t, {{"bandwidth_gbps", 2 * bytes / t / 1e9}}));
+  }
+  const auto p = calibrate({{"a.json", doc}});
+  EXPECT_EQ(p.transfer.count("bidir"), 0u);
+  ASSERT_EQ(p.transfer.count("bidirectional"), 1u);
+  EXPECT_NEAR(p.transfer.at("bidirectional").bandwidth_gbps, both_ways_gbps, 0.01);
+  EXPECT_NEAR(p.transfer.at("bidirectional").alpha_s, alpha, 1e-8);
+  EXPECT_TRUE(gpuscale::validate_json(profile_schema(), profile_to_json(p)).empty());
+}
+
 TEST(Calibrate, MeasuredProfileDrivesThePlan) {
   auto tr = default_truth();
   const auto fast = calibrate({{"a.json", results_doc(tr, "20250101T000000Z-aaaaaaaa")}});

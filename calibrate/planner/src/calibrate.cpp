@@ -43,7 +43,9 @@ std::string text(const json& j, const char* key, const std::string& where, const
 // A memory entry that measures latency (op pointer_chase: metrics.latency_ns from work.loads), not
 // bandwidth. The profile has no latency coefficient, so calibration leaves these out on purpose
 // rather than reading them as bandwidth points.
-bool is_latency_entry(const json& par) { return par.is_object() && par.value("op", std::string()) == "pointer_chase"; }
+bool is_latency_entry(const json& par) {
+  return par.is_object() && par.value("op", std::string()) == "pointer_chase";
+}
 
 template <class T>
 struct Group {
@@ -120,17 +122,21 @@ Profile calibrate(const std::vector<ResultsInput>& inputs) {
         g.points.push_back({moved, t});
         g.runs.insert(run_id);
       } else if (family == "collective") {
-        const std::string op = text(par, "op", w, pp);
+        const std::string op = text(par, "collective", w, pp);  // bench_collectives' name for the op
         const int ranks = static_cast<int>(number(par, "ranks", w, pp));
         auto& g = coll[{op, ranks}];
         g.points.push_back({number(par, "bytes", w, pp), t});
         g.runs.insert(run_id);
       } else {
-        const std::string dir = text(par, "direction", w, pp);
+        std::string dir = text(par, "direction", w, pp);
+        // bench_transfer's bidir copies `bytes` each way at once: the profile's "bidirectional" fit
+        // counts the bytes of both directions, as the benchmark's own bandwidth does.
+        const double both_ways = dir == "bidir" ? 2 : 1;
+        if (dir == "bidir") dir = "bidirectional";
         const bool preferred = par.value("memory", std::string("pinned")) == "pinned" &&
                                par.value("engine", std::string("copy_engine")) == "copy_engine";
         auto& g = (preferred ? transfer : transfer_other)[dir];
-        g.points.push_back({number(par, "bytes", w, pp), t});
+        g.points.push_back({both_ways * number(par, "bytes", w, pp), t});
         g.runs.insert(run_id);
       }
     }

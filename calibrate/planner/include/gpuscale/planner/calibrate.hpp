@@ -5,8 +5,9 @@
 //   memory/*      -> alpha-beta per op, bytes moved = metrics.bandwidth_gbps * median_s (read+write);
 //                    memory/latency (pointer chase, metrics.latency_ns) is left out: it is no
 //                    bandwidth point, and the profile has no latency coefficient
-//   collective/*  -> alpha-beta per (op, ranks) over the size sweep (parameters.bytes)
-//   transfer/*    -> alpha-beta per direction (pinned copy-engine runs preferred)
+//   collective/*  -> alpha-beta per (parameters.collective, ranks) over the size sweep (parameters.bytes)
+//   transfer/*    -> alpha-beta per direction (pinned copy-engine runs preferred); bench_transfer's
+//                    bidir is the profile's "bidirectional", its bytes counted both ways (2 x bytes)
 //   gpus[]        -> usable memory: memory_bytes, memory_bytes - memory_free_bytes for the context
 // Each replaced coefficient records the run ids it came from; the rest keep their datasheet source.
 //

@@ -69,7 +69,9 @@ inline nlohmann::json results_doc(const Truth& tr, const std::string& run_id, do
   for (double bytes = 1 << 10; bytes <= double(1ull << 31); bytes *= 8) {
     const double t = (tr.ar_alpha_s + bytes / (tr.ar_algbw_gbps * 1e9)) * jitter();
     b.push_back(bench("collective/all_reduce", "collective",
-                      {{"op", "all_reduce"}, {"dtype", "bf16"}, {"bytes", bytes}, {"ranks", 8}, {"in_place", false}}, t,
+                      {{"collective", "all_reduce"}, {"dtype", "bf16"}, {"bytes", bytes}, {"ranks", 8},
+                       {"in_place", false}},
+                      t,
                       {{"algbw_gbps", bytes / t / 1e9}, {"busbw_gbps", bytes / t / 1e9 * 1.75}}));
     const double th = (tr.h2d_alpha_s + bytes / (tr.h2d_gbps * 1e9)) * jitter();
     b.push_back(bench("transfer/h2d", "transfer",

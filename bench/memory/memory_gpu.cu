@@ -18,8 +18,8 @@
 #include "gpu/verify.hpp"
 #include "gpuscale/core/memory_ops.hpp"
 #include "harness/report.hpp"
+#include "memory/memory_cases.hpp"
 #include "memory/register.hpp"
-#include "memory/sizes.hpp"
 #include "memory/stream_launch.hpp"
 
 namespace gpuscale::bench {
@@ -72,23 +72,20 @@ std::string validate(MemoryOp op, const Arrays& x, const StreamOutputs& out, cud
   return "unknown op";
 }
 
-BenchmarkEntry entry_for(const std::string& name, std::uint64_t bytes, int width, nlohmann::json extra = {}) {
-  BenchmarkId id{"memory", false, name, {{"bytes", std::to_string(bytes)}}};
-  if (width) id.axes.emplace_back("width", std::to_string(width));
-  nlohmann::json params = {{"op", name}, {"bytes", bytes}, {"counts", "read+write"}, {"cache", "warm"}};
-  if (width) params["width_bytes"] = width;
-  params.update(extra);
-  BenchmarkEntry e = make_entry(id, params);
+// The entry of `c` (memory_cases.hpp: the one place its id, parameters and work are built) on this GPU.
+BenchmarkEntry entry_on_this_gpu(const MemoryCase& c) {
+  BenchmarkEntry e = memory_entry(c);
   e.gpu_index = current_gpu().device;
   return e;
 }
 
-void bench_stream_op(benchmark::State& state, MemoryOp op, std::uint64_t bytes, int width, SamplingPolicy policy) {
-  const auto& info = memory_op_info(op);
-  BenchmarkEntry e = entry_for(std::string(info.name), bytes, width);
+void bench_stream_op(benchmark::State& state, const MemoryCase& c, const SamplingPolicy& policy) {
+  const MemoryOp op = c.op;
+  const int width = c.width;
+  BenchmarkEntry e = entry_on_this_gpu(c);
   guarded(state, e, [&] {
-    const std::size_t n = bytes / sizeof(float);
-    if (auto why = does_not_fit(memory_op_arrays(op) * bytes); !why.empty())
+    const std::size_t n = c.bytes / sizeof(float);
+    if (auto why = does_not_fit(memory_op_arrays(op) * c.bytes); !why.empty())
       return finish_skipped(state, std::move(e), why);
     Stream stream;
     Arrays x(op, n, stream.get());
@@ -102,16 +99,15 @@ void bench_stream_op(benchmark::State& state, MemoryOp op, std::uint64_t bytes, 
     out.finish(stream.get());
     if (auto bad = validate(op, x, out, stream.get()); !bad.empty())
       return finish_error(state, std::move(e), "validation failed: " + bad);
-    const auto traffic = memory_traffic(op, n, sizeof(float));
-    e.work.bytes_read = traffic.bytes_read;
-    e.work.bytes_written = traffic.bytes_written;
+    e.work = memory_work(c);
     finish_ok(state, std::move(e));
   });
 }
 
 // cudaMemcpyAsync device-to-device: the copy engine / driver reference for the copy kernel.
-void bench_memcpy(benchmark::State& state, std::uint64_t bytes, SamplingPolicy policy) {
-  BenchmarkEntry e = entry_for("memcpy", bytes, 0, {{"api", "cudaMemcpyAsync D2D"}});
+void bench_memcpy(benchmark::State& state, const MemoryCase& c, const SamplingPolicy& policy) {
+  const std::uint64_t bytes = c.bytes;
+  BenchmarkEntry e = entry_on_this_gpu(c);
   guarded(state, e, [&] {
     if (auto why = does_not_fit(2 * bytes); !why.empty()) return finish_skipped(state, std::move(e), why);
     const std::size_t n = bytes / sizeof(float);
@@ -127,51 +123,40 @@ void bench_memcpy(benchmark::State& state, std::uint64_t bytes, SamplingPolicy p
     measure_gpu(state, e, sampler, policy);
     if (auto bad = compare_f32(dst.get(), n, true, 1, 0, 0, stream.get()).describe("dst"); !bad.empty())
       return finish_error(state, std::move(e), "validation failed: " + bad);
-    e.work.bytes_read = static_cast<double>(bytes);
-    e.work.bytes_written = static_cast<double>(bytes);
+    e.work = memory_work(c);
     finish_ok(state, std::move(e));
   });
 }
 
-void bench_latency(benchmark::State& state, std::uint64_t bytes, SamplingPolicy policy) {
-  BenchmarkId id{"memory", false, "latency", {{"bytes", std::to_string(bytes)}}};
-  BenchmarkEntry e = make_entry(id, {{"op", "pointer_chase"}, {"bytes", bytes}, {"stride_bytes", kChaseStrideBytes}});
-  e.gpu_index = current_gpu().device;
+void bench_latency(benchmark::State& state, const MemoryCase& c, const SamplingPolicy& policy) {
+  BenchmarkEntry e = entry_on_this_gpu(c);
   guarded(state, e, [&] {
-    if (auto why = does_not_fit(bytes); !why.empty()) return finish_skipped(state, std::move(e), why);
+    if (auto why = does_not_fit(c.bytes); !why.empty()) return finish_skipped(state, std::move(e), why);
     Stream stream;
-    PointerChase chase(bytes, stream.get());
+    PointerChase chase(c.bytes, stream.get());
     GpuSampler sampler(stream, [&](cudaStream_t s) { chase.launch(s); }, policy);
     measure_gpu(state, e, sampler, policy);
     if (auto bad = chase.validate(stream.get()); !bad.empty())
       return finish_error(state, std::move(e), "validation failed: " + bad);
     e.parameters["loads"] = chase.loads();
-    e.work.loads = static_cast<double>(chase.loads());
+    e.work = memory_work(c);
     finish_ok(state, std::move(e));
   });
+}
+
+void bench_memory_case(benchmark::State& state, MemoryCase c, SamplingPolicy policy) {
+  switch (c.bench) {
+    case MemoryBench::stream: return bench_stream_op(state, c, policy);
+    case MemoryBench::memcpy: return bench_memcpy(state, c, policy);
+    case MemoryBench::latency: return bench_latency(state, c, policy);
+  }
 }
 
 }  // namespace
 
 void register_gpu_memory_benchmarks(const Options& opt) {
-  const bool full = opt.suite == "full";
-  for (std::uint64_t bytes : memory_sweep_bytes(opt.suite, false)) {
-    for (const auto& info : kMemoryOps) {
-      // Quick: 16-byte accesses for every op, 4 and 8 bytes for copy only. Full: every width.
-      for (int width : {4, 8, 16}) {
-        if (!full && width != 16 && info.op != MemoryOp::copy) continue;
-        const std::string id = BenchmarkId{"memory", false, std::string(info.name),
-                                           {{"bytes", std::to_string(bytes)}, {"width", std::to_string(width)}}}
-                                   .str();
-        register_benchmark(id, bench_stream_op, info.op, bytes, width, opt.policy);
-      }
-    }
-    register_benchmark(BenchmarkId{"memory", false, "memcpy", {{"bytes", std::to_string(bytes)}}}.str(), bench_memcpy, bytes,
-        opt.policy);
-  }
-  for (std::uint64_t bytes : latency_sweep_bytes(opt.suite))
-    register_benchmark(BenchmarkId{"memory", false, "latency", {{"bytes", std::to_string(bytes)}}}.str(), bench_latency, bytes,
-        opt.policy);
+  for (const MemoryCase& c : gpu_memory_cases(opt.suite))
+    register_benchmark(memory_id(c), bench_memory_case, c, opt.policy);
 }
 
 }  // namespace gpuscale::bench

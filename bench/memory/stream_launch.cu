@@ -9,13 +9,6 @@
 #include "kernels/memory/stream.hpp"
 
 namespace gpuscale::bench {
-namespace {
-
-// Dependent loads per pointer-chase launch: long enough that launch overhead is noise, short
-// enough that an HBM-sized chase (~0.6 us per load) stays well under a second.
-constexpr std::uint64_t kChaseLoads = 1u << 18;
-
-}  // namespace
 
 int stream_grid(MemoryOp op, int width_bytes, int sm_count) {
   int blocks = 0;

@@ -10,6 +10,7 @@
 
 #include "gpu/resources.hpp"
 #include "gpuscale/core/memory_ops.hpp"
+#include "memory/memory_cases.hpp"
 
 namespace gpuscale::bench {
 
@@ -32,10 +33,9 @@ struct StreamOutputs {
 StreamLaunch make_stream_launch(MemoryOp op, int width_bytes, float* a, float* b, float* c, std::size_t n,
                                 float scalar, float fill, int grid, StreamOutputs& out);
 
-inline constexpr int kChaseStrideBytes = 64;
-
-// A random cyclic pointer chase over `bytes` (one 64-byte line per hop), built on the host;
-// the chase does a fixed number of dependent loads per launch and its end is predicted on the host.
+// A random cyclic pointer chase over `bytes` (one kChaseStrideBytes line per hop), built on the host;
+// the chase does kChaseLoads dependent loads per launch (memory_cases.hpp: what the entry declares)
+// and its end is predicted on the host.
 class PointerChase {
  public:
   PointerChase(std::uint64_t bytes, cudaStream_t s);

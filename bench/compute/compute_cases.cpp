@@ -1,5 +1,8 @@
 #include "compute/compute_cases.hpp"
 
+#include "gpuscale/core/benchmark_id.hpp"
+#include "harness/report.hpp"
+
 namespace gpuscale::bench {
 
 using namespace gpuscale::kernels;
@@ -63,6 +66,24 @@ std::string compute_peak_for(const ComputeCase& c, int major, int minor) {
     if (fp8 && !(major == 8 && minor == 9)) return {};  // QMMA is native on sm_89 only
   }
   return c.peak;
+}
+
+int compute_grid(const ComputeCase& c, int sm_count) { return sm_count * c.blocks_per_sm; }
+
+BenchmarkEntry compute_entry(const ComputeCase& c, int sm_count) {
+  return make_entry(BenchmarkId::parse(c.id()), {{"kernel", c.kernel_name()},
+                                                 {"type", c.name},
+                                                 {"grid", compute_grid(c, sm_count)},
+                                                 {"block", c.block},
+                                                 {"iterations", c.iterations}});
+}
+
+Work compute_work(const ComputeCase& c, int sm_count, int cc_major, int cc_minor) {
+  const long long threads = static_cast<long long>(compute_grid(c, sm_count)) * c.block;
+  Work w;
+  w.flops = compute_flops(c, threads, c.iterations);
+  w.peak = compute_peak_for(c, cc_major, cc_minor);
+  return w;
 }
 
 double compute_flops(const ComputeCase& c, long long threads, long long iterations) {

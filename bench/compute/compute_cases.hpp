@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "gpuscale/core/results.hpp"
 #include "kernels/compute/peak_host.hpp"
 
 namespace gpuscale::bench {
@@ -32,6 +33,17 @@ std::string compute_unsupported_reason(const ComputeCase& c, int cc_major, int c
 // The datasheet peak this case is compared with on a GPU of that capability; "" when the case
 // measures something no datasheet figure describes (FP8 mma.sync on Hopper runs as an emulation).
 std::string compute_peak_for(const ComputeCase& c, int cc_major, int cc_minor);
+
+// Blocks of one launch on a GPU with `sm_count` SMs.
+int compute_grid(const ComputeCase& c, int sm_count);
+
+// A new entry for `c` on a GPU with `sm_count` SMs: id, family, backend and the parameters known
+// before it runs (kernel, type, grid, block, iterations).
+BenchmarkEntry compute_entry(const ComputeCase& c, int sm_count);
+
+// The work of one launch there: its FLOP (or OP) and the datasheet peak it is compared with on a GPU
+// of compute capability cc_major.cc_minor (compute_peak_for: empty where no datasheet figure applies).
+Work compute_work(const ComputeCase& c, int sm_count, int cc_major, int cc_minor);
 
 // FLOP (or integer OP) of one launch, and the value each thread must write with its tolerance.
 double compute_flops(const ComputeCase& c, long long threads, long long iterations);

@@ -36,14 +36,10 @@ cudaError_t launch(const ComputeCase& c, int grid, float* out, cudaStream_t s) {
 
 void bench_case(benchmark::State& state, ComputeCase c, SamplingPolicy policy) {
   const GpuContext& gpu = current_gpu();
-  const int grid = gpu.props.multiProcessorCount * c.blocks_per_sm;
+  const int sms = gpu.props.multiProcessorCount;
+  const int grid = compute_grid(c, sms);
   const long long threads = static_cast<long long>(grid) * c.block;
-  BenchmarkEntry e = make_entry(BenchmarkId::parse(c.id()),
-                                {{"kernel", c.kernel_name()},
-                                 {"type", c.name},
-                                 {"grid", grid},
-                                 {"block", c.block},
-                                 {"iterations", c.iterations}});
+  BenchmarkEntry e = compute_entry(c, sms);
   e.gpu_index = gpu.device;
   guarded(state, e, [&] {
     if (auto why = compute_unsupported_reason(c, gpu.props.major, gpu.props.minor); !why.empty())
@@ -65,8 +61,7 @@ void bench_case(benchmark::State& state, ComputeCase c, SamplingPolicy policy) {
                                 ", expected " + std::to_string(want) + " +- " + std::to_string(tol));
       }
     }
-    e.work.flops = compute_flops(c, threads, c.iterations);
-    e.work.peak = compute_peak_for(c, gpu.props.major, gpu.props.minor);
+    e.work = compute_work(c, sms, gpu.props.major, gpu.props.minor);
     if (e.work.peak.empty()) e.parameters["note"] = "no datasheet peak for this instruction on this GPU (emulated)";
     finish_ok(state, std::move(e));
   });

@@ -117,7 +117,7 @@ std::string validate(BenchmarkEntry& e, const RotatingOperands& ops, int last_sl
 }
 
 void bench_gemm(benchmark::State& state, const GemmCase& c, SamplingPolicy policy) {
-  BenchmarkEntry e = make_entry(c.id(), c.parameters());
+  BenchmarkEntry e = gemm_entry(c);
   e.gpu_index = current_gpu().device;
   guarded(state, e, [&] {
     if (auto why = unsupported(c.precision); !why.empty()) return finish_skipped(state, std::move(e), why);
@@ -174,14 +174,13 @@ void bench_gemm(benchmark::State& state, const GemmCase& c, SamplingPolicy polic
     if (auto bad = validate(e, ops, launch.last, c.precision, c.fast_accum, c.shape, stream.get());
         !bad.empty())
       return finish_error(state, std::move(e), bad);
-    e.work.flops = gemm_flops(c.shape);
-    e.work.peak = std::string(info(c.precision).peak);
+    e.work = gemm_work(c.precision, c.shape);
     finish_ok(state, std::move(e));
   });
 }
 
 void bench_mamf(benchmark::State& state, const MamfCase& c, SamplingPolicy policy) {
-  BenchmarkEntry e = make_entry(c.id(), c.parameters());
+  BenchmarkEntry e = mamf_entry(c);
   e.gpu_index = current_gpu().device;
   guarded(state, e, [&] {
     if (auto why = unsupported(c.precision); !why.empty()) return finish_skipped(state, std::move(e), why);
@@ -226,9 +225,7 @@ void bench_mamf(benchmark::State& state, const MamfCase& c, SamplingPolicy polic
     nlohmann::json top = nlohmann::json::array();
     for (const auto& r : search.top(5))
       top.push_back({{"m", r.shape.m}, {"n", r.shape.n}, {"k", r.shape.k}, {"search_tflops", r.tflops}});
-    e.parameters["m"] = shape.m;
-    e.parameters["n"] = shape.n;
-    e.parameters["k"] = shape.k;
+    e.parameters.update(mamf_shape_parameters(shape));
     e.parameters["candidates_tried"] = search.tried();
     e.parameters["search_s"] = elapsed_s();
     e.parameters["top_shapes"] = std::move(top);
@@ -248,8 +245,7 @@ void bench_mamf(benchmark::State& state, const MamfCase& c, SamplingPolicy polic
     if (auto bad = validate(e, ops, launch.last, c.precision, c.fast_accum, shape, stream.get());
         !bad.empty())
       return finish_error(state, std::move(e), bad);
-    e.work.flops = gemm_flops(shape);
-    e.work.peak = std::string(info(c.precision).peak);
+    e.work = gemm_work(c.precision, shape);
     finish_ok(state, std::move(e));
   });
 }

@@ -1,5 +1,7 @@
 #include "gemm/suite.hpp"
 
+#include "harness/report.hpp"
+
 namespace gpuscale::bench::gemm {
 namespace {
 
@@ -82,6 +84,21 @@ nlohmann::json MamfCase::parameters() const {
   j["search_space"] = space.to_json();
   j["algo_selection"] = "heuristic";
   return j;
+}
+
+BenchmarkEntry gemm_entry(const GemmCase& c) { return make_entry(c.id(), c.parameters()); }
+
+BenchmarkEntry mamf_entry(const MamfCase& c) { return make_entry(c.id(), c.parameters()); }
+
+Work gemm_work(Precision p, const GemmShape& shape) {
+  Work w;
+  w.flops = gemm_flops(shape);
+  w.peak = std::string(info(p).peak);
+  return w;
+}
+
+nlohmann::json mamf_shape_parameters(const GemmShape& shape) {
+  return {{"m", shape.m}, {"n", shape.n}, {"k", shape.k}};
 }
 
 std::vector<GemmCase> layer_cases(const ModelConfig& model, int64_t tokens, Precision precision) {

@@ -27,6 +27,7 @@
 #include "gemm/precision.hpp"
 #include "gemm/shapes.hpp"
 #include "gpuscale/core/benchmark_id.hpp"
+#include "gpuscale/core/results.hpp"
 
 namespace gpuscale::bench::gemm {
 
@@ -62,6 +63,17 @@ struct Suite {
   std::vector<MamfCase> mamf;
 };
 Suite gemm_suite(std::string_view suite);
+
+// A new entry for a case: id, family, backend and the parameters known before it runs.
+BenchmarkEntry gemm_entry(const GemmCase& c);
+BenchmarkEntry mamf_entry(const MamfCase& c);
+
+// The work of one GEMM of `shape` in `p`: 2 m n k FLOP against the precision's tensor peak. A MAMF
+// entry declares the work of the shape its search chose.
+Work gemm_work(Precision p, const GemmShape& shape);
+
+// The shape a MAMF search chose, as its entry records it once the search is done (m, n, k).
+nlohmann::json mamf_shape_parameters(const GemmShape& shape);
 
 // The GEMMs of one model layer at `tokens` tokens in `precision` (FP8: fast accumulation in fwd only).
 std::vector<GemmCase> layer_cases(const ModelConfig& model, int64_t tokens, Precision precision);

@@ -356,9 +356,7 @@ NcclCommunicators* communicators(const Options& opt, const BenchmarkEntry& skele
 }
 
 void bench_gpu_case(benchmark::State& state, CaseSpec spec, Options opt) {
-  const Layout layout = make_layout(spec.c.op, spec.c.bytes, spec.ranks, spec.c.dtype);
-  BenchmarkEntry skeleton =
-      make_entry(BenchmarkId::parse(collective_id(spec.c, spec.ranks, false)), case_parameters(spec, layout));
+  BenchmarkEntry skeleton = collective_entry(spec);
   spec.gpu_index = current_gpu().device;
   const nlohmann::json nccl_env = nccl_environment(environ);
   RankGroup& g = collective_context().ranks();
@@ -391,10 +389,8 @@ void register_gpu_collective_benchmarks(const Options& opt) {
     if (cudaGetDeviceCount(&count) != cudaSuccess || count < 1) count = 1;
     ranks = ctx.config.gpus > 0 ? ctx.config.gpus : count;
   }
-  for (const CollectiveCase& c : collective_cases(opt.suite, /*host=*/false)) {
-    const CaseSpec spec{c, ranks, false, "nccl", std::nullopt};
-    register_benchmark(collective_id(c, ranks, false), bench_gpu_case, spec, opt);
-  }
+  for (const CaseSpec& spec : nccl_case_specs(opt.suite, ranks))
+    register_benchmark(collective_id(spec.c, ranks, false), bench_gpu_case, spec, opt);
 }
 
 void release_gpu_collectives() { gpu_state().comms.reset(); }

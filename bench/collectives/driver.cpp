@@ -40,6 +40,25 @@ nlohmann::json case_parameters(const CaseSpec& s, const Layout& l) {
                      "ranks"}};
 }
 
+std::vector<CaseSpec> nccl_case_specs(const std::string& suite, int ranks) {
+  std::vector<CaseSpec> specs;
+  for (const CollectiveCase& c : collective_cases(suite, /*host=*/false))
+    specs.push_back({c, ranks, false, "nccl", std::nullopt});
+  return specs;
+}
+
+BenchmarkEntry collective_entry(const CaseSpec& s) {
+  const Layout layout = make_layout(s.c.op, s.c.bytes, s.ranks, s.c.dtype);
+  return make_entry(BenchmarkId::parse(collective_id(s.c, s.ranks, s.host)), case_parameters(s, layout));
+}
+
+Work collective_work(const CaseSpec& s) {
+  Work w;
+  w.message_bytes = static_cast<double>(make_layout(s.c.op, s.c.bytes, s.ranks, s.c.dtype).message_bytes);
+  w.bus_factor = collective_bus_factor(s.c.op, s.ranks);
+  return w;
+}
+
 std::string report_timeout(const BenchmarkEntry& skeleton, const std::string& what, double seconds) {
   CollectiveContext& ctx = collective_context();
   ctx.timed_out = true;
@@ -97,8 +116,7 @@ void run_case(benchmark::State& state, const CaseSpec& spec,
   CollectiveContext& ctx = collective_context();
   RankGroup& g = ctx.ranks();
   const Layout layout = make_layout(spec.c.op, spec.c.bytes, spec.ranks, spec.c.dtype);
-  BenchmarkEntry e = make_entry(BenchmarkId::parse(collective_id(spec.c, spec.ranks, spec.host)),
-                                case_parameters(spec, layout));
+  BenchmarkEntry e = collective_entry(spec);
   e.parameters.update(extra);
   e.gpu_index = spec.gpu_index;
   if (layout.message_bytes == 0)
@@ -199,8 +217,7 @@ void run_case(benchmark::State& state, const CaseSpec& spec,
     } else {
       e.samples_s = samples.mine;
     }
-    e.work.message_bytes = static_cast<double>(layout.message_bytes);
-    e.work.bus_factor = collective_bus_factor(spec.c.op, spec.ranks);
+    e.work = collective_work(spec);
     finish_ok(state, std::move(e));
   } catch (const CollectiveTimeout& ex) {
     // A backend that polls for completion aborted its communicator itself.

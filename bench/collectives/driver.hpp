@@ -24,6 +24,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "collectives/collective_ops.hpp"
 #include "collectives/rank_group.hpp"
@@ -87,6 +88,16 @@ struct CaseSpec {
 
 // Parameters every collective entry carries (axes, the size convention, the bus factor).
 nlohmann::json case_parameters(const CaseSpec& s, const Layout& l);
+
+// The cases the NCCL backend registers for `suite` at `ranks` NCCL ranks, in registration order.
+std::vector<CaseSpec> nccl_case_specs(const std::string& suite, int ranks);
+
+// A new entry for `s`: id, family, backend and case_parameters() (without the run's extras).
+BenchmarkEntry collective_entry(const CaseSpec& s);
+
+// The work of one collective: the message bytes actually moved (core's algbw) and the bus factor
+// (busbw = algbw x bus_factor).
+Work collective_work(const CaseSpec& s);
 
 // Runs one benchmark; `make_runner` is called once every rank agreed the case can run. `extra`
 // parameters (library versions, NCCL environment) are merged into the entry's.

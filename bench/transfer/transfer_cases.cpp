@@ -2,6 +2,7 @@
 
 #include "gpuscale/core/benchmark_id.hpp"
 #include "gpuscale/core/units.hpp"
+#include "harness/report.hpp"
 
 namespace gpuscale::bench {
 
@@ -65,6 +66,37 @@ std::vector<TransferCase> peer_cases(const std::string& suite, int gpus) {
           cases.push_back({Direction::d2d_peer, HostMemory::pinned, e, bytes, s, d});
       }
   return cases;
+}
+
+std::vector<TransferCase> gpu_transfer_cases(const std::string& suite, int gpus) {
+  std::vector<TransferCase> cases = host_device_cases(suite);
+  std::vector<TransferCase> peers = peer_cases(suite, gpus);
+  if (peers.empty())
+    peers = {TransferCase{Direction::d2d_peer, HostMemory::pinned, Engine::copy_engine, 256 * kMiB, 0, 1}};
+  cases.insert(cases.end(), peers.begin(), peers.end());
+  return cases;
+}
+
+BenchmarkEntry transfer_entry(const TransferCase& c) {
+  nlohmann::json params = {{"direction", direction_name(c.direction)},
+                           {"engine", engine_name(c.engine)},
+                           {"bytes", c.bytes},
+                           {"counts", c.direction == Direction::bidir
+                                          ? "bytes transferred, both directions (2 x bytes)"
+                                          : "bytes transferred (each byte once)"}};
+  if (c.direction == Direction::d2d_peer) {
+    params["src"] = c.src;
+    params["dst"] = c.dst;
+  } else {
+    params["memory"] = memory_name(c.memory);
+  }
+  return make_entry(BenchmarkId::parse(transfer_id(c)), params);
+}
+
+Work transfer_work(const TransferCase& c) {
+  Work w;
+  w.bytes_written = bytes_transferred(c);
+  return w;
 }
 
 PeerLink peer_link(bool peer_access, bool native_atomics, std::optional<bool> nvml_nvlink) {

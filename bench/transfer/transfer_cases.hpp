@@ -21,6 +21,8 @@
 #include <string_view>
 #include <vector>
 
+#include "gpuscale/core/results.hpp"
+
 namespace gpuscale::bench {
 
 enum class Direction { h2d, d2h, bidir, d2d_peer };
@@ -52,6 +54,17 @@ std::vector<TransferCase> host_device_cases(const std::string& suite);
 // Peer cases for every ordered pair of `gpus` GPUs, copy engine and SM. Quick: 256 MiB only (the
 // matrix grows as n^2); full: the whole sweep.
 std::vector<TransferCase> peer_cases(const std::string& suite, int gpus);
+
+// Every case the GPU backend registers with `gpus` GPUs visible: host<->device, then the peer matrix;
+// with fewer than two GPUs the one peer case 0 -> 1 (copy engine, 256 MiB) stays, to record why it
+// cannot run.
+std::vector<TransferCase> gpu_transfer_cases(const std::string& suite, int gpus);
+
+// A new entry for `c`: id, family, backend and the parameters known before it runs.
+BenchmarkEntry transfer_entry(const TransferCase& c);
+
+// The work of one copy: the bytes that cross the link (bytes_transferred), counted once.
+Work transfer_work(const TransferCase& c);
 
 // The link a peer copy takes and how that was found: NVML's NVLink P2P status when NVML answers
 // (exact: NVLink, directly or through NVSwitch), else the CUDA runtime's native-atomics attribute

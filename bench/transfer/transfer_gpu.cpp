@@ -163,22 +163,6 @@ nlohmann::json numa_or_unknown(std::optional<int> node) {
   return "unknown";
 }
 
-BenchmarkEntry make_transfer_entry(const TransferCase& c) {
-  nlohmann::json params = {{"direction", direction_name(c.direction)},
-                           {"engine", engine_name(c.engine)},
-                           {"bytes", c.bytes},
-                           {"counts", c.direction == Direction::bidir
-                                          ? "bytes transferred, both directions (2 x bytes)"
-                                          : "bytes transferred (each byte once)"}};
-  if (c.direction == Direction::d2d_peer) {
-    params["src"] = c.src;
-    params["dst"] = c.dst;
-  } else {
-    params["memory"] = memory_name(c.memory);
-  }
-  return make_entry(BenchmarkId::parse(transfer_id(c)), params);
-}
-
 std::string device_memory_short(int device, std::size_t need) {
   GPUSCALE_CUDA_CHECK(cudaSetDevice(device));
   std::size_t free = 0, total = 0;
@@ -188,7 +172,7 @@ std::string device_memory_short(int device, std::size_t need) {
 }
 
 void bench_host_device(benchmark::State& state, TransferCase c, SamplingPolicy policy) {
-  BenchmarkEntry e = make_transfer_entry(c);
+  BenchmarkEntry e = transfer_entry(c);
   const GpuContext& gpu = current_gpu();
   e.gpu_index = gpu.device;
   e.parameters["gpu_numa_node"] = numa_or_unknown(gpu.info.numa_node);
@@ -252,7 +236,7 @@ void bench_host_device(benchmark::State& state, TransferCase c, SamplingPolicy p
       if (auto bad = check_ramp_host(host_dst->get(), bytes, "host destination"); !bad.empty())
         return finish_error(state, std::move(e), "validation failed: " + bad);
     }
-    e.work.bytes_written = bytes_transferred(c);
+    e.work = transfer_work(c);
     finish_ok(state, std::move(e));
   });
 }
@@ -264,7 +248,7 @@ int device_numa_node(int device) {
 }
 
 void bench_peer(benchmark::State& state, TransferCase c, SamplingPolicy policy) {
-  BenchmarkEntry e = make_transfer_entry(c);
+  BenchmarkEntry e = transfer_entry(c);
   e.gpu_index = c.src;
   guarded(state, e, [&] {
     int count = 0;
@@ -335,27 +319,24 @@ void bench_peer(benchmark::State& state, TransferCase c, SamplingPolicy policy) 
             .describe("peer destination");
     GPUSCALE_CUDA_CHECK(cudaSetDevice(current_gpu().device));
     if (!bad.empty()) return finish_error(state, std::move(e), "validation failed: " + bad);
-    e.work.bytes_written = bytes_transferred(c);
+    e.work = transfer_work(c);
     finish_ok(state, std::move(e));
   });
-}
-
-template <typename Fn>
-void add(const TransferCase& c, Fn fn, const SamplingPolicy& policy) {
-  register_benchmark(transfer_id(c), fn, c, policy);
 }
 
 }  // namespace
 
 void register_gpu_transfer_benchmarks(const Options& opt) {
-  for (const TransferCase& c : host_device_cases(opt.suite)) add(c, bench_host_device, opt.policy);
   // The peer matrix needs the GPU count; cudaGetDeviceCount creates no context and fails cleanly
   // without a GPU. With fewer than two GPUs one peer case stays, recorded as skipped with the reason.
   int gpus = 0;
   if (cudaGetDeviceCount(&gpus) != cudaSuccess) gpus = 0;
-  std::vector<TransferCase> peers = peer_cases(opt.suite, gpus);
-  if (peers.empty()) peers = {TransferCase{Direction::d2d_peer, HostMemory::pinned, Engine::copy_engine, 256 * kMiB, 0, 1}};
-  for (const TransferCase& c : peers) add(c, bench_peer, opt.policy);
+  for (const TransferCase& c : gpu_transfer_cases(opt.suite, gpus)) {
+    if (c.direction == Direction::d2d_peer)
+      register_benchmark(transfer_id(c), bench_peer, c, opt.policy);
+    else
+      register_benchmark(transfer_id(c), bench_host_device, c, opt.policy);
+  }
 }
 
 }  // namespace gpuscale::bench

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -22,9 +23,21 @@ std::string read_file(const std::string& path) {
 }
 
 nlohmann::json read_json_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw std::runtime_error("cannot read " + path + ": it is a directory, not a JSON file");
   const std::string text = read_file(path);
   try {
-    return nlohmann::json::parse(text);
+    // Nesting deeper than any gpuscale document is refused while parsing: deep values would take
+    // the stack in every recursive walk after (copies, dumps, error messages).
+    return nlohmann::json::parse(text, [&](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+      if (depth > kMaxJsonDepth)
+        throw std::runtime_error(path + ": nesting deeper than " + std::to_string(kMaxJsonDepth) +
+                                 " levels: not a gpuscale document");
+      return true;
+    });
+  } catch (const nlohmann::json::out_of_range& e) {  // a number beyond double, e.g. 1e400
+    throw std::runtime_error(path + ": a number out of range: " + e.what());
   } catch (const nlohmann::json::parse_error& e) {
     // Turn the byte offset into line and column: that is what a person looks for in the file.
     std::size_t line = 1, col = 1;

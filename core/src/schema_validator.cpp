@@ -1,5 +1,6 @@
 #include "gpuscale/core/schema_validator.hpp"
 
+#include <map>
 #include <regex>
 #include <set>
 #include <stdexcept>
@@ -41,6 +42,24 @@ bool has_type(const json& v, const std::string& t) {
   return type_name(v) == t;
 }
 
+// A value for an error message: scalars as JSON (long strings cut), arrays and objects by their size,
+// never recursively: a 10,000-deep value must not take the stack with it.
+std::string describe(const json& v) {
+  if (v.is_array()) return "an array of " + std::to_string(v.size()) + " items";
+  if (v.is_object()) return "an object of " + std::to_string(v.size()) + " fields";
+  if (v.is_string()) {
+    const auto& s = v.get_ref<const std::string&>();
+    if (s.size() > 80) return json(s.substr(0, 60)).dump() + "... (" + std::to_string(s.size()) + " characters)";
+  }
+  return v.dump();
+}
+
+// Longer strings are not matched against a pattern: std::regex recurses once per character and a
+// 30 KB string takes the stack. Every string gpuscale's schemas constrain by a pattern is far shorter.
+constexpr std::size_t kMaxPatternInput = 4096;
+// The errors one document reports, at most: a million bad items must not make a million lines.
+constexpr std::size_t kMaxErrors = 100;
+
 std::string escape_pointer_token(const std::string& s) {
   std::string out;
   for (char c : s) {
@@ -56,6 +75,10 @@ class Validator {
   explicit Validator(const json& root) : root_(root) {}
 
   void check(const json& schema, const json& v, const std::string& ptr) {
+    if (errors.size() >= kMaxErrors) {
+      truncated_ = true;
+      return;
+    }
     if (schema.is_boolean()) {
       if (!schema.get<bool>()) fail(ptr, "no value is allowed here");
       return;
@@ -84,11 +107,11 @@ class Validator {
       }
     }
     if (auto c = schema.find("const"); c != schema.end() && *c != v)
-      fail(ptr, "expected " + c->dump() + ", got " + v.dump());
+      fail(ptr, "expected " + c->dump() + ", got " + describe(v));
     if (auto e = schema.find("enum"); e != schema.end()) {
       bool found = false;
       for (const auto& x : *e) found = found || x == v;
-      if (!found) fail(ptr, "value " + v.dump() + " is not one of " + e->dump());
+      if (!found) fail(ptr, "value " + describe(v) + " is not one of " + e->dump());
     }
     if (v.is_number()) {
       const double x = v.get<double>();
@@ -103,9 +126,13 @@ class Validator {
       const auto& s = v.get_ref<const std::string&>();
       if (auto m = schema.find("minLength"); m != schema.end() && s.size() < m->get<std::size_t>())
         fail(ptr, "string shorter than " + m->dump());
-      if (auto p = schema.find("pattern"); p != schema.end() &&
-                                           !std::regex_search(s, std::regex(p->get<std::string>())))
-        fail(ptr, "\"" + s + "\" does not match " + p->get<std::string>());
+      if (auto p = schema.find("pattern"); p != schema.end()) {
+        if (s.size() > kMaxPatternInput)
+          fail(ptr, "a string of " + std::to_string(s.size()) + " characters is too long for " + p->get<std::string>() +
+                        " (at most " + std::to_string(kMaxPatternInput) + ")");
+        else if (!std::regex_search(s, compiled(p->get<std::string>())))
+          fail(ptr, describe(v) + " does not match " + p->get<std::string>());
+      }
     }
     if (v.is_array()) {
       if (auto m = schema.find("minItems"); m != schema.end() && v.size() < m->get<std::size_t>())
@@ -117,8 +144,16 @@ class Validator {
   }
 
   std::vector<std::string> errors;
+  bool truncated_ = false;
 
  private:
+  const std::regex& compiled(const std::string& pattern) {
+    auto it = regexes_.find(pattern);
+    if (it == regexes_.end()) it = regexes_.emplace(pattern, std::regex(pattern)).first;
+    return it->second;
+  }
+  std::map<std::string, std::regex> regexes_;
+
   void check_object(const json& schema, const json& v, const std::string& ptr) {
     if (auto req = schema.find("required"); req != schema.end())
       for (const auto& k : *req)
@@ -151,6 +186,10 @@ class Validator {
   }
 
   void fail(const std::string& ptr, const std::string& msg) {
+    if (errors.size() >= kMaxErrors) {
+      truncated_ = true;
+      return;
+    }
     errors.push_back((ptr.empty() ? std::string("/") : ptr) + ": " + msg);
   }
 
@@ -162,6 +201,8 @@ class Validator {
 std::vector<std::string> validate_json(const json& schema, const json& doc) {
   Validator v(schema);
   v.check(schema, doc, "");
+  if (v.truncated_)
+    v.errors.push_back("/: more problems not listed (the first " + std::to_string(kMaxErrors) + " are above)");
   return std::move(v.errors);
 }
 

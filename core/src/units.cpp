@@ -1,6 +1,8 @@
 #include "gpuscale/core/units.hpp"
 
 #include <cctype>
+#include <cerrno>
+#include <cstdlib>
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
@@ -45,6 +47,16 @@ std::string format_bytes(std::uint64_t bytes) {
   else
     std::snprintf(buf, sizeof buf, "%.3g %s", v, kUnits[u]);
   return buf;
+}
+
+std::optional<double> parse_finite(std::string_view text) {
+  const std::string s(text);
+  if (s.empty() || std::isspace(static_cast<unsigned char>(s.front()))) return std::nullopt;
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(s.c_str(), &end);
+  if (end != s.c_str() + s.size() || errno == ERANGE || !std::isfinite(v)) return std::nullopt;
+  return v;
 }
 
 std::uint64_t parse_bytes(std::string_view text) {

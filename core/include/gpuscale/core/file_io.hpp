@@ -10,7 +10,11 @@ namespace gpuscale {
 // Whole file as a string; throws std::runtime_error "cannot read PATH: reason".
 std::string read_file(const std::string& path);
 
-// JSON from a file; throws std::runtime_error "PATH: malformed JSON at line L, column C: ...".
+// Deepest nesting read_json_file accepts (gpuscale's own documents use under 10 levels).
+inline constexpr int kMaxJsonDepth = 64;
+
+// JSON from a file; throws std::runtime_error "PATH: malformed JSON at line L, column C: ...",
+// "PATH: a number out of range", "PATH: nesting deeper than 64 levels", or "cannot read PATH: ...".
 nlohmann::json read_json_file(const std::string& path);
 
 // Writes `content` to a temp file beside `path`, flushes it to disk and renames it over `path`.

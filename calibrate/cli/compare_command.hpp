@@ -17,10 +17,15 @@ struct Comparison {
   double base = 0, now = 0;
   double change_pct = 0;    // + is better (for latency, lower is better and the sign is flipped)
   bool regression = false;
+  // Ok in the base but missing, skipped, errored or not run in the new document, or without the
+  // base's metric there: a failure whatever the threshold. `why` says which.
+  bool lost = false;
+  std::string why;
 };
 
-// Pairs entries by id (ignoring GPU index for single-GPU documents) and compares their headline
-// metrics; entries that are not ok in either document are left out.
+// Pairs entries by id (and GPU index) and compares their headline metrics. An entry that was ok in
+// the base and is not ok (or absent, or lacks the metric) in the new document is a `lost` row;
+// entries the base did not run ok are left out.
 std::vector<Comparison> compare_documents(const nlohmann::json& base, const nlohmann::json& now,
                                           double threshold_pct);
 

@@ -55,7 +55,11 @@ bool split_size(const BenchmarkId& id, double& size, std::string& axes_label) {
   axes_label.clear();
   for (const auto& [k, v] : id.axes) {
     if (k == "bytes" || (square && (k == "m" || k == "n" || k == "k"))) {
-      size = std::stod(square ? axes["m"] : v);
+      // A size that is not a positive finite number (bytes:0, bytes:inf, bytes:abc) has no place
+      // on a log axis: the entry is left off the chart.
+      const auto v_num = parse_finite(square ? axes["m"] : v);
+      if (!v_num || *v_num <= 0) return false;
+      size = *v_num;
       found = true;
       continue;
     }
@@ -99,7 +103,9 @@ std::vector<Chart> charts_for(const json& doc) {
       if (!by_chart.count(title)) order.push_back(title);
       Series& s = by_chart[title][label];
       s.name = label.empty() ? id.name : label;
-      s.points.emplace_back(size, m[k.metric].get<double>());
+      const double y = m[k.metric].get<double>();
+      if (!std::isfinite(y) || y < 0) continue;
+      s.points.emplace_back(size, y);
     }
     for (const auto& title : order) {
       Chart c{title, std::string(k.family) == "gemm" ? "m = n = k" : "size", k.y_label,
@@ -134,6 +140,7 @@ std::string svg_chart(const Chart& c) {
       ytop = f * mag;
       break;
     }
+  if (!std::isfinite(ytop) || ytop <= 0) ytop = ymax > 0 && std::isfinite(ymax) ? ymax : 1;
   auto px = [&](double x) { return L + (std::log2(x) - lx0) / (lx1 - lx0) * pw; };
   auto py = [&](double y) { return T + ph - y / ytop * ph; };
   static const char* kColors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
@@ -157,7 +164,7 @@ std::string svg_chart(const Chart& c) {
     o << buf;
   }
   for (int i = 0; i <= 5; ++i) {
-    const double v = ytop * i / 5, y = py(v);
+    const double v = ytop / 5 * i, y = py(v);  // not ytop * i: 1e308 * 5 overflows
     std::snprintf(buf, sizeof buf,
                   "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>"
                   "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%g</text>\n",

@@ -30,6 +30,7 @@
 #include "gpuscale/core/schema_validator.hpp"
 #include "gpuscale/core/results.hpp"
 #include "gpuscale/core/schemas.hpp"
+#include "gpuscale/core/units.hpp"
 #include "process.hpp"
 
 namespace gpuscale::cli {
@@ -183,7 +184,7 @@ std::string summary_table(const json& doc) {
     std::stringstream ss(id);
     for (std::string part; std::getline(ss, part, '/');) {
       if (part.rfind("bytes:", 0) == 0) {
-        size = std::stod(part.substr(6));
+        size = parse_finite(part.substr(6)).value_or(0);  // bytes:abc sorts as the smallest
         continue;
       }
       group += (group.empty() ? "" : "/") + part;

@@ -194,7 +194,9 @@ TEST(Compare, FlagsDropsBeyondTheThresholdBothWays) {
   json now = doc(3600, 600);  // bandwidth -10%, latency +20% (worse)
   now["benchmarks"].erase(2);
   const auto rows = cli::compare_documents(base, now, 5);
-  ASSERT_EQ(rows.size(), 2u);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_TRUE(rows[2].lost);  // ok in the base, missing now: a failure whatever the threshold
+  EXPECT_EQ(rows[2].why, "missing");
   EXPECT_EQ(rows[0].metric, "bandwidth_gbps");  // in id order: copy, then latency
   EXPECT_NEAR(rows[0].change_pct, -10, 1e-9);
   EXPECT_TRUE(rows[0].regression);

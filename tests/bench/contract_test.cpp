@@ -63,24 +63,13 @@ GpuInfo h200() {
 
 // --- the ids a binary lists ------------------------------------------------------------------
 
-// Google Benchmark's listed name without the suffixes it appends (/iterations:1/manual_time).
-std::string listed_id(std::string name) {
-  for (;;) {
-    const auto slash = name.rfind('/');
-    if (slash == std::string::npos) return name;
-    const std::string last = name.substr(slash + 1);
-    if (last.rfind("iterations:", 0) != 0 && last != "manual_time" && last != "real_time") return name;
-    name.erase(slash);
-  }
-}
-
 std::vector<std::string> listed_ids(const std::string& binary, const std::string& suite) {
   const auto r = test::run_command_line(binary + " --benchmark_list_tests=true --suite=" + suite);
   EXPECT_EQ(r.exit_code, 0) << binary << " --suite=" << suite << ": " << r.err;
   std::vector<std::string> ids;
   std::istringstream in(r.out);
   for (std::string line; std::getline(in, line);)
-    if (!line.empty()) ids.push_back(listed_id(line));
+    if (!line.empty()) ids.push_back(cli::id_from_listed_name(line));
   return ids;
 }
 

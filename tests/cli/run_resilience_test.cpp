@@ -143,6 +143,26 @@ TEST_F(RunResilience, SigtermStopsTheBinaryWritesWhatFinishedAndExits143) {
   EXPECT_FALSE(fs::exists(out + ".lock"));
 }
 
+TEST_F(RunResilience, WhenTheDocumentCannotBeWrittenEveryBinarysResultsAreKeptAndNamed) {
+  const std::string out = path("gone/r.json"), hanging = path("hanging"), errfile = path("err"), rcfile = path("rc");
+  std::system(("(" + run_cmd("STANDIN_COMPUTE=hang STANDIN_HANG_S=3 STANDIN_HANG_MARKER=" + hanging,
+                             "--backend gpu -o " + out) +
+               " >/dev/null 2>" + errfile + "; echo $? > " + rcfile + ") &")
+                  .c_str());
+  ASSERT_TRUE(wait_for([&] { return fs::exists(hanging); }, 60));
+  fs::remove_all(path("gone"));  // the destination disappears while the run goes on
+  ASSERT_TRUE(wait_for([&] { return fs::exists(rcfile) && !test::slurp(rcfile).empty(); }, 60));
+  EXPECT_EQ(std::stoi(test::slurp(rcfile)), 1);
+  const std::string err = test::slurp(errfile);
+  const std::string key = "every binary's results are kept in ";
+  const auto at = err.find(key);
+  ASSERT_NE(at, std::string::npos) << err;
+  const std::string kept = err.substr(at + key.size(), err.find('\n', at) - at - key.size());
+  EXPECT_TRUE(fs::exists(fs::path(kept) / "bench_memory-gpu0.json")) << kept;
+  EXPECT_TRUE(fs::exists(fs::path(kept) / "bench_compute-gpu0.json")) << kept;
+  fs::remove_all(kept);
+}
+
 TEST_F(RunResilience, TimeBudgetBoundsTheRunAndRecordsWhatItLeftOut) {
   const std::string out = path("b.json");
   const auto t0 = std::chrono::steady_clock::now();

@@ -1,8 +1,9 @@
 // gpuscale: one command for the whole flow.
 //   gpuscale run        run the benchmark suite, write one results document
 //   gpuscale validate   check a results document against its schema
-//   gpuscale compare    two results documents side by side (a node health check)
-//   gpuscale report     charts of a results document as one HTML page
+//   gpuscale compare    results documents side by side, across nodes and GPU generations
+//   gpuscale check      node acceptance from one results document (pass / warn / fail)
+//   gpuscale report     charts of one or more results documents as one HTML page
 //   gpuscale calibrate  fit results documents into a GPU profile
 //   gpuscale plan       memory / time / cost of a fine-tuning or inference scenario
 #include <iostream>
@@ -13,6 +14,7 @@
 #include "gpuscale/core/host_info.hpp"
 #include "gpuscale/core/schema_validator.hpp"
 #include "gpuscale/core/schemas.hpp"
+#include "check_command.hpp"
 #include "compare_command.hpp"
 #include "report_command.hpp"
 #include "run_command.hpp"
@@ -25,8 +27,10 @@ const char* kUsage = R"(usage: gpuscale <command> [options]
 commands:
   run         run the benchmark suite on every local GPU (or the host) and write one results document
   validate    check results documents against results/schema/results.schema.json
-  compare     headline metrics of two results documents side by side; regressions exit 1
-  report      an HTML page with charts (bandwidth, latency, TFLOPS, busbw against size)
+  compare     runs side by side across nodes and GPU generations (ratios, % of peak, noise-aware
+              verdicts, per dollar); regressions and lost benchmarks exit 1
+  check       accept or reject a node from its results document: pass / warn / fail per GPU; a fail exits 1
+  report      an HTML page with charts (sweeps, roofline, several runs overlaid, the compare table)
   calibrate   fit results documents into a GPU profile
   plan        memory, time and cost of a fine-tuning or inference scenario
   version     print the version and the git SHA it was built from
@@ -36,6 +40,7 @@ commands:
 examples:
   gpuscale run -o h200.json
   gpuscale compare last-week.json h200.json
+  gpuscale check h200.json
   gpuscale report h200.json -o h200.html
   gpuscale calibrate h200.json -o h200.profile.json
   gpuscale plan --model llama-3-8b --method qlora --gpu h200-sxm-141gb
@@ -85,6 +90,7 @@ int main(int argc, char** argv) {
     if (cmd == "run") return gpuscale::cli::run_command(args, argv[0], std::cout, std::cerr);
     if (cmd == "validate") return validate_command(args, std::cout, std::cerr);
     if (cmd == "compare") return gpuscale::cli::compare_command(args, std::cout, std::cerr);
+    if (cmd == "check") return gpuscale::cli::check_command(args, std::cout, std::cerr);
     if (cmd == "report") return gpuscale::cli::report_command(args, std::cout, std::cerr);
     if (cmd == "plan") return gpuscale::plan_command(args, std::cout, std::cerr);
     if (cmd == "calibrate") return gpuscale::calibrate_command(args, std::cout, std::cerr);

@@ -85,7 +85,7 @@ std::vector<Chart> charts_for(const json& doc) {
   std::vector<Chart> charts;
   for (const Kind& k : kKinds) {
     // chart title -> series label -> points, in first-seen order of the charts
-    std::map<std::string, std::map<std::string, Series>> by_chart;
+    std::map<std::string, std::map<std::string, ChartSeries>> by_chart;
     std::vector<std::string> order;
     for (const auto& b : doc.at("benchmarks")) {
       if (b.at("status") != "ok" || b.at("family") != k.family) continue;
@@ -101,7 +101,7 @@ std::vector<Chart> charts_for(const json& doc) {
       else label = id.name + (axes.empty() ? "" : "/" + axes);
       if (b.contains("gpu_index")) label = "gpu" + std::to_string(b["gpu_index"].get<int>()) + " " + label;
       if (!by_chart.count(title)) order.push_back(title);
-      Series& s = by_chart[title][label];
+      ChartSeries& s = by_chart[title][label];
       s.name = label.empty() ? id.name : label;
       const double y = m[k.metric].get<double>();
       if (!std::isfinite(y) || y < 0) continue;

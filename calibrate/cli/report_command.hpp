@@ -12,7 +12,7 @@
 
 namespace gpuscale::cli {
 
-struct Series {
+struct ChartSeries {
   std::string name;
   std::vector<std::pair<double, double>> points;  // (x, y), sorted by x
 };
@@ -20,7 +20,7 @@ struct Series {
 struct Chart {
   std::string title, x_label, y_label;
   bool x_is_bytes = true;  // x ticks as binary sizes, log2 axis
-  std::vector<Series> series;
+  std::vector<ChartSeries> series;
 };
 
 // The charts a results document supports: every group of ok entries that differ only in their

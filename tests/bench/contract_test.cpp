@@ -16,10 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "collectives/driver.hpp"
 #include "command.hpp"
-#include "compute/compute_cases.hpp"
-#include "gemm/suite.hpp"
 #include "gpuscale/core/benchmark_id.hpp"
 #include "gpuscale/core/host_info.hpp"
 #include "gpuscale/core/results.hpp"
@@ -30,9 +27,8 @@
 #include "gpuscale/planner/plan.hpp"
 #include "gpuscale/planner/profile.hpp"
 #include "gpuscale/planner/scenario.hpp"
-#include "memory/memory_cases.hpp"
+#include "gpu_entries.hpp"
 #include "run_command.hpp"
-#include "transfer/transfer_cases.hpp"
 
 namespace gpuscale::bench {
 namespace {
@@ -78,73 +74,6 @@ std::string axis(const std::string& id, const std::string& name) {
   for (const auto& [k, v] : BenchmarkId::parse(id).axes)
     if (k == name) return v;
   return {};
-}
-
-// --- every family's entries, from the functions the GPU bodies call ---------------------------
-
-std::vector<BenchmarkEntry> memory_entries(const std::string& suite) {
-  std::vector<BenchmarkEntry> out;
-  for (const MemoryCase& c : gpu_memory_cases(suite)) {
-    BenchmarkEntry e = memory_entry(c);
-    e.work = memory_work(c);
-    out.push_back(std::move(e));
-  }
-  return out;
-}
-
-std::vector<BenchmarkEntry> compute_entries(const std::string&) {
-  std::vector<BenchmarkEntry> out;
-  for (const ComputeCase& c : compute_cases()) {
-    BenchmarkEntry e = compute_entry(c, kSms);
-    e.work = compute_work(c, kSms, kCcMajor, kCcMinor);
-    out.push_back(std::move(e));
-  }
-  return out;
-}
-
-std::vector<BenchmarkEntry> gemm_entries(const std::string& suite) {
-  std::vector<BenchmarkEntry> out;
-  const gemm::Suite s = gemm::gemm_suite(suite);
-  for (const gemm::GemmCase& c : s.gemms) {
-    BenchmarkEntry e = gemm::gemm_entry(c);
-    e.work = gemm::gemm_work(c.precision, c.shape);
-    out.push_back(std::move(e));
-  }
-  for (const gemm::MamfCase& c : s.mamf) {
-    // The search's choice is only known on a GPU: take the first shape it tries.
-    gemm::MamfSearch search(c.space);
-    const gemm::GemmShape chosen = *search.next();
-    BenchmarkEntry e = gemm::mamf_entry(c);
-    e.parameters.update(gemm::mamf_shape_parameters(chosen));
-    e.work = gemm::gemm_work(c.precision, chosen);
-    out.push_back(std::move(e));
-  }
-  return out;
-}
-
-// `ranks`: the NCCL ranks the binary registered (its GPU count here, from its listing).
-std::vector<BenchmarkEntry> collective_entries(const std::string& suite, int ranks) {
-  std::vector<BenchmarkEntry> out;
-  for (const CaseSpec& s : nccl_case_specs(suite, ranks)) {
-    BenchmarkEntry e = collective_entry(s);
-    e.work = collective_work(s);
-    if (e.work.message_bytes == 0) {  // as run_case does: less than one element per rank
-      e.status = Status::skipped;
-      e.reason = "less than one element per rank";
-    }
-    out.push_back(std::move(e));
-  }
-  return out;
-}
-
-std::vector<BenchmarkEntry> transfer_entries(const std::string& suite, int gpus) {
-  std::vector<BenchmarkEntry> out;
-  for (const TransferCase& c : gpu_transfer_cases(suite, gpus)) {
-    BenchmarkEntry e = transfer_entry(c);
-    e.work = transfer_work(c);
-    out.push_back(std::move(e));
-  }
-  return out;
 }
 
 // --- synthetic samples ----------------------------------------------------------------------
@@ -211,17 +140,19 @@ constexpr Binary kBinaries[] = {{"bench_memory", BENCH_MEMORY_BIN},
 // registration reads from the machine (NCCL ranks, the GPU count of the peer matrix).
 std::vector<BenchmarkEntry> entries_of(const std::string& binary, const std::string& suite,
                                        const std::vector<std::string>& listed) {
-  if (binary == "bench_memory") return memory_entries(suite);
-  if (binary == "bench_compute") return compute_entries(suite);
-  if (binary == "bench_gemm") return gemm_entries(suite);
+  fixtures::MachineFacts facts;
+  facts.sm_count = kSms;
+  facts.cc_major = kCcMajor;
+  facts.cc_minor = kCcMinor;
   if (binary == "bench_collectives") {
     const std::string ranks = listed.empty() ? "" : axis(listed.front(), "ranks");
-    return collective_entries(suite, ranks.empty() ? 1 : std::stoi(ranks));
+    facts.nccl_ranks = ranks.empty() ? 1 : std::stoi(ranks);
   }
   std::set<std::string> peer_sources;  // bench_transfer: one source per GPU when there are two or more
   for (const auto& id : listed)
     if (BenchmarkId::parse(id).name == "d2d_peer") peer_sources.insert(axis(id, "src"));
-  return transfer_entries(suite, static_cast<int>(peer_sources.size()));
+  facts.gpus = static_cast<int>(peer_sources.size());
+  return fixtures::gpu_entries(binary, suite, facts);
 }
 
 // One suite end to end: the listed ids against the entries, then validate, calibrate, plan.
@@ -338,11 +269,14 @@ const BenchmarkEntry& find(const std::vector<BenchmarkEntry>& v, const std::stri
 
 TEST(Contract, EntriesDeclareWhatTheBenchmarksDeclaredBefore) {
   // (find returns a reference into these: they must outlive it.)
-  const auto mem = memory_entries("quick");
-  const auto compute = compute_entries("quick");
-  const auto gemms = gemm_entries("quick");
-  const auto collectives = collective_entries("quick", 8);
-  const auto transfers = transfer_entries("quick", 0);
+  fixtures::MachineFacts h200;
+  const auto mem = fixtures::memory_entries("quick", h200);
+  const auto compute = fixtures::compute_entries("quick", h200);
+  const auto gemms = fixtures::gemm_entries("quick", h200);
+  fixtures::MachineFacts eight = h200;
+  eight.nccl_ranks = 8;
+  const auto collectives = fixtures::collective_entries("quick", eight);
+  const auto transfers = fixtures::transfer_entries("quick", h200);
   {
     const auto& e = find(mem, "memory/copy/bytes:1048576/width:16");
     EXPECT_EQ(e.family, "memory");

@@ -26,7 +26,10 @@ nlohmann::json read_json_file(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
     throw std::runtime_error("cannot read " + path + ": it is a directory, not a JSON file");
-  const std::string text = read_file(path);
+  return parse_json_text(read_file(path), path);
+}
+
+nlohmann::json parse_json_text(const std::string& text, const std::string& path) {
   try {
     // Nesting deeper than any gpuscale document is refused while parsing: deep values would take
     // the stack in every recursive walk after (copies, dumps, error messages).

@@ -577,13 +577,16 @@ int run_command(const std::vector<std::string>& args, const std::string& self_pa
                                              "--device=" + std::to_string(dev)};
     json b = {{"name", f->binary}, {"wall_s", 0.0}, {"exit_code", -1}};
     if (backend == "gpu") b["device"] = dev;
-
-    if (g_stop.load() != 0 || budget_left() < kMinStartS) {
-      const std::string why = g_stop.load() != 0 ? "interrupted" : "time budget exhausted";
+    // The binary was not started (interrupted, out of time, or it could not be): said in its record.
+    auto not_started = [&](const std::string& why) {
       b["status"] = "not_started";
       b["reason"] = why;
       binaries.push_back(b);
       failures.push_back(tag + ": not started (" + why + ")");
+    };
+
+    if (g_stop.load() != 0 || budget_left() < kMinStartS) {
+      not_started(g_stop.load() != 0 ? "interrupted" : "time budget exhausted");
       if (g_stop.load() == 0) {
         // Listing costs a fraction of a second: what the budget left out is recorded as not_run.
         const std::string listing = (work / (tag + ".list")).string();
@@ -618,17 +621,11 @@ int run_command(const std::vector<std::string>& args, const std::string& self_pa
       }
       if (lr.ok()) listed = list_ids(listing);
     } catch (const std::exception& e) {
-      failures.push_back(tag + ": " + e.what());
-      b["status"] = "not_started";
-      b["reason"] = e.what();
-      binaries.push_back(b);
+      not_started(e.what());
       continue;
     }
-
     if (g_stop.load() != 0) {
-      b["status"] = "not_started";
-      b["reason"] = "interrupted";
-      binaries.push_back(b);
+      not_started("interrupted");
       continue;
     }
     std::vector<std::string> cmd = common;
@@ -645,10 +642,7 @@ int run_command(const std::vector<std::string>& args, const std::string& self_pa
     try {
       r = run_process(cmd, log, limit, true, &g_stop);
     } catch (const std::exception& e) {
-      failures.push_back(tag + ": " + e.what());
-      b["status"] = "not_started";
-      b["reason"] = e.what();
-      binaries.push_back(b);
+      not_started(e.what());
       continue;
     }
     b["wall_s"] = r.wall_s;

@@ -40,6 +40,16 @@ class RunResilience : public ::testing::Test {
   std::string run_cmd(const std::string& env, const std::string& opts) const {
     return env + " " + GPUSCALE_BIN + " run --bin-dir " + path("bin") + " " + opts;
   }
+  // Starts the run in the background: its pid in `pid`, its stderr in `err`, its exit code in `rc`
+  // once it ends.
+  void start(const std::string& env, const std::string& opts) const {
+    std::system(("(" + run_cmd(env, opts) + " >/dev/null 2>" + path("err") + " & echo $! > " + path("pid") +
+                 "; wait $!; echo $? > " + path("rc") + ") &")
+                    .c_str());
+  }
+  static std::string ready(const std::string& file) {
+    return fs::exists(file) ? test::slurp(file) : std::string();
+  }
   fs::path dir_;
 };
 
@@ -104,13 +114,12 @@ TEST_F(RunResilience, KeepsEveryFinishedBenchmarkWhateverEachBinaryDid) {
 }
 
 TEST_F(RunResilience, AKilledRunKeepsTheDocumentOfEveryFinishedBinary) {
-  const std::string out = path("k.json"), pidfile = path("pid");
-  std::system(("(" + run_cmd("STANDIN_COMPUTE=hang STANDIN_HANG_S=30", "--backend gpu -o " + out) +
-               " >/dev/null 2>&1 & echo $! > " + pidfile + ")")
-                  .c_str());
+  const std::string out = path("k.json");
+  start("STANDIN_COMPUTE=hang STANDIN_HANG_S=30", "--backend gpu -o " + out);
   // After bench_memory, the document is already there with its three benchmarks.
   ASSERT_TRUE(wait_for([&] { return fs::exists(out); }, 60));
-  const pid_t pid = std::stoi(test::slurp(pidfile));
+  ASSERT_TRUE(wait_for([&] { return !ready(path("pid")).empty(); }, 10));
+  const pid_t pid = std::stoi(ready(path("pid")));
   ::kill(pid, SIGKILL);
   const json doc = read_json_file(out);
   EXPECT_TRUE(validate_json(results_schema(), doc).empty());
@@ -120,16 +129,13 @@ TEST_F(RunResilience, AKilledRunKeepsTheDocumentOfEveryFinishedBinary) {
 }
 
 TEST_F(RunResilience, SigtermStopsTheBinaryWritesWhatFinishedAndExits143) {
-  const std::string out = path("t.json"), pidfile = path("pid"), rcfile = path("rc"), hanging = path("hanging");
-  std::system(("(" + run_cmd("STANDIN_COMPUTE=hang STANDIN_HANG_S=120 STANDIN_HANG_MARKER=" + hanging,
-                             "--backend gpu -o " + out) +
-               " >/dev/null 2>&1 & echo $! > " + pidfile + "; wait $!; echo $? > " + rcfile + ") &")
-                  .c_str());
+  const std::string out = path("t.json"), hanging = path("hanging");
+  start("STANDIN_COMPUTE=hang STANDIN_HANG_S=120 STANDIN_HANG_MARKER=" + hanging, "--backend gpu -o " + out);
   ASSERT_TRUE(wait_for([&] { return fs::exists(hanging); }, 60));  // compute finished one, then hangs
-  ASSERT_TRUE(wait_for([&] { return fs::exists(pidfile) && !test::slurp(pidfile).empty(); }, 10));
-  ::kill(std::stoi(test::slurp(pidfile)), SIGTERM);
-  ASSERT_TRUE(wait_for([&] { return fs::exists(rcfile) && !test::slurp(rcfile).empty(); }, 30));
-  EXPECT_EQ(std::stoi(test::slurp(rcfile)), 143);
+  ASSERT_TRUE(wait_for([&] { return !ready(path("pid")).empty(); }, 10));
+  ::kill(std::stoi(ready(path("pid"))), SIGTERM);
+  ASSERT_TRUE(wait_for([&] { return !ready(path("rc")).empty(); }, 30));
+  EXPECT_EQ(std::stoi(ready(path("rc"))), 143);
   const json doc = read_json_file(out);
   EXPECT_TRUE(validate_json(results_schema(), doc).empty());
   const auto s = statuses(doc);
@@ -144,16 +150,13 @@ TEST_F(RunResilience, SigtermStopsTheBinaryWritesWhatFinishedAndExits143) {
 }
 
 TEST_F(RunResilience, WhenTheDocumentCannotBeWrittenEveryBinarysResultsAreKeptAndNamed) {
-  const std::string out = path("gone/r.json"), hanging = path("hanging"), errfile = path("err"), rcfile = path("rc");
-  std::system(("(" + run_cmd("STANDIN_COMPUTE=hang STANDIN_HANG_S=3 STANDIN_HANG_MARKER=" + hanging,
-                             "--backend gpu -o " + out) +
-               " >/dev/null 2>" + errfile + "; echo $? > " + rcfile + ") &")
-                  .c_str());
+  const std::string out = path("gone/r.json"), hanging = path("hanging");
+  start("STANDIN_COMPUTE=hang STANDIN_HANG_S=3 STANDIN_HANG_MARKER=" + hanging, "--backend gpu -o " + out);
   ASSERT_TRUE(wait_for([&] { return fs::exists(hanging); }, 60));
   fs::remove_all(path("gone"));  // the destination disappears while the run goes on
-  ASSERT_TRUE(wait_for([&] { return fs::exists(rcfile) && !test::slurp(rcfile).empty(); }, 60));
-  EXPECT_EQ(std::stoi(test::slurp(rcfile)), 1);
-  const std::string err = test::slurp(errfile);
+  ASSERT_TRUE(wait_for([&] { return !ready(path("rc")).empty(); }, 60));
+  EXPECT_EQ(std::stoi(ready(path("rc"))), 1);
+  const std::string err = ready(path("err"));
   const std::string key = "every binary's results are kept in ";
   const auto at = err.find(key);
   ASSERT_NE(at, std::string::npos) << err;

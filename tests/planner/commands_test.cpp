@@ -8,6 +8,9 @@
 
 #include "gpuscale/core/file_io.hpp"
 #include "gpuscale/planner/commands.hpp"
+#include "gpuscale/core/schema_validator.hpp"
+#include "gpuscale/core/spec_table.hpp"
+#include "gpuscale/planner/profile.hpp"
 #include "gpuscale/planner/synthetic_results.hpp"
 
 namespace fs = std::filesystem;
@@ -201,6 +204,47 @@ TEST(CalibrateCommand, EndToEndRunSetsAMeasuredEfficiencyThatReproducesIt) {
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("--end-to-end"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(prof));
+}
+
+// A measured run that names its framework is stored for that framework: its plans reproduce the run,
+// plans of no framework keep the profile's value.
+TEST(CalibrateCommand, EndToEndRunOfAFrameworkIsStoredForThatFramework) {
+  const auto sc = tmp("e2e-fw-scenario.json");
+  const json scenario = {{"model", "llama-3.1-8b"}, {"gpu", "h100-sxm-80gb"}, {"seq_len", 4096}, {"micro_batch", 1},
+                         {"gpus_per_node", 8}, {"grad_accum", 8}, {"sharding", "zero1"}, {"framework", "megatron"},
+                         {"tensor_parallel", 2}, {"sequence_parallel", true}, {"pipeline_parallel", 2}};
+  write(sc, scenario.dump());
+  const auto prof = tmp("e2e-fw.profile.json");
+  auto r = calibrate({"--builtin", "h100-sxm-80gb", "--end-to-end", sc.string(), "3000", "-o", prof.string()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("megatron"), std::string::npos) << r.out;
+  const auto p = gpuscale::read_json_file(prof.string());
+  EXPECT_TRUE(gpuscale::validate_json(gpuscale::planner::profile_schema(), p).empty());
+  EXPECT_EQ(p["training"]["frameworks"]["megatron"]["source"]["kind"], "measured");
+  EXPECT_EQ(p["training"]["source"]["kind"], "datasheet");  // the profile's own value is untouched
+  auto plan_tps = [&](json j) {
+    j["gpu"] = prof.string();
+    const auto f = tmp("e2e-fw-again.json");
+    write(f, j.dump());
+    auto o = plan({"--scenario", f.string(), "--format", "json"});
+    EXPECT_EQ(o.code, 0) << o.err;
+    return json::parse(o.out)["time"]["tokens_per_s_per_gpu"].get<double>();
+  };
+  EXPECT_NEAR(plan_tps(scenario), 3000, 1e-6 * 3000);
+  json other = scenario;
+  other.erase("framework");
+  const double builtin = gpuscale::planner::datasheet_profile(*gpuscale::find_spec_by_key("h100-sxm-80gb")).end_to_end_efficiency;
+  auto o = plan({"--model", "llama-3.1-8b", "--gpu", prof.string(), "--format", "json"});
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_DOUBLE_EQ(json::parse(o.out)["time"]["end_to_end_efficiency"].get<double>(), builtin);
+  EXPECT_NE(plan_tps(other), 3000);
+  // Aliases store under the framework's key.
+  json nemo = scenario;
+  nemo["framework"] = "nemo";
+  write(sc, nemo.dump());
+  r = calibrate({"--builtin", "h100-sxm-80gb", "--end-to-end", sc.string(), "3000", "-o", prof.string()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(gpuscale::read_json_file(prof.string())["training"]["frameworks"].contains("megatron"));
 }
 
 TEST(CalibrateCommand, BadInputExits2AndWritesNothing) {

@@ -1,6 +1,7 @@
 // gpuscale plan --search: what is varied, what fits, the ranking, the global batch, bad input.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -24,10 +25,12 @@ TEST(Search, VariesOnlyWhatTheUserLeftOpenAndKeepsWhatFits) {
   SearchSpace sp;
   sp.gpu_counts = {1, 8};
   const auto r = search_plans(base(), keys(base()), sp, "test");
-  EXPECT_EQ(r.varied, (std::vector<std::string>{"micro_batch", "activation_checkpointing", "sharding", "gpus"}));
-  // 7 micro-batches x 2 checkpointing levels (selective = none with FlashAttention) x (1 sharding on
-  // one GPU + 4 on eight).
-  EXPECT_EQ(r.planned, 7 * 2 * 1 + 7 * 2 * 4);
+  EXPECT_EQ(r.varied, (std::vector<std::string>{"micro_batch", "activation_checkpointing", "sharding",
+                                                "tensor_parallel", "pipeline_parallel", "gpus"}));
+  // 7 micro-batches x 3 checkpointing levels (none, selective-op, full; selective = none with
+  // FlashAttention) x, on one GPU, 1 layout and 1 sharding; on eight, the 10 TP x PP layouts dividing 8
+  // (TP within the node): the 4 with TP x PP = 8 have no data-parallel ranks (1 sharding), 6 have 4.
+  EXPECT_EQ(r.planned, 7 * 3 * 1 + 7 * 3 * (4 * 1 + 6 * 4));
   ASSERT_FALSE(r.fitting.empty());
   std::int64_t last_gpus = 0;
   double last_tps = 1e300;
@@ -48,7 +51,7 @@ TEST(Search, VariesOnlyWhatTheUserLeftOpenAndKeepsWhatFits) {
   b["activation_checkpointing"] = "full";
   b["gpus_per_node"] = 8;
   const auto f = search_plans(b, keys(b), SearchSpace{}, "test");
-  EXPECT_EQ(f.planned, 7 * 1 * 4);
+  EXPECT_EQ(f.planned, 7 * 1 * (4 * 1 + 6 * 4));
   for (const auto& c : f.fitting) EXPECT_EQ(c.result.scenario.checkpointing, Checkpointing::full);
 }
 
@@ -58,16 +61,23 @@ TEST(Search, TheBestIsTheFastestOfEverySettingThatFits) {
   const auto r = search_plans(b, keys(b), SearchSpace{}, "test");
   ASSERT_FALSE(r.fitting.empty());
   double best = 0;
-  for (std::int64_t mb : {1, 2, 4, 8, 16, 32, 64})
-    for (const char* ck : {"none", "selective", "full"})
-      for (const char* sh : {"none", "zero1", "zero2", "zero3"}) {
-        json j = b;
-        j["micro_batch"] = mb;
-        j["activation_checkpointing"] = ck;
-        j["sharding"] = sh;
-        const auto p = plan(parse_scenario(j, "test"));
-        if (p.fits) best = std::max(best, p.time.tokens_per_s_per_gpu);
-      }
+  for (std::int64_t tp : {1, 2, 4, 8})
+    for (std::int64_t pp : {1, 2, 4, 8}) {
+      if (8 % (tp * pp) != 0) continue;
+      for (std::int64_t mb : {1, 2, 4, 8, 16, 32, 64})
+        for (const char* ck : {"none", "selective", "selective-op", "full"})
+          for (const char* sh : {"none", "zero1", "zero2", "zero3"}) {
+            json j = b;
+            j["micro_batch"] = mb;
+            j["activation_checkpointing"] = ck;
+            j["sharding"] = sh;
+            j["tensor_parallel"] = tp;
+            j["sequence_parallel"] = tp > 1;
+            j["pipeline_parallel"] = pp;
+            const auto p = plan(parse_scenario(j, "test"));
+            if (p.fits) best = std::max(best, p.time.tokens_per_s_per_gpu);
+          }
+    }
   EXPECT_DOUBLE_EQ(r.fitting.front().result.time.tokens_per_s_per_gpu, best);
 }
 
@@ -76,7 +86,7 @@ TEST(Search, SelectiveCheckpointingIsACandidateOnlyWithoutFlashAttention) {
   b["flash_attention"] = false;
   b["gpus_per_node"] = 8;
   const auto r = search_plans(b, keys(b), SearchSpace{}, "test");
-  EXPECT_EQ(r.planned, 7 * 3 * 4);
+  EXPECT_EQ(r.planned, 7 * 4 * (4 * 1 + 6 * 4));
 }
 
 TEST(Search, ComparesGpuModelsWithTheirOwnPrices) {
@@ -84,7 +94,7 @@ TEST(Search, ComparesGpuModelsWithTheirOwnPrices) {
   sp.gpu_counts = {8};
   sp.gpus = {{"a100-sxm-80gb", 1.5}, {"h200-sxm-141gb", 3.5}};
   const auto r = search_plans(base(), keys(base()), sp, "test");
-  EXPECT_EQ(r.planned, 2 * 7 * 2 * 4);
+  EXPECT_EQ(r.planned, 2 * 7 * 3 * (4 * 1 + 6 * 4));
   std::set<std::string> skus;
   for (const auto& c : r.fitting) {
     skus.insert(c.result.scenario.gpu.sku);
@@ -119,7 +129,7 @@ TEST(Search, GlobalBatchSetsGradAccumForEveryCandidate) {
   ASSERT_FALSE(r.fitting.empty());
   for (const auto& c : r.fitting) {
     const auto& s = c.result.scenario;
-    const std::int64_t per_pass = s.micro_batch * s.seq_len * c.gpus;
+    const std::int64_t per_pass = s.micro_batch * s.seq_len * c.gpus / s.model_parallel();
     EXPECT_GE(s.grad_accum * per_pass, sp.global_batch_tokens);
     if (s.grad_accum > 1) EXPECT_LT((s.grad_accum - 1) * per_pass, sp.global_batch_tokens);
   }
@@ -129,6 +139,39 @@ TEST(Search, GlobalBatchSetsGradAccumForEveryCandidate) {
   EXPECT_TRUE(j["candidates"][0].contains("total_s"));
   const auto t = search_to_table(r, sp);
   EXPECT_NE(t.find("<- best"), std::string::npos);
+}
+
+// TP, PP and CP are searched where the user left them open: TP never beyond a node, CP only for long
+// sequences; a 70B full fine-tune on 8 GPUs of 80 GB needs them (FSDP alone holds 16 B/param / 8).
+TEST(Search, ExploresTensorPipelineAndContextParallelism) {
+  json b = {{"model", "llama-3.1-70b"}, {"gpu", "h100-sxm-80gb"}, {"seq_len", 4096}, {"gpus_per_node", 4},
+            {"nodes", 4}};
+  SearchSpace sp;
+  sp.global_batch_tokens = 1 << 21;
+  const auto r = search_plans(b, keys(b), sp, "test");
+  ASSERT_FALSE(r.fitting.empty());
+  bool model_parallel = false;
+  for (const auto& c : r.fitting) {
+    EXPECT_LE(c.result.scenario.tensor_parallel, 4);  // within a 4-GPU node
+    EXPECT_EQ(c.result.scenario.context_parallel, 1);  // 4k tokens: no CP
+    if (c.result.scenario.tensor_parallel > 1) EXPECT_TRUE(c.result.scenario.sequence_parallel);
+    model_parallel = model_parallel || c.result.scenario.model_parallel() > 1;
+  }
+  EXPECT_TRUE(model_parallel);
+  const auto t = search_to_table(r, sp);
+  EXPECT_NE(t.find("TP  PP  CP"), std::string::npos) << t;
+  // From 32k tokens CP is a candidate; a fixed TP stays fixed.
+  json l = {{"model", "llama-3.1-8b"}, {"gpu", "h100-sxm-80gb"}, {"seq_len", 65536}, {"gpus_per_node", 8},
+            {"tensor_parallel", 2}};
+  const auto rl = search_plans(l, keys(l), SearchSpace{}, "test");
+  EXPECT_NE(std::find(rl.varied.begin(), rl.varied.end(), "context_parallel"), rl.varied.end());
+  EXPECT_EQ(std::find(rl.varied.begin(), rl.varied.end(), "tensor_parallel"), rl.varied.end());
+  bool cp = false;
+  for (const auto& c : rl.fitting) {
+    EXPECT_EQ(c.result.scenario.tensor_parallel, 2);
+    cp = cp || c.result.scenario.context_parallel > 1;
+  }
+  EXPECT_TRUE(cp);
 }
 
 TEST(Search, BadInputNamesTheProblem) {

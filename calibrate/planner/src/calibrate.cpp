@@ -8,6 +8,7 @@
 
 #include "gpuscale/planner/error.hpp"
 #include "gpuscale/planner/fit.hpp"
+#include "gpuscale/planner/framework.hpp"
 #include "gpuscale/planner/plan.hpp"
 
 namespace gpuscale::planner {
@@ -235,6 +236,12 @@ void set_end_to_end_from_run(Profile& p, const json& scenario, double tokens_per
                 tokens_per_s_per_gpu, where.c_str(), s.model.name.c_str(), to_string(s.method).c_str(),
                 static_cast<long long>(s.gpus()), p.sku.c_str(), static_cast<long long>(s.micro_batch),
                 static_cast<long long>(s.seq_len), tp.tokens_per_s_per_gpu);
+  // A run that names a framework the planner knows measures that framework: it is kept under its
+  // name, for plans of that framework; otherwise it is the profile's value for every plan.
+  if (const Framework* fw = find_framework(s.framework)) {
+    p.framework_efficiency[fw->key] = {efficiency, {"measured", {}, cite}};
+    return;
+  }
   p.end_to_end_efficiency = efficiency;
   p.end_to_end_source = {"measured", {}, cite};
 }

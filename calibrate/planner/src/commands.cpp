@@ -43,7 +43,11 @@ scenario keys (--flag form uses dashes: --seq-len 4096):
   gpu                       SKU key (h100-sxm-80gb), nvidia-smi name, or a profile file (required)
   gpus_per_node, nodes                                                              (1, 1)
   sharding                  none | zero1 | zero2 | zero3 (fsdp = zero3)           (default none)
-  activation_checkpointing  none | selective | full                               (default none)
+  activation_checkpointing  none | selective | full | selective-op | selective-layer:N (default none)
+                            selective: Korthikanti's (attention scores recomputed; nothing with
+                            FlashAttention); selective-op: torchtitan's per-op policy (every other
+                            matmul's and attention's outputs saved, the rest recomputed);
+                            selective-layer:N: every N-th layer fully checkpointed
   flash_attention           true | false                                          (default true)
   tokens                    training (or generated) tokens, for total time and cost
   price_per_gpu_hour        for cost
@@ -54,11 +58,24 @@ scenario keys (--flag form uses dashes: --seq-len 4096):
   fused_loss                a fused cross-entropy kernel (flash-attn, Liger): BF16 logits and
                             gradient only, FP32 math inside the kernel            (default false)
   end_to_end_efficiency     training: fraction of the kernel-level rate the framework reaches, in
-                            (0, 1] (default: the profile's, from a published end-to-end run of the
-                            GPU's architecture; calibrate --end-to-end derives it from your own run)
+                            (0, 1] (default: the framework's, else the profile's, each from a published
+                            end-to-end run; calibrate --end-to-end derives it from your own run)
+  framework                 megatron (nemo, megatron-lm, megatron-bridge) | torchtitan | fsdp |
+                            deepspeed | hf | llm-foundry | unsloth: its loss path, fused kernels, FP8
+                            casts, TP overlap and end-to-end efficiency; other names plan as none
+  tensor_parallel           TP degree: linears split column/row-wise, heads and vocabulary split (1)
+  sequence_parallel         with TP: norm/residual activations split along the sequence (false)
+  tp_comm_overlap           TP collectives hidden behind the GEMMs (TE userbuffers, async TP) (false)
+  pipeline_parallel         PP stages of consecutive layers; grad_accum = micro-batches per step (1)
+  pipeline_schedule         1f1b | interleaved                                    (default 1f1b)
+  virtual_stages            layer chunks per GPU with the interleaved schedule    (default 1)
+  context_parallel          CP degree: the sequence split, ring attention         (default 1)
+  shard_group               HSDP: shard over this many data-parallel ranks, replicate across the rest
+  (data parallelism is what remains: gpus / (TP x PP x CP); sharding applies over it and CP)
 
 --search plans every combination of the settings you did not give (micro-batch 1-64, activation
-checkpointing, sharding), for each of --gpu-counts (default: the scenario's), keeps those that fit
+checkpointing, sharding, and tensor parallelism within a node, pipeline parallelism and, at 32k
+tokens and more, context parallelism), for each of --gpu-counts (default: the scenario's), keeps those that fit
 and ranks them fastest first: how many GPUs, with which settings, for how long. With
 --global-batch-tokens every candidate trains on that batch (grad_accum follows); otherwise
 grad_accum stays as given. --gpu-models compares GPU models on the same job (SKU keys, driver names
@@ -77,6 +94,9 @@ examples:
                 --search --gpu-counts 8,16,32 --global-batch-tokens 1048576
   gpuscale plan --model llama-3.1-8b --method full --seq-len 4096 --tokens 2e9 --search --gpu-counts 8 \
                 --gpu-models a100-sxm-80gb=1.8,h100-sxm-80gb=2.5,h200-sxm-141gb=3.5
+  gpuscale plan --model llama-3.1-70b --gpu h100-sxm-80gb --gpus-per-node 8 --nodes 8 --seq-len 8192 \
+                --framework megatron --precision fp8 --tensor-parallel 4 --sequence-parallel \
+                --pipeline-parallel 4 --virtual-stages 5 --grad-accum 32 --sharding zero1
 )";
 
 const char* kCalibrateHelp = R"(usage: gpuscale calibrate RESULTS.json... -o PROFILE.json [--export llm-analysis FILE]
@@ -97,7 +117,9 @@ analysis arguments); the efficiency flags are also printed.
 --end-to-end SCENARIO.json TOKENS_PER_S: a training run you measured on this GPU (its settings as a
 plan scenario, its tokens/s per GPU). The profile's end_to_end_efficiency becomes the value at which
 the plan of that scenario gives your rate, marked measured; plans on the profile then carry your
-framework's overhead instead of the built-in published run's.
+framework's overhead instead of the built-in published run's. When the scenario names a framework
+(framework: megatron, torchtitan, ...) the value is stored for that framework only (training.frameworks
+in the profile) and used by its plans; run --end-to-end once per framework you use.
 
 example: gpuscale calibrate h200-a.json h200-b.json -o h200.profile.json
          gpuscale calibrate h200-a.json --end-to-end my-run.json 5210 -o h200.profile.json
@@ -108,14 +130,15 @@ bool is_help(const std::string& a) { return a == "-h" || a == "--help"; }
 // Keys whose flag value is numeric.
 bool int_key(const std::string& k) {
   return k == "lora_rank" || k == "seq_len" || k == "micro_batch" || k == "grad_accum" || k == "gpus_per_node" ||
-         k == "nodes" || k == "loss_chunks";
+         k == "nodes" || k == "loss_chunks" || k == "tensor_parallel" || k == "pipeline_parallel" ||
+         k == "virtual_stages" || k == "context_parallel" || k == "shard_group";
 }
 bool float_key(const std::string& k) {
   return k == "tokens" || k == "price_per_gpu_hour" || k == "end_to_end_efficiency";
 }
 bool bool_key(const std::string& k) {
   return k == "flash_attention" || k == "compile" || k == "optimizer_in_backward" || k == "activation_offload" ||
-         k == "fused_loss";
+         k == "fused_loss" || k == "sequence_parallel" || k == "tp_comm_overlap";
 }
 
 // "a,b,,c" -> ["a", "b", "c"].
@@ -394,7 +417,12 @@ int calibrate_command(const std::vector<std::string>& args, std::ostream& out, s
       char e2e[96];
       std::snprintf(e2e, sizeof e2e, "; end-to-end efficiency %.3f (%s)", profile.end_to_end_efficiency,
                     profile.end_to_end_source.kind.c_str());
-      out << e2e << "\n";
+      out << e2e;
+      for (const auto& [name, f] : profile.framework_efficiency) {
+        std::snprintf(e2e, sizeof e2e, "; %s %.3f (%s)", name.c_str(), f.efficiency, f.source.kind.c_str());
+        out << e2e;
+      }
+      out << "\n";
     }
     return 0;
   } catch (const InputError& e) {

@@ -139,16 +139,28 @@ AlphaBeta ab_from(const json& j) {
 constexpr const char* kFmsFsdp =
     "foundation-model-stack/fms-fsdp README.md @ed74fd5 'Training throughput benchmarks': Llama-2 7B, "
     "FSDP + torch.compile, SDPA flash, batch 2 x 4096, no activation checkpointing";
+// Per framework (framework.hpp), each from one published run of that framework, marked in the
+// validation as its calibration run; the other runs of the framework are predicted with it.
+constexpr const char* kKorthikanti =
+    "Korthikanti et al. 2022 (arXiv:2205.05198) Table 5: Megatron 22B, 8 x A100 80GB, TP 8, full recompute, "
+    "micro-batch 4 x 2048, 1.42 s per iteration (Megatron-LM, fp16, no FlashAttention)";
+constexpr const char* kNemo2407 =
+    "NVIDIA/NeMo docs/source/performance/performance_summary.md (NeMo 24.07, DGX-H100, FP8): Llama-2 7B, 8 GPUs, "
+    "TP 1, PP 1, GBS 128, MBS 1, 4096 tokens";
+constexpr const char* kTorchtitanH100 =
+    "pytorch/torchtitan docs/performance.md Table 1 (2024-12): Llama 3.1 8B, FSDP on 8 H100 (96 GB HBM2e, 500 W), "
+    "local batch 2 x 8192, per-op selective checkpointing, eager (no compile, BF16); on 700 W H100 SXM expect more";
+constexpr const char* kTorchtitanA100 =
+    "pytorch/torchtitan docs/performance.md (64 A100 80GB, FSDP2): Llama 3 8B, local batch 1 x 8192, per-op "
+    "selective checkpointing";
 const EndToEndReference kEndToEnd[] = {
     {"ampere", 0.8776, 4550, "M056", kFmsFsdp},  // 128 x A100 80GB, 400 Gb/s
     {"hopper", 0.7154, 9600, "M057", kFmsFsdp},  // 96 x H100 80GB, 800 Gb/s
+    {"ampere", 0.9323, 721.1, "80", kKorthikanti, "megatron"},
+    {"hopper", 0.9114, 16847, "W27", kNemo2407, "megatron"},
+    {"hopper", 0.7536, 5762, "W01", kTorchtitanH100, "torchtitan"},
+    {"ampere", 0.8737, 2973, "W20", kTorchtitanA100, "torchtitan"},
 };
-
-const EndToEndReference* find_end_to_end(std::string_view architecture) {
-  for (const auto& r : kEndToEnd)
-    if (architecture == r.architecture) return &r;
-  return nullptr;
-}
 
 // Mean of the three published BF16 fractions (A100 SXM 86.9%, A100 PCIe 81.1%, H100 SXM 80.3%),
 // used for SKUs without a published figure.
@@ -160,6 +172,12 @@ constexpr double kMeanPublishedStreamFraction = (1375.0 / 1555 + 1832.0 / 2000 +
 }  // namespace
 
 std::span<const EndToEndReference> end_to_end_references() { return kEndToEnd; }
+
+const EndToEndReference* find_end_to_end(std::string_view architecture, std::string_view framework) {
+  for (const auto& r : kEndToEnd)
+    if (architecture == r.architecture && framework == r.framework) return &r;
+  return nullptr;
+}
 
 double GemmModel::time_s(double m, double n, double k, double elem_bytes) const {
   const double tiles = std::ceil(m / tile_m) * std::ceil(n / tile_n);
@@ -386,6 +404,12 @@ json profile_to_json(const Profile& p) {
   j["memory_bandwidth"] = mem;
   j["attention"] = {{"efficiency", p.attention_efficiency}, {"source", source_json(p.attention_source)}};
   j["training"] = {{"end_to_end_efficiency", p.end_to_end_efficiency}, {"source", source_json(p.end_to_end_source)}};
+  if (!p.framework_efficiency.empty()) {
+    json fw = json::object();
+    for (const auto& [name, f] : p.framework_efficiency)
+      fw[name] = {{"end_to_end_efficiency", f.efficiency}, {"source", source_json(f.source)}};
+    j["training"]["frameworks"] = fw;
+  }
   json coll = json::array();
   for (const auto& c : p.collectives) {
     auto cj = ab_json(c.ab);
@@ -453,6 +477,9 @@ Profile profile_from_json(const json& j, const std::string& where) {
   if (j.contains("training")) {
     p.end_to_end_efficiency = j["training"]["end_to_end_efficiency"];
     p.end_to_end_source = source_from(j["training"]["source"]);
+    if (j["training"].contains("frameworks"))
+      for (const auto& [name, f] : j["training"]["frameworks"].items())
+        p.framework_efficiency[name] = {f["end_to_end_efficiency"].get<double>(), source_from(f["source"])};
   } else if (p.spec) {  // written before the field existed: the SKU's built-in value
     const Profile d = datasheet_profile(*p.spec);
     p.end_to_end_efficiency = d.end_to_end_efficiency;

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "gpuscale/planner/error.hpp"
+#include "gpuscale/planner/framework.hpp"
 
 namespace gpuscale::planner {
 namespace {
@@ -26,8 +27,13 @@ const Named<Optimizer> kOptimizers[] = {{"adamw", Optimizer::adamw}, {"adamw-8bi
                                         {"paged-adamw-8bit", Optimizer::paged_adamw_8bit}, {"sgd", Optimizer::sgd}};
 const Named<Sharding> kShardings[] = {{"none", Sharding::none}, {"zero1", Sharding::zero1}, {"zero2", Sharding::zero2},
                                       {"zero3", Sharding::zero3}, {"fsdp", Sharding::zero3}};
-const Named<Checkpointing> kCkpt[] = {{"none", Checkpointing::none}, {"selective", Checkpointing::selective},
-                                      {"full", Checkpointing::full}};
+const Named<Checkpointing> kCkpt[] = {{"none", Checkpointing::none},
+                                      {"selective", Checkpointing::selective},
+                                      {"full", Checkpointing::full},
+                                      {"selective-op", Checkpointing::selective_op},
+                                      {"selective-layer", Checkpointing::selective_layer}};
+const Named<PipelineSchedule> kSchedules[] = {{"1f1b", PipelineSchedule::one_f_one_b},
+                                              {"interleaved", PipelineSchedule::interleaved}};
 
 template <class E, std::size_t N>
 std::string name_of(const Named<E> (&table)[N], E v) {
@@ -108,9 +114,72 @@ std::vector<std::string> expand_target(const std::string& t, const ModelArch& m)
   if (t == "w3") return {"up_proj"};
   if (t == "w2" || t == "fc2") return {"down_proj"};
   if (t == "fc1" || t == "up_proj") return {"up_proj"};
+  // Outside the blocks: torchtune's apply_lora_to_output and LitGPT's lora_head name the output head.
+  if (t == "lm_head" || t == "output" || t == "lora_head") return {"lm_head"};
+  if (t == "embed_tokens" || t == "tok_embeddings" || t == "wte") return {"embed_tokens"};
   return {t};
 }
 
+
+// Model parallelism and the data-parallel group that remains (scenario.hpp).
+void parse_parallelism(const Reader& r, Scenario& s) {
+  s.tensor_parallel = r.positive_int("tensor_parallel", 1);
+  s.sequence_parallel = r.boolean("sequence_parallel", false);
+  s.pipeline_parallel = r.positive_int("pipeline_parallel", 1);
+  s.virtual_stages = r.positive_int("virtual_stages", 1);
+  s.pipeline_schedule = r.choice("pipeline_schedule", kSchedules,
+                                 s.virtual_stages > 1 ? PipelineSchedule::interleaved : PipelineSchedule::one_f_one_b);
+  s.context_parallel = r.positive_int("context_parallel", 1);
+  s.shard_group = r.has("shard_group") ? r.positive_int("shard_group", 0) : 0;
+  if (r.has("framework")) {
+    if (!r.at("framework").is_string())
+      throw InputError(r.where("framework"), "framework", "expected a name, got " + r.at("framework").dump());
+    s.framework = r.at("framework").get<std::string>();
+  }
+  s.tp_comm_overlap = r.boolean("tp_comm_overlap", false);
+
+  const auto t = s.tensor_parallel, p = s.pipeline_parallel, c = s.context_parallel, v = s.virtual_stages;
+  const auto& m = s.model;
+  if (!s.training() && t * p * c > 1)
+    throw InputError(r.where(t > 1 ? "tensor_parallel" : p > 1 ? "pipeline_parallel" : "context_parallel"),
+                     t > 1 ? "tensor_parallel" : p > 1 ? "pipeline_parallel" : "context_parallel",
+                     "model parallelism is planned for training; inference plans one GPU's copy (or sharding)");
+  // Divided step by step, so that no product of the degrees can overflow.
+  const auto g = s.gpus();
+  if (g % t != 0 || (g / t) % p != 0 || (g / t / p) % c != 0) {
+    const char* key = g % t != 0 ? "tensor_parallel" : (g / t) % p != 0 ? "pipeline_parallel" : "context_parallel";
+    throw InputError(r.where(key), key,
+                     "tensor_parallel x pipeline_parallel x context_parallel (" + std::to_string(t) + " x " +
+                         std::to_string(p) + " x " + std::to_string(c) + ") does not divide the " + std::to_string(g) +
+                         " GPUs (gpus_per_node x nodes)");
+  }
+  if (m.heads % t != 0)
+    throw InputError(r.where("tensor_parallel"), "tensor_parallel",
+                     std::to_string(t) + " does not divide the " + std::to_string(m.heads) + " attention heads of " + m.name);
+  if (s.pipeline_schedule == PipelineSchedule::interleaved && v < 2)
+    throw InputError(r.where("pipeline_schedule"), "pipeline_schedule",
+                     "the interleaved schedule needs virtual_stages of 2 or more (layer chunks per GPU)");
+  if (s.pipeline_schedule == PipelineSchedule::one_f_one_b && v > 1)
+    throw InputError(r.where("virtual_stages"), "virtual_stages",
+                     "virtual stages run with pipeline_schedule interleaved, not 1f1b");
+  if (v > 1 && p < 2)
+    throw InputError(r.where("virtual_stages"), "virtual_stages", "virtual stages need pipeline_parallel of 2 or more");
+  if (p > m.layers || v > m.layers || m.layers < p * v)
+    throw InputError(r.where("pipeline_parallel"), "pipeline_parallel",
+                     std::to_string(p * v) + " pipeline stages (pipeline_parallel x virtual_stages) for " +
+                         std::to_string(m.layers) + " layers: each stage needs at least one layer");
+  if (s.seq_len % c != 0)
+    throw InputError(r.where("context_parallel"), "context_parallel",
+                     std::to_string(c) + " does not divide seq_len " + std::to_string(s.seq_len));
+  if (s.shard_group > 0) {
+    if (s.sharding == Sharding::none)
+      throw InputError(r.where("shard_group"), "shard_group", "HSDP shards states within a group: needs sharding (zero1-3)");
+    if (s.gradient_ranks() % s.shard_group != 0)
+      throw InputError(r.where("shard_group"), "shard_group",
+                       std::to_string(s.shard_group) + " does not divide the " + std::to_string(s.gradient_ranks()) +
+                           " data-parallel ranks (GPUs / (tensor x pipeline x context parallel) x context parallel)");
+  }
+}
 }  // namespace
 
 std::string to_string(Method m) { return name_of(kMethods, m); }
@@ -118,14 +187,62 @@ std::string to_string(Precision p) { return name_of(kPrecisions, p); }
 std::string to_string(Optimizer o) { return name_of(kOptimizers, o); }
 std::string to_string(Sharding s) { return name_of(kShardings, s); }
 std::string to_string(Checkpointing c) { return name_of(kCkpt, c); }
+std::string to_string(PipelineSchedule p) { return name_of(kSchedules, p); }
+
+std::string checkpointing_name(const Scenario& s) {
+  if (s.checkpointing == Checkpointing::selective_layer)
+    return "selective-layer:" + std::to_string(s.checkpoint_every);
+  return to_string(s.checkpointing);
+}
+
+double Scenario::efficiency() const {
+  if (end_to_end_efficiency) return *end_to_end_efficiency;
+  const Framework* fw = find_framework(framework);
+  if (fw) {
+    if (auto it = gpu.framework_efficiency.find(fw->key); it != gpu.framework_efficiency.end())
+      return it->second.efficiency;
+    if (gpu.spec)
+      if (const auto* r = find_end_to_end(gpu.spec->architecture, fw->key)) return r->efficiency;
+  }
+  return gpu.end_to_end_efficiency;
+}
+
+std::string Scenario::efficiency_source() const {
+  if (end_to_end_efficiency) return "the scenario's end_to_end_efficiency";
+  const Framework* fw = find_framework(framework);
+  if (fw) {
+    if (auto it = gpu.framework_efficiency.find(fw->key); it != gpu.framework_efficiency.end())
+      return "the profile's measured value for " + std::string(fw->key) + ": " + it->second.source.citation;
+    if (gpu.spec)
+      if (const auto* r = find_end_to_end(gpu.spec->architecture, fw->key))
+        return std::string(fw->key) + " on " + std::string(gpu.spec->architecture) + ", published run " +
+               r->validation_row + " (calibration run): " + std::to_string(static_cast<int>(r->measured_tokens_per_s)) +
+               " tokens/s/GPU over this planner's kernel-level plan of it; " + r->citation;
+  }
+  std::string why;
+  if (!framework.empty())
+    why = fw ? "no published " + std::string(fw->key) + " run on this architecture is built in; "
+             : "framework '" + framework + "' is not known; ";
+  return why + "the profile's (" + gpu.end_to_end_source.kind + ", " + gpu.end_to_end_source.citation + ")";
+}
 
 const std::vector<std::string>& scenario_keys() {
   static const std::vector<std::string> keys = {
       "model", "method", "lora_rank", "lora_targets", "precision", "optimizer", "seq_len", "micro_batch",
       "grad_accum", "gpu", "gpus_per_node", "nodes", "sharding", "activation_checkpointing", "flash_attention",
       "tokens", "price_per_gpu_hour", "loss_chunks", "compile", "optimizer_in_backward", "activation_offload",
-      "end_to_end_efficiency", "fused_loss"};
+      "end_to_end_efficiency", "fused_loss", "framework", "tensor_parallel", "sequence_parallel", "pipeline_parallel",
+      "pipeline_schedule", "virtual_stages", "context_parallel", "shard_group", "tp_comm_overlap"};
   return keys;
+}
+
+std::vector<Adapter> Scenario::model_adapters() const {
+  std::vector<Adapter> v;
+  for (const auto& t : lora_targets) {
+    if (t == "lm_head") v.push_back({t, model.hidden, model.vocab});
+    if (t == "embed_tokens") v.push_back({t, model.vocab, model.hidden});
+  }
+  return v;
 }
 
 std::vector<Adapter> Scenario::adapters() const {
@@ -176,7 +293,40 @@ Scenario parse_scenario(const json& j, const std::string& where, const std::map<
   s.gpus_per_node = r.positive_int("gpus_per_node", 1);
   s.nodes = r.positive_int("nodes", 1);
   s.sharding = r.choice("sharding", kShardings, Sharding::none);
-  s.checkpointing = r.choice("activation_checkpointing", kCkpt, Checkpointing::none);
+  if (r.has("activation_checkpointing") && r.at("activation_checkpointing").is_string()) {
+    // selective-layer:N names its frequency after a colon (torchtitan's selective_ac_option N).
+    const std::string v = r.at("activation_checkpointing").get<std::string>();
+    const std::string prefix = "selective-layer";
+    if (v.rfind(prefix, 0) == 0) {
+      std::size_t used = 0;
+      long long n = 0;
+      const std::string num = v.size() > prefix.size() + 1 && v[prefix.size()] == ':' ? v.substr(prefix.size() + 1) : "";
+      try {
+        n = std::stoll(num, &used);
+      } catch (...) {
+        used = 0;
+      }
+      if (num.empty() || used != num.size() || n <= 0)
+        throw InputError(r.where("activation_checkpointing"), "activation_checkpointing",
+                         "expected selective-layer:N with N a positive integer (every N-th layer checkpointed), got " +
+                             r.at("activation_checkpointing").dump());
+      s.checkpointing = Checkpointing::selective_layer;
+      s.checkpoint_every = n;
+    }
+  }
+  if (s.checkpointing != Checkpointing::selective_layer) {
+    const std::string allowed = "none | selective | full | selective-op | selective-layer:N";
+    if (r.has("activation_checkpointing") &&
+        (!r.at("activation_checkpointing").is_string() || r.at("activation_checkpointing") == "selective-layer"))
+      throw InputError(r.where("activation_checkpointing"), "activation_checkpointing",
+                       "expected " + allowed + ", got " + r.at("activation_checkpointing").dump());
+    try {
+      s.checkpointing = r.choice("activation_checkpointing", kCkpt, Checkpointing::none);
+    } catch (const InputError&) {
+      throw InputError(r.where("activation_checkpointing"), "activation_checkpointing",
+                       "expected " + allowed + ", got " + r.at("activation_checkpointing").dump());
+    }
+  }
   s.flash_attention = r.boolean("flash_attention", true);
   s.tokens = r.non_negative("tokens", 0);
   s.price_per_gpu_hour = r.non_negative("price_per_gpu_hour", 0);
@@ -199,6 +349,11 @@ Scenario parse_scenario(const json& j, const std::string& where, const std::map<
   if (s.activation_offload && s.checkpointing == Checkpointing::none)
     throw InputError(r.where("activation_offload"), "activation_offload",
                      "offloading moves checkpointed layer inputs to the host: needs activation_checkpointing");
+  if (s.activation_offload && (s.checkpointing == Checkpointing::selective_op || s.checkpointing == Checkpointing::selective_layer))
+    throw InputError(r.where("activation_offload"), "activation_offload",
+                     "offloading is planned with full (or selective) checkpointing, not " + checkpointing_name(s));
+
+  parse_parallelism(r, s);
 
   const bool lora = s.method == Method::lora || s.method == Method::qlora;
   s.lora_rank = r.positive_int("lora_rank", 16);
@@ -224,13 +379,14 @@ Scenario parse_scenario(const json& j, const std::string& where, const std::map<
   const auto linears = block_linears(s.model);
   for (const auto& t : targets) {
     for (const auto& e : expand_target(t, s.model)) {
-      const bool known = e == "qkv_fused" || std::any_of(linears.begin(), linears.end(),
-                                                         [&](const LinearShape& l) { return l.name == e; });
+      const bool known = e == "qkv_fused" || e == "lm_head" || e == "embed_tokens" ||
+                         std::any_of(linears.begin(), linears.end(), [&](const LinearShape& l) { return l.name == e; });
       if (!known)
         throw InputError(r.where("lora_targets"), "lora_targets",
-                         "module '" + t + "' is not a linear layer of " + s.model.name +
+                         "module '" + t + "' is not a linear layer or embedding of " + s.model.name +
                              " (q_proj, k_proj, v_proj, o_proj, " +
-                             (s.model.mlp == MlpKind::gated ? "gate_proj, " : "") + "up_proj, down_proj or all-linear)");
+                             (s.model.mlp == MlpKind::gated ? "gate_proj, " : "") +
+                             "up_proj, down_proj, all-linear, lm_head or embed_tokens)");
       if (std::find(s.lora_targets.begin(), s.lora_targets.end(), e) == s.lora_targets.end()) s.lora_targets.push_back(e);
     }
   }
@@ -253,7 +409,7 @@ json scenario_to_json(const Scenario& s) {
   if (s.training()) {
     j["optimizer"] = to_string(s.optimizer);
     j["grad_accum"] = s.grad_accum;
-    j["activation_checkpointing"] = to_string(s.checkpointing);
+    j["activation_checkpointing"] = checkpointing_name(s);
     j["loss_chunks"] = s.loss_chunks;
     j["compile"] = s.compile;
     j["optimizer_in_backward"] = s.optimizer_in_backward;
@@ -264,6 +420,17 @@ json scenario_to_json(const Scenario& s) {
   if (s.method == Method::lora || s.method == Method::qlora) {
     j["lora_rank"] = s.lora_rank;
     j["lora_targets"] = s.lora_targets;
+  }
+  if (!s.framework.empty()) j["framework"] = s.framework;
+  if (s.model_parallel() > 1 || s.shard_group > 0) {
+    j["tensor_parallel"] = s.tensor_parallel;
+    j["sequence_parallel"] = s.sequence_parallel;
+    j["pipeline_parallel"] = s.pipeline_parallel;
+    j["pipeline_schedule"] = to_string(s.pipeline_schedule);
+    j["virtual_stages"] = s.virtual_stages;
+    j["context_parallel"] = s.context_parallel;
+    j["tp_comm_overlap"] = s.tp_comm_overlap;
+    if (s.shard_group > 0) j["shard_group"] = s.shard_group;
   }
   return j;
 }

@@ -34,7 +34,11 @@ json candidate_json(const SearchCandidate& c) {
           {"gpus_per_node", s.gpus_per_node},
           {"nodes", s.nodes},
           {"sharding", to_string(s.sharding)},
-          {"activation_checkpointing", to_string(s.checkpointing)},
+          {"tensor_parallel", s.tensor_parallel},
+          {"sequence_parallel", s.sequence_parallel},
+          {"pipeline_parallel", s.pipeline_parallel},
+          {"context_parallel", s.context_parallel},
+          {"activation_checkpointing", checkpointing_name(s)},
           {"micro_batch", s.micro_batch},
           {"grad_accum", s.grad_accum},
           {"memory_per_gpu_bytes", c.result.memory.peak.total()},
@@ -46,21 +50,57 @@ json candidate_json(const SearchCandidate& c) {
           {"cost", c.result.cost}};
 }
 
-// One setting of the search on one GPU model: `base` with this GPU count, micro-batch, checkpointing
-// and sharding (and the grad_accum a global batch implies); nothing for a combination the scenario's
-// own settings exclude (e.g. offloading without checkpointing).
+// A model-parallel layout: tensor x pipeline x context parallel degrees.
+struct Layout {
+  std::int64_t tp = 1, pp = 1, cp = 1;
+};
+
+// The layouts a search tries on n GPUs: the scenario's degrees where it gives them; otherwise TP
+// within a node (2, 4, 8; dividing the heads), PP of 2, 4, 8 stages, and CP of 2, 4, 8 only from
+// 32k tokens, each dividing the GPUs.
+std::vector<Layout> layouts(const Scenario& s0, const std::vector<std::string>& fixed, std::int64_t n,
+                            std::int64_t per_node) {
+  auto options = [&](const char* key, std::int64_t given_value, std::vector<std::int64_t> v) {
+    return given(fixed, key) ? std::vector<std::int64_t>{given_value} : v;
+  };
+  const auto tps = options("tensor_parallel", s0.tensor_parallel, {1, 2, 4, 8});
+  const auto pps = options("pipeline_parallel", s0.pipeline_parallel, {1, 2, 4, 8});
+  const auto cps = options("context_parallel", s0.context_parallel,
+                           s0.seq_len >= 32768 ? std::vector<std::int64_t>{1, 2, 4, 8} : std::vector<std::int64_t>{1});
+  std::vector<Layout> v;
+  for (auto t : tps)
+    for (auto p : pps)
+      for (auto c : cps) {
+        const bool in_node = given(fixed, "tensor_parallel") || t <= per_node;
+        if (n % (t * p * c) != 0 || !in_node || s0.model.heads % t != 0 || s0.model.layers < p * s0.virtual_stages ||
+            s0.seq_len % c != 0)
+          continue;
+        v.push_back({t, p, c});
+      }
+  return v;
+}
+
+// One setting of the search on one GPU model: `base` with this GPU count, layout, micro-batch,
+// checkpointing and sharding (and the grad_accum a global batch implies); nothing for a combination
+// the scenario's own settings exclude (e.g. offloading without checkpointing).
 std::optional<SearchCandidate> plan_candidate(const json& base, const Profile& profile, std::int64_t n,
-                                              std::int64_t per_node, std::int64_t mb, const std::string& ckpt,
-                                              const std::string& sharding, std::int64_t seq_len,
-                                              const SearchSpace& space, const std::string& where) {
+                                              std::int64_t per_node, const Layout& layout, bool sp_given,
+                                              std::int64_t mb, const std::string& ckpt, const std::string& sharding,
+                                              std::int64_t seq_len, const SearchSpace& space, const std::string& where) {
   json j = base;
   j["gpus_per_node"] = std::min(n, per_node);
   j["nodes"] = std::max<std::int64_t>(1, n / per_node);
   j["micro_batch"] = mb;
   j["activation_checkpointing"] = ckpt;
   j["sharding"] = sharding;
+  if (layout.tp > 1 || j.contains("tensor_parallel")) j["tensor_parallel"] = layout.tp;
+  if (layout.pp > 1 || j.contains("pipeline_parallel")) j["pipeline_parallel"] = layout.pp;
+  if (layout.cp > 1 || j.contains("context_parallel")) j["context_parallel"] = layout.cp;
+  if (layout.tp > 1 && !sp_given) j["sequence_parallel"] = true;  // Megatron's recommendation with TP
   if (space.global_batch_tokens > 0) {
-    const double per_pass = static_cast<double>(mb) * seq_len * n;
+    // One micro-batch is shared by the TP, PP and CP ranks of a model copy.
+    const double copies = static_cast<double>(n) / static_cast<double>(layout.tp * layout.pp * layout.cp);
+    const double per_pass = static_cast<double>(mb) * seq_len * copies;
     j["grad_accum"] = static_cast<std::int64_t>(std::max(1.0, std::ceil(space.global_batch_tokens / per_pass)));
   }
   Scenario s;
@@ -98,12 +138,17 @@ SearchResult search_plans(const json& base, const std::vector<std::string>& fixe
   // Selective checkpointing drops only the attention scores, which FlashAttention never stores:
   // with it, selective plans exactly as none, so it is not a separate candidate.
   std::vector<std::string> ckpts = given(fixed, "activation_checkpointing")
-                                       ? std::vector<std::string>{to_string(s0.checkpointing)}
-                                   : s0.flash_attention ? std::vector<std::string>{"none", "full"}
-                                                        : std::vector<std::string>{"none", "selective", "full"};
+                                       ? std::vector<std::string>{checkpointing_name(s0)}
+                                   : s0.flash_attention ? std::vector<std::string>{"none", "selective-op", "full"}
+                                                        : std::vector<std::string>{"none", "selective", "selective-op", "full"};
   if (!given(fixed, "micro_batch")) r.varied.push_back("micro_batch");
   if (!given(fixed, "activation_checkpointing")) r.varied.push_back("activation_checkpointing");
   if (!given(fixed, "sharding")) r.varied.push_back("sharding");
+  for (const char* k : {"tensor_parallel", "pipeline_parallel", "context_parallel"}) {
+    if (given(fixed, k)) continue;
+    if (std::string(k) == "context_parallel" && s0.seq_len < 32768) continue;
+    r.varied.push_back(k);
+  }
   if (space.global_batch_tokens > 0) r.varied.push_back("grad_accum");
   if (!space.gpu_counts.empty()) r.varied.push_back("gpus");
   std::vector<GpuChoice> models = space.gpus;
@@ -117,18 +162,21 @@ SearchResult search_plans(const json& base, const std::vector<std::string>& fixe
     // An unknown GPU or a bad profile is the user's error, named once; the profile is resolved once.
     const Profile profile = parse_scenario(b, where).gpu;
     for (const auto n : counts) {
-      std::vector<std::string> shardings;
-      if (given(fixed, "sharding")) shardings = {to_string(s0.sharding)};
-      else if (n == 1) shardings = {"none"};
-      else shardings = {"none", "zero1", "zero2", "zero3"};
       std::vector<SearchCandidate> found;
-      for (const auto mb : mbs)
-        for (const auto& ck : ckpts)
-          for (const auto& sh : shardings)
-            if (auto c = plan_candidate(b, profile, n, per_node, mb, ck, sh, s0.seq_len, space, where)) {
-              ++r.planned;
-              if (c->result.fits) found.push_back(std::move(*c));
-            }
+      for (const auto& layout : layouts(s0, fixed, n, per_node)) {
+        std::vector<std::string> shardings;
+        if (given(fixed, "sharding")) shardings = {to_string(s0.sharding)};
+        else if (n / (layout.tp * layout.pp) == 1) shardings = {"none"};  // no data-parallel (x CP) ranks
+        else shardings = {"none", "zero1", "zero2", "zero3"};
+        for (const auto mb : mbs)
+          for (const auto& ck : ckpts)
+            for (const auto& sh : shardings)
+              if (auto c = plan_candidate(b, profile, n, per_node, layout, given(fixed, "sequence_parallel"), mb, ck,
+                                          sh, s0.seq_len, space, where)) {
+                ++r.planned;
+                if (c->result.fits) found.push_back(std::move(*c));
+              }
+      }
       std::stable_sort(found.begin(), found.end(), [](const SearchCandidate& x, const SearchCandidate& y) {
         return x.result.time.tokens_per_s_per_gpu > y.result.time.tokens_per_s_per_gpu;
       });
@@ -152,7 +200,9 @@ json search_to_json(const SearchResult& r, const SearchSpace& space) {
   if (!r.fitting.empty()) {
     const auto& s = r.fitting.front().result.scenario;
     j["scenario"] = scenario_to_json(s);
-    for (const char* k : {"micro_batch", "activation_checkpointing", "sharding", "grad_accum", "gpus_per_node", "nodes"})
+    for (const char* k : {"micro_batch", "activation_checkpointing", "sharding", "grad_accum", "gpus_per_node", "nodes",
+                          "tensor_parallel", "sequence_parallel", "pipeline_parallel", "pipeline_schedule",
+                          "virtual_stages", "context_parallel", "tp_comm_overlap"})
       j["scenario"].erase(k);
   }
   return j;
@@ -180,7 +230,7 @@ std::string search_to_table(const SearchResult& r, const SearchSpace& space, int
     o << buf;
   }
   o << (several_models ? "; fastest first per GPU model and count\n\n" : "; fastest first per GPU count\n\n");
-  o << "  GPUs  sharding  checkpointing  micro-batch  grad-accum  GB/GPU  tokens/s/GPU   MFU";
+  o << "  GPUs  TP  PP  CP  sharding  checkpointing      micro-batch  grad-accum  GB/GPU  tokens/s/GPU   MFU";
   if (s.tokens > 0) o << "   total h  GPU-hours";
   if (priced) o << "      cost";
   o << "\n";
@@ -198,8 +248,10 @@ std::string search_to_table(const SearchResult& r, const SearchSpace& space, int
       last_model = cs.gpu_arg;
     }
     char line[256];
-    std::snprintf(line, sizeof line, "  %4lld  %-8s  %-13s  %11lld  %10lld  %6.1f  %12.0f  %4.0f%%",
-                  static_cast<long long>(c.gpus), to_string(cs.sharding).c_str(), to_string(cs.checkpointing).c_str(),
+    std::snprintf(line, sizeof line, "  %4lld  %2lld  %2lld  %2lld  %-8s  %-17s  %11lld  %10lld  %6.1f  %12.0f  %4.0f%%",
+                  static_cast<long long>(c.gpus), static_cast<long long>(cs.tensor_parallel),
+                  static_cast<long long>(cs.pipeline_parallel), static_cast<long long>(cs.context_parallel),
+                  to_string(cs.sharding).c_str(), checkpointing_name(cs).c_str(),
                   static_cast<long long>(cs.micro_batch), static_cast<long long>(cs.grad_accum),
                   c.result.memory.peak.total() / 1e9, c.result.time.tokens_per_s_per_gpu, 100 * c.result.time.mfu);
     o << line;

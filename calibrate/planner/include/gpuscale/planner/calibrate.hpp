@@ -35,7 +35,9 @@ Profile calibrate(const std::vector<ResultsInput>& inputs);
 // A training run the user measured end to end: the scenario it ran (plan keys; its gpu must be the
 // profile's SKU) and its tokens/s per GPU. Sets p.end_to_end_efficiency to the value at which the
 // plan of that scenario on `p` gives the measured rate (kernel-level time / (measured step time -
-// the parts not scaled)), with a `measured` source naming the run. Throws InputError naming `where`
+// the parts not scaled)), with a `measured` source naming the run; when the scenario names a
+// framework the planner knows (framework.hpp), the value goes to p.framework_efficiency under that
+// framework instead, for that framework's plans on the profile. Throws InputError naming `where`
 // when the scenario does not train, names another GPU, or the run is faster than the kernel-level
 // plan (an efficiency above 1: the scenario does not describe the run).
 void set_end_to_end_from_run(Profile& p, const nlohmann::json& scenario, double tokens_per_s_per_gpu,

@@ -1,22 +1,30 @@
 // gpuscale plan: memory, time and cost of one scenario on one profile.
 //
 // Memory (per GPU, bytes), from the architecture:
-//   model states   weights, gradients, FP32 master weights, optimizer states, LoRA adapters; each
-//                  sharded by its ZeRO stage (zero1: optimizer + master; zero2: + gradients;
-//                  zero3/FSDP: + weights) over the data-parallel GPUs
+//   model states   weights, gradients, FP32 master weights, optimizer states, LoRA adapters of this
+//                  GPU's pipeline stage at its tensor-parallel shapes; each sharded by its ZeRO stage
+//                  (zero1: optimizer + master; zero2: + gradients; zero3/FSDP: + weights) over the
+//                  data-parallel (x context-parallel) GPUs, or over an HSDP shard group
 //   activations    per layer per token, Korthikanti et al. 2022 ("Reducing Activation Recomputation
-//                  in Large Transformer Models", sec. 4) adapted to GQA and SwiGLU, see activations.cpp
+//                  in Large Transformer Models", sec. 4) adapted to GQA and SwiGLU, split by TP (and
+//                  SP) and CP, for every micro-batch a pipeline stage holds in flight, and kept as each
+//                  checkpointing mode keeps them
 //   logits / loss  the vocabulary-sized buffers of the output head and cross-entropy
 //   buffers        DDP buckets, ZeRO buckets, FSDP's unsharded layer buffers
 //   CUDA context and the caching allocator's reserve
 // The peak is the larger of two moments: the start of backward (all activations, logits, and any
 // gradients kept from earlier micro-batches) and its end (all gradients, activations freed).
 //
-// Time (per optimizer step): each GEMM of a layer at its real shape through the profile's GEMM model;
+// With pipeline parallelism the peak is the larger of the first stage (most micro-batches in flight)
+// and the last (the head and the logits).
+//
+// Time (per optimizer step): each GEMM of a layer at its real (per-TP-rank) shape through the profile's GEMM model;
 // attention FLOPs at the profile's fused-attention efficiency (or as batched GEMMs + softmax traffic
 // without FlashAttention); element-wise ops, loss, QLoRA dequantisation and the optimizer step through
 // memory bandwidth; recomputation; communication through the α-β fits, overlapped with compute as
-// stated in the assumptions.
+// stated in the assumptions: data-parallel reduction and FSDP gathers, tensor-parallel all-reduces
+// (or all-gathers and reduce-scatters with SP), context-parallel key/value exchange, pipeline
+// point-to-point sends, and the pipeline bubble (p - 1) / v micro-batch times per step.
 //
 // Example: gpuscale plan --model llama-3.1-8b --method lora --gpu h100-sxm-80gb --seq-len 4096
 #pragma once
@@ -27,6 +35,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gpuscale/planner/framework.hpp"
 #include "gpuscale/planner/scenario.hpp"
 
 namespace gpuscale::planner {
@@ -52,6 +61,7 @@ struct MemoryBreakdown {
 struct MemoryPlan {
   MemoryBreakdown peak;     // the larger moment
   std::string peak_phase;   // "backward_start" | "backward_recompute" | "backward_end" | "inference"
+  std::string stage;        // pipeline parallelism: the stage the peak is on ("first" | "last")
   double full_gradients = 0;      // gradient bytes once all exist (for reporting)
   double kv_cache = 0;            // inference
   double capacity = 0;            // the GPU's memory
@@ -59,14 +69,21 @@ struct MemoryPlan {
 
 struct TimeBreakdown {
   double gemm = 0, attention = 0, elementwise = 0, loss = 0, recompute = 0, dequant = 0;
+  double fp8_cast = 0;          // FP8: amax and cast traffic of the GEMM operands
   double optimizer = 0, communication_exposed = 0, communication_total = 0, offload = 0;
   double overlap_slowdown = 0;  // compute slowed by collectives running beside it
+  // Parts of communication_exposed: tensor-parallel and context-parallel collectives, pipeline sends
+  // and the communication inside the pipeline bubble.
+  double tensor_parallel_exposed = 0, context_parallel_exposed = 0, pipeline_p2p = 0, pipeline_bubble_exposed = 0;
+  double pipeline_bubble = 0;     // the last stage idle (p - 1) / v micro-batch times of kernel work
   double framework_overhead = 0;  // kernel-level time x (1 / end-to-end efficiency - 1)
   double step = 0;
-  // The GPU's own work in a step, what the end-to-end efficiency scales: every kernel part and the
-  // compute slowed beside collectives; not exposed communication or offload waits.
+  // The GPU's own work in a step, what the end-to-end efficiency scales: every kernel part, the
+  // compute slowed beside collectives and the pipeline bubble (made of the other stages' kernels);
+  // not exposed communication or offload waits.
   double kernel_time() const {
-    return gemm + attention + elementwise + loss + recompute + dequant + optimizer + overlap_slowdown;
+    return gemm + attention + elementwise + loss + recompute + dequant + fp8_cast + optimizer + overlap_slowdown +
+           pipeline_bubble;
   }
 };
 
@@ -75,6 +92,7 @@ struct FlopCount {
   double backward_gemm = 0;
   double attention_forward = 0;   // causal, what FlashAttention computes
   double model_flops_per_token = 0;  // for MFU: 6N (full) or 4N + adapters (LoRA) + causal attention
+  double forward_gemm_per_gpu = 0;   // one GPU's share: its stage's layers at TP shapes (+ head shard)
 };
 
 struct TimePlan {
@@ -123,8 +141,16 @@ PlanResult plan(const Scenario& s);
 nlohmann::json plan_to_json(const PlanResult& r);
 std::string plan_to_table(const PlanResult& r);
 
-// Activation bytes per token of one layer with every tensor autograd keeps (no checkpointing).
+// Activation bytes per token of one layer on one GPU with every tensor autograd keeps (no
+// checkpointing), at its tensor-parallel split.
 double layer_activation_bytes_per_token(const Scenario& s);
+// Bytes per token of one layer that per-op selective checkpointing keeps (torchtitan's policy,
+// pytorch/torchtitan torchtitan/parallelisms/parallelize_llama.py, 2024: the block's input, the
+// outputs of the 1st, 3rd, 5th ... matmul and of the attention kernel; everything else recomputed).
+double selective_op_saved_bytes_per_token(const Scenario& s);
+// How the logits and the loss are held: fused_loss, compile (where the framework compiles the loss),
+// loss_chunks, else the framework's eager path (framework.hpp).
+LossPath loss_path(const Scenario& s);
 // Bytes per vocabulary entry per token of the output-head and cross-entropy buffers at their peak.
 double logits_bytes_per_vocab_token(const Scenario& s);
 // Element-wise bytes read + written per token by one layer's forward (see plan.cpp).

@@ -99,6 +99,13 @@ struct Profile {
   // load. From one published end-to-end run per architecture; a scenario can override it.
   double end_to_end_efficiency = 1.0;
   Source end_to_end_source;
+  // Measured per framework (calibrate --end-to-end with a scenario that names its framework): a plan
+  // of that framework on this profile uses it before the framework's built-in published value.
+  struct FrameworkEfficiency {
+    double efficiency = 1.0;
+    Source source;
+  };
+  std::map<std::string, FrameworkEfficiency> framework_efficiency;
   std::vector<CollectiveFit> collectives;
   std::map<std::string, AlphaBeta> transfer;        // h2d, d2h
   UsableMemory usable;
@@ -116,13 +123,18 @@ Profile datasheet_profile(const GpuSpec& spec);
 
 // The published end-to-end training runs the built-in end_to_end_efficiency values come from, so a
 // test can check that each value still reproduces its run with the current kernel model.
+// A value with framework "" is the profile's default for its architecture; one with a framework key
+// (framework.hpp) applies to plans of that framework on that architecture.
 struct EndToEndReference {
   const char* architecture;        // spec-table architecture the value applies to
   double efficiency;               // measured / kernel-level planned tokens/s
   double measured_tokens_per_s;    // per GPU, as published
-  const char* validation_row;      // the run's row in tests/data/more_published_measurements.csv
+  const char* validation_row;      // the run's row in a tests/data/*.csv validation file
   const char* citation;
+  const char* framework = "";
 };
+// The built-in value for `framework` on `architecture`, or nullptr.
+const EndToEndReference* find_end_to_end(std::string_view architecture, std::string_view framework = "");
 std::span<const EndToEndReference> end_to_end_references();
 
 nlohmann::json profile_to_json(const Profile& p);

@@ -1,6 +1,8 @@
 // `gpuscale plan --search`: the settings a user would otherwise try by hand. From one scenario it
 // plans every combination of the keys the user left open (micro-batch, activation checkpointing,
-// sharding) for each GPU count asked for, keeps those that fit, and ranks them by time.
+// sharding, and the model-parallel layout: tensor parallelism within a node, pipeline parallelism
+// and, from 32k tokens, context parallelism) for each GPU count asked for, keeps those that fit,
+// and ranks them by time.
 //
 //   gpuscale plan --model llama-3.1-70b --method lora --gpu h100-sxm-80gb --seq-len 4096
 //                 --tokens 1e9 --search --gpu-counts 8,16,32 --global-batch-tokens 1048576
@@ -10,8 +12,8 @@
 // the next, on the same job and the same token budget.
 //
 // With a global batch the gradient accumulation follows (ceil(global tokens / (micro-batch x
-// sequence x GPUs))), so every candidate trains on the same batch; without one, grad_accum stays as
-// given. Keys present in the scenario or on the command line are never varied.
+// sequence x data-parallel copies))), so every candidate trains on the same batch; without one,
+// grad_accum stays as given. Keys present in the scenario or on the command line are never varied.
 #pragma once
 
 #include <cstdint>

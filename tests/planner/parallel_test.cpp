@@ -329,6 +329,26 @@ TEST(ContextParallel, SplitsTheSequenceAndItsAttention) {
   EXPECT_DOUBLE_EQ(a.time.t.context_parallel_exposed, 0);
 }
 
+TEST(ContextParallel, ToyByHand) {
+  // Toy on 2 GPUs, CP 2, DDP: each GPU holds half of every sequence, T = 4 x 4096 / 2 tokens.
+  const auto s = make(toy({{"gpus_per_node", 2}, {"context_parallel", 2}}));
+  const double T = 4 * 4096 / 2.0, h = 64;
+  const auto m = plan_memory(s);
+  EXPECT_DOUBLE_EQ(m.peak.activations, 2 * 1936 * T + 4 * h * T);
+  EXPECT_DOUBLE_EQ(m.peak.logits_loss, 16 * 256 * T);
+  // Per layer the K and V of the whole sequence (2 x 32 wide, BF16) are all-gathered in forward and
+  // backward and their gradients reduce-scattered; the two CP ranks also all-reduce the gradients
+  // (DDP, one bucket: the toy has far fewer than 25 MB of gradients).
+  const double kv = 2 * 32 * T * 2 * 2;
+  const auto* ag = s.gpu.collective("all_gather", 2);
+  const auto* rs = s.gpu.collective("reduce_scatter", 2);
+  const auto* ar = s.gpu.collective("all_reduce", 2);
+  const double grads = 2.0 * count_params(s.model).total;
+  const double expect = 2 * (2 * ag->ab.time_s(kv) + rs->ab.time_s(kv)) + ar->ab.alpha_s + grads / (ar->ab.bandwidth_gbps * 1e9);
+  EXPECT_NEAR(plan_time(s).t.communication_total, expect, 1e-15);
+  EXPECT_DOUBLE_EQ(plan_time(s).tokens_per_step, T);
+}
+
 TEST(Hsdp, ShardsOverTheGroupAndReplicatesAcrossGroups) {
   const json base = {{"model", "llama-2-7b"}, {"seq_len", 4096}, {"gpus_per_node", 8}, {"nodes", 4}, {"sharding", "fsdp"}};
   json h = base;

@@ -489,7 +489,7 @@ void gpu_state_items(Context& c, std::vector<CheckItem>& out, const json& g, con
 }
 
 void peer_link_items(Context& c, std::vector<CheckItem>& out) {
-  const json& gpus = c.doc["gpus"];
+  const json& gpus = gpus_of(c.doc);
   if (gpus.size() < 2) {
     add(out, "n/a", "node", "nvlink / peer access", "one GPU", "", "no peers");
     return;
@@ -559,7 +559,7 @@ std::vector<CheckItem> check_document(const json& doc, const CheckOptions& opt) 
   if (opt.reference) c.ref_series = series_of(*opt.reference);
   const bool measured = opt.reference || (opt.profile && opt.profile->kind == "measured");
   c.tolerance = opt.tolerance_pct ? *opt.tolerance_pct : measured ? 5 : 10;
-  const json& gpus = doc["gpus"];
+  const json& gpus = gpus_of(doc);
   if (gpus.empty()) {
     add(out, "fail", "node", "gpus", "none (host backend)", "one or more GPUs", "the run measured no GPU: nothing to accept");
     return out;

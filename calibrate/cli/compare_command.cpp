@@ -41,10 +41,11 @@ without its size: HBM at the largest size every run has, GEMM at MAMF, at each L
 at the largest common square size, busbw at the largest common message (each run's own largest size
 when they share none). For each run: its value (median over its GPUs), the ratio to RUN1, its % of
 its own SKU's datasheet peak, and a verdict against RUN1 from both runs' samples: faster or slower
-only when Mann-Whitney U gives p < 0.05 and the 95% intervals of the two medians do not overlap,
-else same.
+only when the medians differ by more than the runs' spread (the larger interquartile range),
+Mann-Whitney U gives p < 0.05 and the 95% intervals of the two medians do not overlap; else same.
 
-Exit status, per benchmark id and GPU against RUN1: a change worse than P percent is a regression;
+Exit status, per benchmark id and GPU against RUN1: a change worse than P percent is a regression,
+unless both entries carry samples and the change is inside their noise (same, as above);
 a benchmark ok in RUN1 and missing, errored, not run or without RUN1's metric in a later run is
 LOST (skipped too when the runs are of one SKU; of another SKU a skip is shown as not comparable).
   --threshold-pct P     a finite number >= 0 (default 5; --threshold-pct P or --threshold-pct=P)
@@ -135,7 +136,7 @@ struct Input {
   std::vector<FamilyRow> rows;
   struct PerRun {
     std::vector<Comparison> rows;
-    int regressions = 0, lost = 0, compared = 0, not_comparable = 0;
+    int regressions = 0, lost = 0, compared = 0, not_comparable = 0, within_noise = 0;
     bool no_ok = false;
   };
   std::vector<PerRun> per_run;  // index i: run i against run 0 (index 0 unused)
@@ -160,16 +161,17 @@ std::string per_run_summary(const Input& in, std::size_t i) {
                 i + 1, p.compared, p.regressions, in.threshold, p.lost);
   std::string s = buf;
   if (p.not_comparable) s += ", " + std::to_string(p.not_comparable) + " not comparable (skipped on run" + std::to_string(i + 1) + "'s SKU)";
+  if (p.within_noise) s += ", " + std::to_string(p.within_noise) + " beyond the threshold but within the runs' noise";
   return s;
 }
 
-// The per-benchmark lines worth showing: regressions and lost ones always, and with the same SKU the
-// changes beyond the threshold; every pair with --all.
+// The per-benchmark lines worth showing: regressions, lost and not comparable ones always, and with the
+// same SKU the changes beyond the threshold; every pair with --all.
 std::vector<const Comparison*> shown(const Input& in, std::size_t i) {
   std::vector<const Comparison*> out;
   const bool same_sku = run_sku(in.docs[0]) == run_sku(in.docs[i]);
   for (const auto& r : in.per_run[i].rows)
-    if (in.all || r.lost || r.regression || (same_sku && !r.not_comparable && std::abs(r.change_pct) >= in.threshold))
+    if (in.all || r.lost || r.regression || r.not_comparable || (same_sku && std::abs(r.change_pct) >= in.threshold))
       out.push_back(&r);
   return out;
 }
@@ -230,7 +232,8 @@ void print_table(const Input& in, std::ostream& out) {
                       r->why.substr(0, 120).c_str());
       } else {
         std::snprintf(line, sizeof line, "%-60s %-15s %12.2f %12.2f %+8.1f%%%s\n", r->id.substr(0, 60).c_str(),
-                      r->metric.c_str(), r->base, r->now, r->change_pct, r->regression ? "  REGRESSION" : "");
+                      r->metric.c_str(), r->base, r->now, r->change_pct,
+                      r->regression ? "  REGRESSION" : r->within_noise ? ("  (" + r->why + ")").c_str() : "");
       }
       out << line;
     }
@@ -338,7 +341,9 @@ json to_json_output(const Input& in, int exit_code) {
         if (c.ratio) v["ratio_to_run1"] = jnum(*c.ratio);
         if (i > 0) {
           v["verdict"] = to_string(c.verdict.verdict);
-          if (c.verdict.verdict != Verdict::unknown) v["p_value"] = jnum(c.verdict.p_value);
+          if (c.verdict.verdict != Verdict::unknown)
+            v["p_value"] = jnum(c.verdict.p_value), v["change_pct"] = jnum(c.verdict.change_pct),
+            v["spread_pct"] = jnum(c.verdict.spread_pct);
           else v["verdict_why"] = c.verdict.why;
         }
         v["samples"] = c.at.samples.size();
@@ -354,10 +359,11 @@ json to_json_output(const Input& in, int exit_code) {
   for (std::size_t i = 1; i < in.docs.size(); ++i) {
     const auto& p = in.per_run[i];
     json e = {{"run", i + 1}, {"base_run", 1}, {"compared", p.compared}, {"regressions", p.regressions},
-              {"lost", p.lost}, {"not_comparable", p.not_comparable}, {"no_ok_benchmark", p.no_ok}, {"rows", json::array()}};
+              {"lost", p.lost}, {"not_comparable", p.not_comparable}, {"within_noise", p.within_noise},
+              {"no_ok_benchmark", p.no_ok}, {"rows", json::array()}};
     for (const Comparison* r : shown(in, i)) {
       json c = {{"id", r->id}, {"metric", r->metric}, {"base", jnum(r->base)}, {"regression", r->regression},
-                {"lost", r->lost}, {"not_comparable", r->not_comparable}};
+                {"within_noise", r->within_noise}, {"lost", r->lost}, {"not_comparable", r->not_comparable}};
       if (!r->lost && !r->not_comparable) c["now"] = jnum(r->now), c["change_pct"] = jnum(r->change_pct);
       if (!r->why.empty()) c["why"] = r->why;
       e["rows"].push_back(c);
@@ -405,6 +411,18 @@ std::vector<Comparison> compare_documents(const json& base, const json& now, dou
         c.change_pct = h->higher_is_better ? rel : -rel;
       }
       c.regression = c.change_pct < -threshold_pct;
+      if (c.regression) {
+        // Beyond the threshold but inside the runs' own spread (enough samples on both sides to tell):
+        // noise, not a regression.
+        const NoiseVerdict v = noise_verdict(metric_samples(*ea, *h), metric_samples(*it->second, *h), h->higher_is_better);
+        if (v.verdict == Verdict::same) {
+          c.regression = false;
+          c.within_noise = true;
+          char buf[96];
+          std::snprintf(buf, sizeof buf, "within the runs' noise: spread %.1f%%, p=%.2g", v.spread_pct, v.p_value);
+          c.why = buf;
+        }
+      }
     }
     out.push_back(c);
   }
@@ -565,6 +583,7 @@ int compare_command(const std::vector<std::string>& args, std::ostream& out, std
       p.regressions += r.regression;
       p.lost += r.lost;
       p.not_comparable += r.not_comparable;
+      p.within_noise += r.within_noise;
       p.compared += !r.lost && !r.not_comparable;
     }
     int ok_now = 0;

@@ -9,7 +9,7 @@
 // with --price the value per dollar per GPU-hour.
 //
 // Exit status, per benchmark id and GPU as before: a drop beyond --threshold-pct against the first
-// run is a regression (exit 1); a benchmark ok in the first run and missing, errored, not run or
+// run that the runs' noise does not explain is a regression (exit 1); a benchmark ok in the first run and missing, errored, not run or
 // without its metric in a later one is LOST (exit 1; skipped too when the runs are of one SKU).
 //
 //   gpuscale compare a100.json h100.json h200.json --price a100-sxm-80gb=1.8,h100-sxm-80gb=2.5
@@ -32,7 +32,10 @@ struct Comparison {
   std::string metric;       // bandwidth_gbps, tflops, busbw_gbps, latency_ns, ...
   double base = 0, now = 0;
   double change_pct = 0;    // + is better (for latency, lower is better and the sign is flipped)
+  // Worse than the threshold and, where both entries carry enough samples, `slower` by the noise
+  // verdict (cross_run.hpp): a drop the runs' own spread explains is `within_noise` instead.
   bool regression = false;
+  bool within_noise = false;
   // Ok in the base but missing, skipped, errored or not run in the new document, or without the
   // base's metric there: a failure whatever the threshold. `why` says which.
   bool lost = false;

@@ -130,7 +130,13 @@ NoiseVerdict noise_verdict(const std::vector<double>& base, const std::vector<do
   }
   r.p_value = mann_whitney_p(now, base);
   const bool apart = r.now.lo > r.base.hi || r.now.hi < r.base.lo;
-  if (r.p_value >= kVerdictAlpha || !apart) {
+  const double iqr = std::max(quantile(base, 0.75) - quantile(base, 0.25), quantile(now, 0.75) - quantile(now, 0.25));
+  if (r.base.median != 0) {
+    r.change_pct = 100 * (r.now.median - r.base.median) / std::abs(r.base.median);
+    r.spread_pct = 100 * iqr / std::abs(r.base.median);
+  }
+  const bool beyond_spread = std::abs(r.now.median - r.base.median) > iqr;
+  if (r.p_value >= kVerdictAlpha || !apart || !beyond_spread) {
     r.verdict = Verdict::same;
     return r;
   }
@@ -209,8 +215,14 @@ std::optional<SplitId> split_id(const std::string& text) {
   return s;
 }
 
+const json& gpus_of(const json& doc) {
+  static const json none = json::array();
+  const auto it = doc.find("gpus");
+  return it != doc.end() && it->is_array() ? *it : none;
+}
+
 const GpuSpec* spec_of_entry(const json& doc, const json& entry) {
-  const json& gpus = doc.at("gpus");
+  const json& gpus = gpus_of(doc);
   if (gpus.empty()) return nullptr;
   const json* g = &gpus[0];
   if (entry.contains("gpu_index"))
@@ -365,7 +377,7 @@ std::string size_text(const SplitId& id, double size) {
 }
 
 std::string gpus_text(const json& doc) {
-  const json& gpus = doc.at("gpus");
+  const json& gpus = gpus_of(doc);
   if (gpus.empty()) return "host backend (no GPU)";
   std::vector<std::pair<std::string, int>> counts;
   for (const auto& g : gpus) {
@@ -380,7 +392,7 @@ std::string gpus_text(const json& doc) {
 }
 
 std::string run_sku(const json& doc) {
-  const json& gpus = doc.at("gpus");
+  const json& gpus = gpus_of(doc);
   return gpus.empty() ? "host" : gpus[0].value("sku", std::string("unknown"));
 }
 

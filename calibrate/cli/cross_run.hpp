@@ -8,9 +8,12 @@
 // its headline metric. `memory/copy/bytes:4294967296/width:16` on GPUs 0..7 is the series
 // `memory/copy/width:16` at size 4 GiB with eight instances.
 //
-// Noise: two sets of samples differ only when the Mann-Whitney U test (two-sided, as Google
-// Benchmark's tools/compare.py runs it) gives p < 0.05 AND the distribution-free 95% confidence
-// intervals of the two medians do not overlap; otherwise they are the `same`.
+// Noise: two sets of samples differ only when the difference of their medians exceeds the runs' own
+// spread (the larger interquartile range, relative to the base median), the Mann-Whitney U test
+// (two-sided, as Google Benchmark's tools/compare.py runs it) gives p < 0.05, and the
+// distribution-free 95% confidence intervals of the two medians do not overlap; otherwise they are
+// the `same`. The spread term keeps a real but small shift inside noisy runs `same` however many
+// samples pin the medians down.
 #pragma once
 
 #include <cstddef>
@@ -48,6 +51,8 @@ const char* to_string(Verdict v);
 struct NoiseVerdict {
   Verdict verdict = Verdict::unknown;
   double p_value = 1;
+  double change_pct = 0;  // (now - base) / base of the medians, in percent
+  double spread_pct = 0;  // the larger interquartile range of the two, in percent of the base median
   MedianInterval base, now;
   std::string why;  // unknown: why no verdict (too few samples)
 };
@@ -136,6 +141,9 @@ std::optional<double> largest_common_size(const std::vector<const Series*>& seri
 
 // "4 GiB" for a byte size, "8192" for a GEMM dimension, "" for none.
 std::string size_text(const SplitId& id, double size);
+
+// The document's gpus array (an empty one when it has none).
+const nlohmann::json& gpus_of(const nlohmann::json& doc);
 
 // The run's GPUs in words: "8x NVIDIA H200 (h200-sxm-141gb)", or "host backend (no GPU)".
 std::string gpus_text(const nlohmann::json& doc);

@@ -262,7 +262,9 @@ void emit_expected(Context& c, std::vector<CheckItem>& out, const std::string& s
     detail += "; lowest " + w["benchmark"].get<std::string>() + " (" + w["source"].get<std::string>() + ")";
     add(out, g.status, subject, family + " vs expected", num(w["measured"].get<double>()) + " " + unit + " (" +
         fmt("%.0f%%", w["pct_of_expected"].get<double>()) + ")",
-        num(w["expected"].get<double>()) + " " + unit + " -" + fmt("%g%%", c.tolerance), detail, g.checks);
+        ">= " + num(w["expected"].get<double>() * (1 - c.tolerance / 100)) + " " + unit + " (" + num(w["expected"].get<double>()) +
+            " -" + fmt("%g%%", c.tolerance) + ")",
+        detail, g.checks);
   }
 }
 
@@ -463,9 +465,9 @@ void gpu_state_items(Context& c, std::vector<CheckItem>& out, const json& g, con
     } else if (!peer_throttle_fraction.empty()) {
       const double peers = median(peer_throttle_fraction);
       if (frac > peers + 0.1)
-        add(out, "fail", who, "throttling", fig, fmt("%.0f%% like its peers", 100 * peers), "throttles more than its peers: " + why);
+        add(out, "fail", who, "throttling", fig, fmt("as its peers (median %.0f%%)", 100 * peers), "throttles more than its peers: " + why);
       else
-        add(out, "warn", who, "throttling", fig, fmt("%.0f%% (peers)", 100 * peers),
+        add(out, "warn", who, "throttling", fig, fmt("as its peers (median %.0f%%)", 100 * peers),
             "throttles like its peers (a power- or heat-limited node; dense tensor work can hold clocks below 90% of the maximum under the power limit): " + why);
     } else {
       add(out, t.light_work ? "fail" : "warn", who, "throttling", fig, "none",
@@ -545,9 +547,11 @@ void peer_link_items(Context& c, std::vector<CheckItem>& out) {
       if (dev < -tol) slow += (slow.empty() ? "" : ", ") + inst[i].name + " " + num(all[i]);
       if (dev < worst) worst = dev, worst_v = all[i];
     }
-    add(out, slow.empty() ? "pass" : "fail", "node", "peer bandwidth " + s.id.label,
+    add(out, slow.empty() ? "pass" : "fail", "node", "peer bw " + axis_value(s.id, "engine"),
         "lowest " + num(worst_v) + " GB/s (" + fmt("%+.1f%%", worst) + ")", "pairs' median " + num(m) + " GB/s +-" + fmt("%.1f%%", tol),
-        slow.empty() ? std::to_string(inst.size()) + " pairs" : "slower than the other pairs: " + slow.substr(0, 300), checks);
+        s.id.label + ", " + std::to_string(inst.size()) + " pairs" +
+            (slow.empty() ? std::string() : "; slower than the other pairs: " + slow.substr(0, 300)),
+        checks);
   }
 }
 
@@ -709,9 +713,11 @@ int check_command(const std::vector<std::string>& args, std::ostream& out, std::
   for (const auto& i : items) {
     std::string status = i.status;
     std::transform(status.begin(), status.end(), status.begin(), [](unsigned char ch) { return std::toupper(ch); });
-    std::snprintf(line, sizeof line, "%-5s %-10s %-22s %-30s %-34s %s\n", status.c_str(), i.subject.c_str(), i.item.c_str(),
+    std::snprintf(line, sizeof line, "%-5s %-10s %-22s %-30s %-34s %s", status.c_str(), i.subject.c_str(), i.item.c_str(),
                   i.figure.c_str(), i.expected.empty() ? "" : ("expected " + i.expected).c_str(), i.detail.c_str());
-    out << line;
+    std::string text = line;
+    text.erase(text.find_last_not_of(' ') + 1);
+    out << text << "\n";
   }
   out << "summary: " << counts["pass"] << " pass, " << counts["warn"] << " warn, " << counts["fail"] << " fail, " << counts["n/a"]
       << " n/a (not recorded): " << (code ? "FAIL" : "PASS") << "\n";

@@ -234,15 +234,14 @@ std::vector<CollectiveCase> collective_cases(const std::string& suite, bool host
   return cases;
 }
 
-std::string collective_id(const CollectiveCase& c, int ranks, bool host) {
+BenchmarkId collective_id(const CollectiveCase& c, int ranks, bool host) {
   return BenchmarkId{"collective",
                      host,
                      std::string(collective_info(c.op).name),
                      {{"dtype", std::string(dtype_name(c.dtype))},
                       {"bytes", std::to_string(c.bytes)},
                       {"ranks", std::to_string(ranks)},
-                      {"inplace", c.in_place ? "1" : "0"}}}
-      .str();
+                      {"inplace", c.in_place ? "1" : "0"}}};
 }
 
 }  // namespace gpuscale::bench

@@ -27,6 +27,8 @@
 #include <string_view>
 #include <vector>
 
+#include "gpuscale/core/benchmark_id.hpp"
+
 namespace gpuscale::bench {
 
 enum class Collective { all_reduce, all_gather, reduce_scatter, broadcast, alltoall, sendrecv };
@@ -122,6 +124,6 @@ struct CollectiveCase {
 std::vector<CollectiveCase> collective_cases(const std::string& suite, bool host);
 
 // `collective[/host]/NAME/dtype:D/bytes:B/ranks:N/inplace:0|1`
-std::string collective_id(const CollectiveCase& c, int ranks, bool host);
+BenchmarkId collective_id(const CollectiveCase& c, int ranks, bool host);
 
 }  // namespace gpuscale::bench

@@ -17,14 +17,13 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "collectives/driver.hpp"
-#include "collectives/register.hpp"
 #include "gpuscale/core/host_info.hpp"
 #include "gpuscale/core/units.hpp"
-#include "harness/report.hpp"
 #ifdef GPUSCALE_WITH_MPI
 #include "collectives/mpi_group.hpp"
 #endif
@@ -132,34 +131,40 @@ class MpiHostCase final : public CaseRunner {
 
 #endif  // GPUSCALE_WITH_MPI
 
-void bench_host_case(benchmark::State& state, CaseSpec spec, SamplingPolicy policy) {
+// One collective over MPI on host buffers.
+class HostCollectiveCase final : public CollectiveBenchCase {
+ public:
+  using CollectiveBenchCase::CollectiveBenchCase;
+
+  void precheck(CaseState& state) const override {
 #ifdef GPUSCALE_WITH_MPI
-  auto* mpi = dynamic_cast<MpiGroup*>(&collective_context().ranks());
-  if (!mpi) {
-    BenchmarkEntry e = make_entry(BenchmarkId::parse(collective_id(spec.c, spec.ranks, true)),
-                                  case_parameters(spec, make_layout(spec.c.op, spec.c.bytes, spec.ranks, spec.c.dtype)));
-    return finish_error(state, std::move(e), "MPI was not initialised");
-  }
-  if (spec.ranks < 2) {
+    if (!dynamic_cast<MpiGroup*>(&ctx_.ranks())) return state.fail("MPI was not initialised");
     // One host rank exchanges nothing: its "bandwidth" would be a local copy or a no-op.
-    BenchmarkEntry e = make_entry(BenchmarkId::parse(collective_id(spec.c, spec.ranks, true)),
-                                  case_parameters(spec, make_layout(spec.c.op, spec.c.bytes, spec.ranks, spec.c.dtype)));
-    return finish_skipped(state, std::move(e), "one MPI rank moves no data: launch under mpirun -np N (N >= 2)");
-  }
-  nlohmann::json extra = {{"mpi_version", mpi_library_version()}};
-  run_case(state, spec, [&] { return std::make_unique<MpiHostCase>(spec, *mpi); }, policy, extra);
+    if (spec_.ranks < 2) return state.skip("one MPI rank moves no data: launch under mpirun -np N (N >= 2)");
 #else
-  BenchmarkEntry e = make_entry(BenchmarkId::parse(collective_id(spec.c, spec.ranks, true)),
-                                case_parameters(spec, make_layout(spec.c.op, spec.c.bytes, spec.ranks, spec.c.dtype)));
-  finish_skipped(state, std::move(e), "this build has no MPI (install libopenmpi-dev and reconfigure)");
+    state.skip("this build has no MPI (install libopenmpi-dev and reconfigure)");
 #endif
-}
+  }
+  nlohmann::json extra_parameters(CaseState&) const override {
+#ifdef GPUSCALE_WITH_MPI
+    return {{"mpi_version", mpi_library_version()}};
+#else
+    return nlohmann::json::object();
+#endif
+  }
+  std::unique_ptr<CaseRunner> make_runner(CaseState&) const override {
+#ifdef GPUSCALE_WITH_MPI
+    return std::make_unique<MpiHostCase>(spec_, dynamic_cast<MpiGroup&>(ctx_.ranks()));
+#else
+    throw std::logic_error("this build has no MPI");
+#endif
+  }
+};
 
 }  // namespace
 
-void register_host_collective_benchmarks(const Options& opt) {
-  CollectiveContext& ctx = collective_context();
-  ctx.options = opt;
+void register_host_collectives(Registry& registry, CollectiveContext& ctx) {
+  ctx.run = &registry.run();
   // Under mpirun the world is known before MPI starts (listing does not start it).
   int ranks = ctx.group ? ctx.group->size() : launcher_world_size();
   if (ranks < 1) ranks = 1;
@@ -168,17 +173,16 @@ void register_host_collective_benchmarks(const Options& opt) {
     // Every rank registers here, in the same order: gather each rank's node name onto rank 0.
     const auto hosts = ctx.group->gather_text(read_host_info().hostname);
     if (ctx.group->rank() == 0) {
-      LibraryVersions v = result_sink().libraries();
+      ResultSink& sink = registry.run().sink();
+      LibraryVersions v = sink.libraries();
       v.mpi_version = mpi_library_version();
-      result_sink().set_libraries(v);
-      result_sink().set_job(ctx.group->size(), hosts);
+      sink.set_libraries(v);
+      sink.set_job(ctx.group->size(), hosts);
     }
   }
 #endif
-  for (const CollectiveCase& c : collective_cases(opt.suite, /*host=*/true)) {
-    const CaseSpec spec{c, ranks, true, "mpi", std::nullopt};
-    register_benchmark(collective_id(c, ranks, true), bench_host_case, spec, opt.policy);
-  }
+  for (const CollectiveCase& c : collective_cases(registry.suite(), /*host=*/true))
+    registry.add(std::make_unique<HostCollectiveCase>(ctx, CaseSpec{c, ranks, true, "mpi"}));
 }
 
 }  // namespace gpuscale::bench

@@ -26,7 +26,6 @@
 
 #include "collectives/driver.hpp"
 #include "collectives/nccl_env.hpp"
-#include "collectives/register.hpp"
 #include "collectives/watchdog.hpp"
 #include "gpu/cuda_check.hpp"
 #include "gpu/gpu_backend.hpp"
@@ -34,7 +33,6 @@
 #include "gpu/resources.hpp"
 #include "gpuscale/core/host_info.hpp"
 #include "gpuscale/core/units.hpp"
-#include "harness/report.hpp"
 
 extern char** environ;
 
@@ -148,21 +146,24 @@ class NcclCommunicators {
   bool aborted_ = false;
 };
 
-struct GpuCollectiveState {
+}  // namespace
+
+// The communicators of this process, created by the first case that runs; kept in the
+// CollectiveContext, which main() resets before MPI and the CUDA runtime go away.
+struct NcclState {
   std::unique_ptr<NcclCommunicators> comms;
   std::string init_error;  // set when creating the communicators failed: every case reports it
 };
-GpuCollectiveState& gpu_state() {
-  static GpuCollectiveState s;
-  return s;
-}
+
+namespace {
 
 ncclDataType_t nccl_type(DType t) { return t == DType::fp32 ? ncclFloat32 : ncclBfloat16; }
 
 class NcclCase final : public CaseRunner {
  public:
-  NcclCase(const CaseSpec& s, NcclCommunicators& comms, std::string id)
-      : c_(s.c), comms_(comms), id_(std::move(id)), layout_(make_layout(s.c.op, s.c.bytes, comms.ranks(), s.c.dtype)) {}
+  NcclCase(const CaseSpec& s, NcclCommunicators& comms, std::string id, double timeout_s, int nvml_index)
+      : c_(s.c), comms_(comms), id_(std::move(id)), timeout_s_(timeout_s), nvml_index_(nvml_index),
+        layout_(make_layout(s.c.op, s.c.bytes, comms.ranks(), s.c.dtype)) {}
 
   std::string does_not_fit() override {
     const std::uint64_t need = layout_.buffer_bytes(c_.dtype, c_.in_place);
@@ -214,7 +215,7 @@ class NcclCase final : public CaseRunner {
       for (std::size_t g = 0; g < buffers_.size(); ++g) launch(comms_.members()[g], buffers_[g]);
       GPUSCALE_NCCL_CHECK(ncclGroupEnd());
     }
-    comms_.wait(collective_context().config.timeout_s, id_);
+    comms_.wait(timeout_s_, id_);
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
 
@@ -236,7 +237,7 @@ class NcclCase final : public CaseRunner {
   bool polls_with_deadline() const override { return true; }
 
   void sampling_started() override {
-    monitor_ = std::make_unique<ClockMonitor>(current_gpu().nvml_index);
+    monitor_ = std::make_unique<ClockMonitor>(nvml_index_);
     monitor_->start();
   }
   std::optional<Environment> sampling_stopped() override {
@@ -297,6 +298,8 @@ class NcclCase final : public CaseRunner {
   CollectiveCase c_;
   NcclCommunicators& comms_;
   std::string id_;
+  double timeout_s_;
+  int nvml_index_;
   Layout layout_;
   std::vector<Buffers> buffers_;
   std::unique_ptr<ClockMonitor> monitor_;
@@ -304,12 +307,13 @@ class NcclCase final : public CaseRunner {
 
 // The GPUs this process drives: its own under MPI; else --collective_gpus of them (all by default),
 // or just --device when that is one.
-std::vector<int> process_devices(const Options& opt, RankGroup& g) {
-  if (g.size() > 1) return {opt.device};
+std::vector<int> process_devices(const CollectiveContext& ctx, RankGroup& g) {
+  const int device = ctx.run->options().device;
+  if (g.size() > 1) return {device};
   int count = 0;
   if (cudaGetDeviceCount(&count) != cudaSuccess || count < 1) count = 1;
-  const int want = collective_context().config.gpus > 0 ? collective_context().config.gpus : count;
-  if (want == 1) return {opt.device};
+  const int want = ctx.config.gpus > 0 ? ctx.config.gpus : count;
+  if (want == 1) return {device};
   std::vector<int> d;
   for (int i = 0; i < want; ++i) d.push_back(i);
   return d;
@@ -318,69 +322,78 @@ std::vector<int> process_devices(const Options& opt, RankGroup& g) {
 // Every GPU of the job in the document, not only rank 0's: each rank describes the GPUs it drives
 // (all of them when one process drives every GPU) and rank 0 gathers them, with each rank's node.
 // Called once by every rank, right after the communicators were created (or failed to be).
-void record_job_gpus(const Options& opt, RankGroup& g) {
+void record_job_gpus(const CollectiveContext& ctx, RankGroup& g) {
   std::vector<GpuInfo> mine;
   try {
-    for (int d : process_devices(opt, g)) mine.push_back(describe_gpu(d));
+    for (int d : process_devices(ctx, g)) mine.push_back(describe_gpu(d));
   } catch (const std::exception&) {
     mine.clear();  // this rank's GPUs stay undescribed; the run goes on
   }
   const auto all = g.gather_text(rank_gpus_text(read_host_info().hostname, g.rank(), g.size(), std::move(mine)));
   if (g.rank() != 0) return;
   JobGpus job = merge_rank_gpus(all);
-  if (!job.gpus.empty()) result_sink().set_gpus(std::move(job.gpus));
-  if (g.size() > 1) result_sink().set_job(g.size(), std::move(job.hosts));
+  if (!job.gpus.empty()) ctx.run->sink().set_gpus(std::move(job.gpus));
+  if (g.size() > 1) ctx.run->sink().set_job(g.size(), std::move(job.hosts));
 }
 
 // Creates the communicators on first use; a hang while creating them ends the job like a hung
 // collective.
-NcclCommunicators* communicators(const Options& opt, const BenchmarkEntry& skeleton) {
-  GpuCollectiveState& st = gpu_state();
+NcclCommunicators* communicators(CollectiveContext& ctx, const BenchmarkEntry& skeleton) {
+  if (!ctx.nccl) ctx.nccl = std::make_shared<NcclState>();
+  NcclState& st = *ctx.nccl;
   if (st.comms || !st.init_error.empty()) return st.comms.get();
-  RankGroup& g = collective_context().ranks();
-  Watchdog watchdog([&skeleton, &g](const std::string& what, double s) {
-    report_timeout(skeleton, what, s);
+  RankGroup& g = ctx.ranks();
+  Watchdog watchdog([&ctx, &skeleton, &g](const std::string& what, double s) {
+    report_timeout(ctx, skeleton, what, s);
     g.abort_job(3);
   });
-  ArmedWatchdog armed(watchdog, collective_context().config.timeout_s, "creating the NCCL communicators");
+  ArmedWatchdog armed(watchdog, ctx.config.timeout_s, "creating the NCCL communicators");
   std::string mine;
   try {
-    st.comms = std::make_unique<NcclCommunicators>(g, process_devices(opt, g));
+    st.comms = std::make_unique<NcclCommunicators>(g, process_devices(ctx, g));
   } catch (const std::exception& ex) {
     mine = ex.what();
   }
   st.init_error = g.first_error(mine);
   if (!st.init_error.empty()) st.comms.reset();
-  record_job_gpus(opt, g);
+  record_job_gpus(ctx, g);
   return st.comms.get();
 }
 
-void bench_gpu_case(benchmark::State& state, CaseSpec spec, Options opt) {
-  BenchmarkEntry skeleton = collective_entry(spec);
-  spec.gpu_index = current_gpu().device;
-  const nlohmann::json nccl_env = nccl_environment(environ);
-  RankGroup& g = collective_context().ranks();
-  nlohmann::json extra = {
-      {"nccl_version", nccl_version_string()},
-      {"nccl_env", nccl_env},
-      {"launch", g.size() > 1 ? "one process per GPU (MPI)" : "one process driving every GPU (ncclCommInitAll)"},
-      {"processes", g.size()},
-      {"busbw_note", kBusbwNote}};
-  NcclCommunicators* comms = communicators(opt, skeleton);
-  if (!comms) {
-    skeleton.gpu_index = spec.gpu_index;
-    skeleton.parameters.update(extra);
-    return finish_error(state, std::move(skeleton), "creating the NCCL communicators failed: " + gpu_state().init_error);
+// One collective over NCCL on device buffers.
+class GpuCollectiveCase final : public CollectiveBenchCase {
+ public:
+  using CollectiveBenchCase::CollectiveBenchCase;
+
+  nlohmann::json extra_parameters(CaseState&) const override {
+    RankGroup& g = ctx_.ranks();
+    return {{"nccl_version", nccl_version_string()},
+            {"nccl_env", nccl_environment(environ)},
+            {"launch", g.size() > 1 ? "one process per GPU (MPI)" : "one process driving every GPU (ncclCommInitAll)"},
+            {"processes", g.size()},
+            {"busbw_note", kBusbwNote}};
   }
-  const std::string id = skeleton.id;
-  run_case(state, spec, [&] { return std::make_unique<NcclCase>(spec, *comms, id); }, opt.policy, extra);
-}
+  void precheck(CaseState& state) const override {
+    if (communicators(ctx_, state.entry())) return;
+    state.parameters().update(extra_parameters(state));
+    state.fail("creating the NCCL communicators failed: " + ctx_.nccl->init_error);
+  }
+  std::unique_ptr<CaseRunner> make_runner(CaseState& state) const override {
+    return std::make_unique<NcclCase>(spec_, *ctx_.nccl->comms, state.entry().id, ctx_.config.timeout_s,
+                                      state.gpu().nvml_index);
+  }
+};
 
 }  // namespace
 
-void register_gpu_collective_benchmarks(const Options& opt) {
-  CollectiveContext& ctx = collective_context();
-  ctx.options = opt;
+CaseList nccl_cases(CollectiveContext& ctx, const std::string& suite, int ranks) {
+  CaseList cases;
+  for (const CaseSpec& spec : nccl_case_specs(suite, ranks)) cases.push_back(std::make_unique<GpuCollectiveCase>(ctx, spec));
+  return cases;
+}
+
+void register_gpu_collectives(Registry& registry, CollectiveContext& ctx) {
+  ctx.run = &registry.run();
   // NCCL ranks: the MPI world (known from the launcher before MPI starts, for listing), else the
   // GPUs this process drives. cudaGetDeviceCount creates no context and fails cleanly without a GPU.
   int ranks = ctx.group ? ctx.group->size() : launcher_world_size();
@@ -389,10 +402,7 @@ void register_gpu_collective_benchmarks(const Options& opt) {
     if (cudaGetDeviceCount(&count) != cudaSuccess || count < 1) count = 1;
     ranks = ctx.config.gpus > 0 ? ctx.config.gpus : count;
   }
-  for (const CaseSpec& spec : nccl_case_specs(opt.suite, ranks))
-    register_benchmark(collective_id(spec.c, ranks, false), bench_gpu_case, spec, opt);
+  registry.add(nccl_cases(ctx, registry.suite(), ranks));
 }
-
-void release_gpu_collectives() { gpu_state().comms.reset(); }
 
 }  // namespace gpuscale::bench

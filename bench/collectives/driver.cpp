@@ -8,16 +8,10 @@
 #include "collectives/rank_stats.hpp"
 #include "collectives/watchdog.hpp"
 #include "gpuscale/core/benchmark_id.hpp"
+#include "gpuscale/core/stats.hpp"
 #include "gpuscale/core/units.hpp"
-#include "harness/bench_main.hpp"
-#include "harness/report.hpp"
 
 namespace gpuscale::bench {
-
-CollectiveContext& collective_context() {
-  static CollectiveContext ctx;
-  return ctx;
-}
 
 RankGroup& CollectiveContext::ranks() {
   if (!group) group = std::make_unique<LocalGroup>();
@@ -42,14 +36,8 @@ nlohmann::json case_parameters(const CaseSpec& s, const Layout& l) {
 
 std::vector<CaseSpec> nccl_case_specs(const std::string& suite, int ranks) {
   std::vector<CaseSpec> specs;
-  for (const CollectiveCase& c : collective_cases(suite, /*host=*/false))
-    specs.push_back({c, ranks, false, "nccl", std::nullopt});
+  for (const CollectiveCase& c : collective_cases(suite, /*host=*/false)) specs.push_back({c, ranks, false, "nccl"});
   return specs;
-}
-
-BenchmarkEntry collective_entry(const CaseSpec& s) {
-  const Layout layout = make_layout(s.c.op, s.c.bytes, s.ranks, s.c.dtype);
-  return make_entry(BenchmarkId::parse(collective_id(s.c, s.ranks, s.host)), case_parameters(s, layout));
 }
 
 Work collective_work(const CaseSpec& s) {
@@ -59,25 +47,41 @@ Work collective_work(const CaseSpec& s) {
   return w;
 }
 
-std::string report_timeout(const BenchmarkEntry& skeleton, const std::string& what, double seconds) {
-  CollectiveContext& ctx = collective_context();
+BenchmarkId CollectiveBenchCase::id() const { return collective_id(spec_.c, spec_.ranks, spec_.host); }
+
+nlohmann::json CollectiveBenchCase::parameters(const GpuTarget&) const {
+  return case_parameters(spec_, make_layout(spec_.c.op, spec_.c.bytes, spec_.ranks, spec_.c.dtype));
+}
+
+Work CollectiveBenchCase::work(const GpuTarget&) const { return collective_work(spec_); }
+
+std::optional<int> CollectiveBenchCase::gpu_index(const GpuTarget& gpu) const {
+  if (spec_.host) return std::nullopt;
+  return gpu.device;  // the GPU of this process (the first, when it drives several)
+}
+
+void CollectiveBenchCase::precheck(CaseState&) const {}
+
+std::string report_timeout(CollectiveContext& ctx, const BenchmarkEntry& skeleton, const std::string& what,
+                           double seconds) {
   ctx.timed_out = true;
   RankGroup& g = ctx.ranks();
+  const std::string binary = ctx.run ? ctx.run->binary() : "bench_collectives";
   char buf[64];
   std::snprintf(buf, sizeof buf, "%g", seconds);
   const std::string msg = "timed out after " + std::string(buf) + " s (--collective_timeout_s) in " + what +
                           " of " + skeleton.id + "; aborting";
-  std::fprintf(stderr, "%s: rank %d: %s\n", ctx.binary.c_str(), g.rank(), msg.c_str());
-  if (g.rank() == 0) {
+  std::fprintf(stderr, "%s: rank %d: %s\n", binary.c_str(), g.rank(), msg.c_str());
+  if (g.rank() == 0 && ctx.run) {
     BenchmarkEntry e = skeleton;
     e.status = Status::error;
     e.reason = msg;
-    result_sink().add(std::move(e));
-    if (!ctx.options.out.empty()) {
+    ctx.run->sink().add(std::move(e));  // its hook rewrites the fragment
+    if (!ctx.run->options().out.empty()) {
       try {
-        write_fragment(ctx.options.out, ctx.binary, ctx.options);
+        ctx.run->write_fragment();
       } catch (const std::exception& ex) {
-        std::fprintf(stderr, "%s: %s\n", ctx.binary.c_str(), ex.what());
+        std::fprintf(stderr, "%s: %s\n", binary.c_str(), ex.what());
       }
     }
   }
@@ -88,9 +92,10 @@ namespace {
 
 // The job cannot go on once a rank hangs: report, and let rank 0 write its fragment before the
 // other ranks end the job (should rank 0 be the one that hangs, they end it after the grace time).
-[[noreturn]] void abort_hung_job(const BenchmarkEntry& skeleton, const std::string& what, double seconds) {
-  report_timeout(skeleton, what, seconds);
-  RankGroup& g = collective_context().ranks();
+[[noreturn]] void abort_hung_job(CollectiveContext& ctx, const BenchmarkEntry& skeleton, const std::string& what,
+                                 double seconds) {
+  report_timeout(ctx, skeleton, what, seconds);
+  RankGroup& g = ctx.ranks();
   if (g.rank() != 0) std::this_thread::sleep_for(std::chrono::seconds(3));
   g.abort_job(3);
   std::_Exit(3);  // abort_job does not return; the compiler cannot see that through the virtual call
@@ -98,11 +103,10 @@ namespace {
 
 // --collective_debug_hang_rank: the chosen rank stalls before its first collective, as a rank whose
 // GPU or network hangs would; the others must time out and end the job.
-void maybe_hang(RankGroup& g) {
-  CollectiveContext& ctx = collective_context();
+void maybe_hang(CollectiveContext& ctx, RankGroup& g) {
   if (g.rank() != ctx.config.debug_hang_rank || ctx.hang_done.exchange(true)) return;
-  std::fprintf(stderr, "%s: rank %d: stalling on purpose (--collective_debug_hang_rank)\n", ctx.binary.c_str(),
-               g.rank());
+  std::fprintf(stderr, "%s: rank %d: stalling on purpose (--collective_debug_hang_rank)\n",
+               ctx.run ? ctx.run->binary().c_str() : "bench_collectives", g.rank());
   const auto until = std::chrono::steady_clock::now() +
                      std::chrono::duration<double>(10 * ctx.config.timeout_s + 10);
   while (std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -110,37 +114,35 @@ void maybe_hang(RankGroup& g) {
 
 }  // namespace
 
-void run_case(benchmark::State& state, const CaseSpec& spec,
-              const std::function<std::unique_ptr<CaseRunner>()>& make_runner, const SamplingPolicy& policy,
-              nlohmann::json extra) {
-  CollectiveContext& ctx = collective_context();
+void CollectiveBenchCase::run(CaseState& state) const {
+  CollectiveContext& ctx = ctx_;
+  const CaseSpec& spec = spec_;
+  precheck(state);
+  if (state.done()) return;
   RankGroup& g = ctx.ranks();
   const Layout layout = make_layout(spec.c.op, spec.c.bytes, spec.ranks, spec.c.dtype);
-  BenchmarkEntry e = collective_entry(spec);
-  e.parameters.update(extra);
-  e.gpu_index = spec.gpu_index;
+  state.parameters().update(extra_parameters(state));
   if (layout.message_bytes == 0)
-    return finish_skipped(state, std::move(e),
-                          std::to_string(spec.c.bytes) + " B is less than one " +
-                              std::string(dtype_name(spec.c.dtype)) + " element per rank for " +
-                              std::to_string(spec.ranks) + " ranks");
+    return state.skip(std::to_string(spec.c.bytes) + " B is less than one " + std::string(dtype_name(spec.c.dtype)) +
+                      " element per rank for " + std::to_string(spec.ranks) + " ranks");
   if (g.size() > 1 && g.size() != spec.ranks)
-    return finish_error(state, std::move(e),
-                        "registered for " + std::to_string(spec.ranks) + " ranks, the job has " +
-                            std::to_string(g.size()));
+    return state.fail("registered for " + std::to_string(spec.ranks) + " ranks, the job has " +
+                      std::to_string(g.size()));
 
-  const BenchmarkEntry skeleton = e;  // what the watchdog reports, should it fire
+  const BenchmarkEntry skeleton = state.entry();  // what the watchdog reports, should it fire
   const double timeout_s = ctx.config.timeout_s;
-  Watchdog watchdog([&skeleton](const std::string& what, double s) { abort_hung_job(skeleton, what, s); });
+  Watchdog watchdog(
+      [&ctx, &skeleton](const std::string& what, double s) { abort_hung_job(ctx, skeleton, what, s); });
   double run_timeout_s = timeout_s;  // for steps that run collectives
   auto guarded = [&](const char* what) { return ArmedWatchdog(watchdog, timeout_s, what); };
   auto guarded_run = [&](const char* what) { return ArmedWatchdog(watchdog, run_timeout_s, what); };
+  const SamplingPolicy& policy = state.options().policy;
 
   try {
     std::unique_ptr<CaseRunner> runner;
     std::string why;
     try {
-      runner = make_runner();
+      runner = make_runner(state);
       why = runner->does_not_fit();
     } catch (const std::exception& ex) {
       why = std::string("cannot set up: ") + ex.what();
@@ -148,7 +150,7 @@ void run_case(benchmark::State& state, const CaseSpec& spec,
     if (runner && runner->polls_with_deadline()) run_timeout_s = timeout_s + 10;
     {
       auto w = guarded("the agreement that every rank can run it");
-      if (const std::string any = g.first_error(why); !any.empty()) return finish_skipped(state, std::move(e), any);
+      if (const std::string any = g.first_error(why); !any.empty()) return state.skip(any);
     }
 
     std::string failed;
@@ -159,10 +161,10 @@ void run_case(benchmark::State& state, const CaseSpec& spec,
     }
     {
       auto w = guarded("the agreement after preparing the buffers");
-      if (const std::string any = g.first_error(failed); !any.empty()) return finish_error(state, std::move(e), any);
+      if (const std::string any = g.first_error(failed); !any.empty()) return state.fail(any);
     }
 
-    maybe_hang(g);
+    maybe_hang(ctx, g);
     {
       auto w = guarded_run("the checked run");
       std::string bad;
@@ -174,8 +176,7 @@ void run_case(benchmark::State& state, const CaseSpec& spec,
       } catch (const std::exception& ex) {
         bad = std::string("run failed: ") + ex.what();  // agreed on below: no rank is left waiting
       }
-      if (const std::string any = g.first_error(bad); !any.empty())
-        return finish_error(state, std::move(e), "checked run: " + any);
+      if (const std::string any = g.first_error(bad); !any.empty()) return state.fail("checked run: " + any);
     }
 
     int batch = 1;
@@ -185,11 +186,11 @@ void run_case(benchmark::State& state, const CaseSpec& spec,
       const double one = g.max({runner->run(1), 0.0})[0];
       batch = batch_for(one, policy);
     }
-    e.parameters["batch"] = batch;
+    state.parameters()["batch"] = batch;
 
     InStepSamples samples;
     runner->sampling_started();
-    for (auto _ : state) {
+    for (auto _ : state.gbench()) {
       samples = collect_samples_in_step(
           [&] {
             auto w = guarded_run("a timed sample");
@@ -200,9 +201,9 @@ void run_case(benchmark::State& state, const CaseSpec& spec,
             auto w = guarded("the agreement after a sample");
             return g.max(v);
           });
-      state.SetIterationTime(median(samples.slowest));
+      state.gbench().SetIterationTime(median(samples.slowest));
     }
-    e.environment = runner->sampling_stopped();
+    state.entry().environment = runner->sampling_stopped();
 
     std::vector<std::vector<double>> per_rank;
     {
@@ -211,21 +212,20 @@ void run_case(benchmark::State& state, const CaseSpec& spec,
     }
     if (g.rank() == 0) {
       const RankAggregate a = aggregate_ranks(per_rank);
-      e.samples_s = a.completion_s;
-      e.parameters["rank_time_s"] = {{"min", a.min_s}, {"avg", a.avg_s}, {"max", a.max_s}};
-      e.parameters["slowest_rank"] = a.slowest_rank;
+      state.entry().samples_s = a.completion_s;
+      state.parameters()["rank_time_s"] = {{"min", a.min_s}, {"avg", a.avg_s}, {"max", a.max_s}};
+      state.parameters()["slowest_rank"] = a.slowest_rank;
     } else {
-      e.samples_s = samples.mine;
+      state.entry().samples_s = samples.mine;
     }
-    e.work = collective_work(spec);
-    finish_ok(state, std::move(e));
+    state.ok(work(state.run().has_gpu() ? state.gpu() : GpuTarget{}));
   } catch (const CollectiveTimeout& ex) {
     // A backend that polls for completion aborted its communicator itself.
-    if (g.size() > 1) abort_hung_job(skeleton, ex.what(), timeout_s);
-    collective_context().timed_out = true;
-    finish_error(state, std::move(e), ex.what());
+    if (g.size() > 1) abort_hung_job(ctx, skeleton, ex.what(), timeout_s);
+    ctx.timed_out = true;
+    state.fail(ex.what());
   } catch (const std::exception& ex) {
-    finish_error(state, std::move(e), ex.what());
+    state.fail(ex.what());
   }
 }
 

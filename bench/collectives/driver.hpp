@@ -1,6 +1,8 @@
-// The backend-agnostic driver of one collective benchmark. A backend (NCCL on device buffers, MPI on
-// host buffers) supplies a CaseRunner: does it fit, prepare the buffers, run N collectives back to
-// back until complete, check the output. The driver does the rest, identically on every rank:
+// The collective kind of case (harness/case.hpp) and its driver. A CollectiveBenchCase declares the id,
+// parameters and work (message bytes, bus factor) of one collective at one size; a backend (NCCL on
+// device buffers, MPI on host buffers) supplies a CaseRunner: does it fit, prepare the buffers, run N
+// collectives back to back until complete, check the output. The driver does the rest, identically
+// on every rank:
 //   1. agree that every rank can hold the buffers (else the case is skipped everywhere)
 //   2. prepare, run once, check every rank's output (outside the timed region; a wrong output is an
 //      error, never a number)
@@ -29,6 +31,7 @@
 #include "collectives/collective_ops.hpp"
 #include "collectives/rank_group.hpp"
 #include "gpuscale/core/results.hpp"
+#include "harness/case.hpp"
 #include "harness/options.hpp"
 
 namespace gpuscale::bench {
@@ -39,17 +42,21 @@ struct CollectiveConfig {
   int debug_hang_rank = -1;  // --collective_debug_hang_rank: this rank stalls (tests the timeout)
 };
 
-// Process-wide state of bench_collectives, set up by main() (never by a static initializer).
+struct NcclState;  // the NCCL backend's communicators (collectives_nccl.cpp)
+
+// The state of one bench_collectives process, owned by its main() and passed to every case: the
+// options, the ranks, the run the results go to (set when the cases are registered), and whether a
+// timeout ended a benchmark. Only the two flags change while benchmarks run (from the watchdog's
+// thread too), and they are atomic.
 struct CollectiveContext {
   CollectiveConfig config;
   std::unique_ptr<RankGroup> group;  // the MPI world, or null until main sets it (then: alone)
-  Options options;                   // for the fragment written when a timeout ends the job
-  std::string binary = "bench_collectives";
+  Run* run = nullptr;                // set by the registration, before any case runs
+  std::shared_ptr<NcclState> nccl;   // NCCL builds: the communicators, created on first use
   std::atomic<bool> timed_out{false};
   std::atomic<bool> hang_done{false};
   RankGroup& ranks();  // group, or a LocalGroup
 };
-CollectiveContext& collective_context();
 
 // Thrown by a backend whose wait for completion passed the deadline (after it aborted its
 // communicator).
@@ -83,28 +90,53 @@ struct CaseSpec {
   int ranks = 1;
   bool host = false;
   std::string backend_label;  // "mpi" | "nccl"
-  std::optional<int> gpu_index;  // the GPU of this process (the first, when it drives several)
 };
 
 // Parameters every collective entry carries (axes, the size convention, the bus factor).
 nlohmann::json case_parameters(const CaseSpec& s, const Layout& l);
 
-// The cases the NCCL backend registers for `suite` at `ranks` NCCL ranks, in registration order.
+// The specs the NCCL backend registers for `suite` at `ranks` NCCL ranks, in registration order.
 std::vector<CaseSpec> nccl_case_specs(const std::string& suite, int ranks);
-
-// A new entry for `s`: id, family, backend and case_parameters() (without the run's extras).
-BenchmarkEntry collective_entry(const CaseSpec& s);
 
 // The work of one collective: the message bytes actually moved (core's algbw) and the bus factor
 // (busbw = algbw x bus_factor).
 Work collective_work(const CaseSpec& s);
 
-// Runs one benchmark; `make_runner` is called once every rank agreed the case can run. `extra`
-// parameters (library versions, NCCL environment) are merged into the entry's.
-void run_case(benchmark::State& state, const CaseSpec& spec, const std::function<std::unique_ptr<CaseRunner>()>& make_runner,
-              const SamplingPolicy& policy, nlohmann::json extra = {});
+// One collective at one size. A backend derives from it: what it checks before the ranks agree
+// (precheck), the parameters only a run knows (extra_parameters) and its runner.
+class CollectiveBenchCase : public Case {
+ public:
+  CollectiveBenchCase(CollectiveContext& ctx, CaseSpec spec) : ctx_(ctx), spec_(std::move(spec)) {}
+  const CaseSpec& spec() const { return spec_; }
+
+  BenchmarkId id() const override;
+  nlohmann::json parameters(const GpuTarget& gpu) const override;
+  Work work(const GpuTarget& gpu) const override;
+  std::optional<int> gpu_index(const GpuTarget& gpu) const override;
+
+  // Ends the benchmark before any agreement when this process cannot run it (no MPI, one rank, no
+  // communicators); the default does nothing.
+  virtual void precheck(CaseState& state) const;
+  // Parameters merged into the entry (library versions, NCCL environment).
+  virtual nlohmann::json extra_parameters(CaseState& state) const = 0;
+  // Called once every rank agreed the case can run.
+  virtual std::unique_ptr<CaseRunner> make_runner(CaseState& state) const = 0;
+
+  void run(CaseState& state) const final;
+
+ protected:
+  CollectiveContext& ctx_;
+  CaseSpec spec_;
+};
 
 // Reports a timeout (stderr, an error entry and the fragment on rank 0). Returns the message.
-std::string report_timeout(const BenchmarkEntry& skeleton, const std::string& what, double seconds);
+std::string report_timeout(CollectiveContext& ctx, const BenchmarkEntry& skeleton, const std::string& what,
+                           double seconds);
+
+// Registration of each backend's cases; the NCCL one is defined only in CUDA+NCCL builds.
+void register_host_collectives(Registry& registry, CollectiveContext& ctx);  // MPI on host buffers
+void register_gpu_collectives(Registry& registry, CollectiveContext& ctx);   // NCCL
+// The NCCL backend's cases for `suite` at `ranks` NCCL ranks (CUDA+NCCL builds).
+CaseList nccl_cases(CollectiveContext& ctx, const std::string& suite, int ranks);
 
 }  // namespace gpuscale::bench

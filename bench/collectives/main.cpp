@@ -27,9 +27,7 @@
 
 #include "collectives/driver.hpp"
 #include "collectives/nccl_env.hpp"
-#include "collectives/register.hpp"
 #include "harness/bench_main.hpp"
-#include "harness/report.hpp"
 #ifdef GPUSCALE_WITH_CUDA
 #include "gpu/gpu_backend.hpp"
 #endif
@@ -54,22 +52,25 @@ bool starts_with(std::string_view arg, std::string_view prefix) { return arg.rfi
 
 #if defined(GPUSCALE_WITH_CUDA) && !defined(GPUSCALE_WITH_NCCL)
 // A CUDA build without NCCL: the GPU cases are listed and recorded as skipped, with the reason.
-void register_gpu_without_nccl(const Options& opt) {
-  for (const CollectiveCase& c : collective_cases(opt.suite, false)) {
-    const CaseSpec spec{c, 1, false, "nccl", std::nullopt};
-    register_benchmark(collective_id(c, 1, false), [spec](benchmark::State& state) {
-      const Layout l = make_layout(spec.c.op, spec.c.bytes, 1, spec.c.dtype);
-      finish_skipped(state, make_entry(gpuscale::BenchmarkId::parse(collective_id(spec.c, 1, false)), case_parameters(spec, l)),
-                     "this build has no NCCL (install NCCL and reconfigure)");
-    });
-  }
+class NoNcclCase final : public CollectiveBenchCase {
+ public:
+  using CollectiveBenchCase::CollectiveBenchCase;
+  void precheck(CaseState& state) const override { state.skip("this build has no NCCL (install NCCL and reconfigure)"); }
+  nlohmann::json extra_parameters(CaseState&) const override { return nlohmann::json::object(); }
+  std::unique_ptr<CaseRunner> make_runner(CaseState&) const override { return nullptr; }
+};
+
+void register_gpu_without_nccl(Registry& registry, CollectiveContext& ctx) {
+  ctx.run = &registry.run();
+  for (const CollectiveCase& c : collective_cases(registry.suite(), false))
+    registry.add(std::make_unique<NoNcclCase>(ctx, CaseSpec{c, 1, false, "nccl"}));
 }
 #endif
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  CollectiveContext& ctx = collective_context();
+  CollectiveContext ctx;
   std::vector<char*> args = {argv[0]};
   bool host = false, listing = false, help = false, count_gpus = false, device_given = false;
   try {
@@ -114,12 +115,12 @@ int main(int argc, char** argv) {
       "  --collective_gpus=N             GPUs one process drives (default: all visible)\n"
       "  --collective_debug_hang_rank=R  rank R stalls before its first collective (tests the timeout)";
   spec.example = "mpirun -np 8 bench_collectives --benchmark_filter='collective/all_reduce/' --gpuscale_out=c.json";
-  spec.register_host = register_host_collective_benchmarks;
+  spec.register_host = [&ctx](Registry& r) { register_host_collectives(r, ctx); };
 #ifdef GPUSCALE_WITH_CUDA
 #ifdef GPUSCALE_WITH_NCCL
-  spec.register_gpu = register_gpu_collective_benchmarks;
+  spec.register_gpu = [&ctx](Registry& r) { register_gpu_collectives(r, ctx); };
 #else
-  spec.register_gpu = register_gpu_without_nccl;
+  spec.register_gpu = [&ctx](Registry& r) { register_gpu_without_nccl(r, ctx); };
 #endif
   spec.gpu = gpu_backend();
 #endif
@@ -166,9 +167,8 @@ int main(int argc, char** argv) {
   }
 
   int rc = bench_main(static_cast<int>(args.size()), args.data(), spec);
-#if defined(GPUSCALE_WITH_CUDA) && defined(GPUSCALE_WITH_NCCL)
-  release_gpu_collectives();
-#endif
+  ctx.nccl.reset();  // the NCCL communicators, before MPI and the CUDA runtime go away
+  ctx.run = nullptr;  // bench_main's run has ended
   if (ctx.timed_out && rc == 0) rc = 3;
   ctx.group.reset();  // before MPI_Finalize
   return rc;

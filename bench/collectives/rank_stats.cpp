@@ -33,13 +33,6 @@ RankAggregate aggregate_ranks(const std::vector<std::vector<double>>& per_rank) 
   return a;
 }
 
-int batch_for(double one_collective_s, const SamplingPolicy& policy) {
-  if (one_collective_s >= policy.min_sample_s) return 1;
-  // The small slack keeps 1e-4 / 1e-6 (100.00000000000001 in binary) from becoming 101.
-  const double b = std::ceil(policy.min_sample_s / std::max(one_collective_s, 1e-12) - 1e-9);
-  return static_cast<int>(std::clamp(b, 1.0, 1000.0));
-}
-
 InStepSamples collect_samples_in_step(const std::function<double()>& sample, const SamplingPolicy& p,
                                             const MaxOverRanks& max_over_ranks) {
   using clock = std::chrono::steady_clock;

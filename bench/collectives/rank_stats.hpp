@@ -29,9 +29,8 @@ RankAggregate aggregate_ranks(const std::vector<std::vector<double>>& per_rank);
 // Element-wise maximum over all ranks (every rank gets the same answer); identity for one rank.
 using MaxOverRanks = std::function<std::array<double, 2>(std::array<double, 2>)>;
 
-// How many collectives one sample runs back to back, so that a sample lasts at least
-// policy.min_sample_s: from one collective's time (already the max over ranks). At most 1000.
-int batch_for(double one_collective_s, const SamplingPolicy& policy);
+// How many collectives one sample runs back to back: harness/sampling.hpp's batch_for(), from one
+// collective's time (already the max over ranks).
 
 // collect_samples() in lock step: `sample` returns this rank's seconds per collective; warm-up,
 // the CV target and the time cap are judged on the max over ranks of the sample and of the elapsed

@@ -1,7 +1,6 @@
 #include "compute/compute_cases.hpp"
 
 #include "gpuscale/core/benchmark_id.hpp"
-#include "harness/report.hpp"
 
 namespace gpuscale::bench {
 
@@ -16,7 +15,7 @@ std::string ComputeCase::kernel_name() const {
   return "?";
 }
 
-std::string ComputeCase::id() const { return "compute/" + kernel_name() + "/type:" + name; }
+BenchmarkId ComputeCase::id() const { return {"compute", false, kernel_name(), {{"type", name}}}; }
 
 std::vector<ComputeCase> compute_cases() {
   std::vector<ComputeCase> out;
@@ -70,12 +69,12 @@ std::string compute_peak_for(const ComputeCase& c, int major, int minor) {
 
 int compute_grid(const ComputeCase& c, int sm_count) { return sm_count * c.blocks_per_sm; }
 
-BenchmarkEntry compute_entry(const ComputeCase& c, int sm_count) {
-  return make_entry(BenchmarkId::parse(c.id()), {{"kernel", c.kernel_name()},
-                                                 {"type", c.name},
-                                                 {"grid", compute_grid(c, sm_count)},
-                                                 {"block", c.block},
-                                                 {"iterations", c.iterations}});
+nlohmann::json compute_parameters(const ComputeCase& c, int sm_count) {
+  return {{"kernel", c.kernel_name()},
+          {"type", c.name},
+          {"grid", compute_grid(c, sm_count)},
+          {"block", c.block},
+          {"iterations", c.iterations}};
 }
 
 Work compute_work(const ComputeCase& c, int sm_count, int cc_major, int cc_minor) {

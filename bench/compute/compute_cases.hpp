@@ -5,7 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "gpuscale/core/benchmark_id.hpp"
 #include "gpuscale/core/results.hpp"
+#include "harness/case.hpp"
 #include "kernels/compute/peak_host.hpp"
 
 namespace gpuscale::bench {
@@ -21,7 +23,7 @@ struct ComputeCase {
   int block;
   long long iterations;  // per launch; odd for the tensor kernels (a skipped kernel cannot pass)
 
-  std::string id() const;  // compute/<kernel>/type:<name>
+  BenchmarkId id() const;  // compute/<kernel>/type:<name>
   std::string kernel_name() const;
 };
 
@@ -37,9 +39,9 @@ std::string compute_peak_for(const ComputeCase& c, int cc_major, int cc_minor);
 // Blocks of one launch on a GPU with `sm_count` SMs.
 int compute_grid(const ComputeCase& c, int sm_count);
 
-// A new entry for `c` on a GPU with `sm_count` SMs: id, family, backend and the parameters known
-// before it runs (kernel, type, grid, block, iterations).
-BenchmarkEntry compute_entry(const ComputeCase& c, int sm_count);
+// The parameters of `c` known before it runs on a GPU with `sm_count` SMs (kernel, type, grid,
+// block, iterations).
+nlohmann::json compute_parameters(const ComputeCase& c, int sm_count);
 
 // The work of one launch there: its FLOP (or OP) and the datasheet peak it is compared with on a GPU
 // of compute capability cc_major.cc_minor (compute_peak_for: empty where no datasheet figure applies).
@@ -49,5 +51,8 @@ Work compute_work(const ComputeCase& c, int sm_count, int cc_major, int cc_minor
 double compute_flops(const ComputeCase& c, long long threads, long long iterations);
 double compute_expected(const ComputeCase& c, long long iterations);
 double compute_tolerance(const ComputeCase& c);
+
+// The GPU backend's cases, one per ComputeCase (CUDA builds only).
+CaseList compute_gpu_cases();
 
 }  // namespace gpuscale::bench

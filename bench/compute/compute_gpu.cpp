@@ -7,15 +7,13 @@
 //
 //   bench_compute --benchmark_filter=wgmma
 #include <cmath>
+#include <memory>
 #include <vector>
 
 #include "compute/compute_cases.hpp"
-#include "compute/register.hpp"
-#include "gpu/gpu_backend.hpp"
-#include "gpu/guard.hpp"
-#include "gpu/measure.hpp"
+#include "gpu/cuda_check.hpp"
+#include "gpu/gpu_case.hpp"
 #include "gpu/resources.hpp"
-#include "harness/report.hpp"
 #include "kernels/compute/fma_peak.hpp"
 #include "kernels/compute/mma_peak.hpp"
 #include "kernels/compute/wgmma_peak.hpp"
@@ -23,7 +21,7 @@
 namespace gpuscale::bench {
 namespace {
 
-cudaError_t launch(const ComputeCase& c, int grid, float* out, cudaStream_t s) {
+cudaError_t launch_peak(const ComputeCase& c, int grid, float* out, cudaStream_t s) {
   using namespace gpuscale::kernels;
   switch (c.kernel) {
     case PeakKernel::fma: return launch_fma_peak(static_cast<FmaType>(c.type), grid, c.block, c.iterations, out, s);
@@ -34,44 +32,64 @@ cudaError_t launch(const ComputeCase& c, int grid, float* out, cudaStream_t s) {
   return cudaErrorInvalidValue;
 }
 
-void bench_case(benchmark::State& state, ComputeCase c, SamplingPolicy policy) {
-  const GpuContext& gpu = current_gpu();
-  const int sms = gpu.props.multiProcessorCount;
-  const int grid = compute_grid(c, sms);
-  const long long threads = static_cast<long long>(grid) * c.block;
-  BenchmarkEntry e = compute_entry(c, sms);
-  e.gpu_index = gpu.device;
-  guarded(state, e, [&] {
-    if (auto why = compute_unsupported_reason(c, gpu.props.major, gpu.props.minor); !why.empty())
-      return finish_skipped(state, std::move(e), why);
-    Stream stream;
-    DeviceBuffer<float> out(threads);
-    GPUSCALE_CUDA_CHECK(cudaMemsetAsync(out.get(), 0xff, out.bytes(), stream.get()));  // NaN: unwritten shows
-    GpuSampler sampler(stream, [&](cudaStream_t s) { GPUSCALE_CUDA_CHECK(launch(c, grid, out.get(), s)); }, policy);
-    measure_gpu(state, e, sampler, policy);
+class PeakCase final : public GpuStreamCase {
+ public:
+  explicit PeakCase(ComputeCase c) : c_(std::move(c)) {}
 
-    std::vector<float> host(threads);
-    GPUSCALE_CUDA_CHECK(cudaMemcpy(host.data(), out.get(), out.bytes(), cudaMemcpyDeviceToHost));
-    const double want = compute_expected(c, c.iterations);
-    const double tol = compute_tolerance(c);
-    for (long long i = 0; i < threads; ++i) {
-      if (!(std::abs(host[i] - want) <= tol)) {
-        return finish_error(state, std::move(e),
-                            "validation failed: thread " + std::to_string(i) + " wrote " + std::to_string(host[i]) +
-                                ", expected " + std::to_string(want) + " +- " + std::to_string(tol));
-      }
+  BenchmarkId id() const override { return c_.id(); }
+  nlohmann::json parameters(const GpuTarget& gpu) const override {
+    return compute_parameters(c_, gpu.info.sm_count);
+  }
+  Work work(const GpuTarget& gpu) const override {
+    return compute_work(c_, gpu.info.sm_count, gpu.info.cc_major, gpu.info.cc_minor);
+  }
+  std::string unsupported(const GpuTarget& gpu) const override {
+    return compute_unsupported_reason(c_, gpu.info.cc_major, gpu.info.cc_minor);
+  }
+  std::uint64_t device_bytes(const GpuTarget&) const override { return 0; }  // a few MB at most
+
+  // One float per thread, NaN until the kernel writes it, so that an unwritten result shows.
+  class Body final : public GpuStreamCase::Body {
+   public:
+    Body(const ComputeCase& c, int grid, cudaStream_t s)
+        : c_(c), grid_(grid), out_(static_cast<std::size_t>(grid) * c.block) {
+      GPUSCALE_CUDA_CHECK(cudaMemsetAsync(out_.get(), 0xff, out_.bytes(), s));
     }
-    e.work = compute_work(c, sms, gpu.props.major, gpu.props.minor);
-    if (e.work.peak.empty()) e.parameters["note"] = "no datasheet peak for this instruction on this GPU (emulated)";
-    finish_ok(state, std::move(e));
-  });
-}
+    void launch(cudaStream_t s) override { GPUSCALE_CUDA_CHECK(launch_peak(c_, grid_, out_.get(), s)); }
+    std::string check(CaseState& state, cudaStream_t) override {
+      std::vector<float> host(out_.size());
+      GPUSCALE_CUDA_CHECK(cudaMemcpy(host.data(), out_.get(), out_.bytes(), cudaMemcpyDeviceToHost));
+      const double want = compute_expected(c_, c_.iterations);
+      const double tol = compute_tolerance(c_);
+      for (std::size_t i = 0; i < host.size(); ++i)
+        if (!(std::abs(host[i] - want) <= tol))
+          return "thread " + std::to_string(i) + " wrote " + std::to_string(host[i]) + ", expected " +
+                 std::to_string(want) + " +- " + std::to_string(tol);
+      const GpuTarget& gpu = state.gpu();
+      if (compute_peak_for(c_, gpu.info.cc_major, gpu.info.cc_minor).empty())
+        state.parameters()["note"] = "no datasheet peak for this instruction on this GPU (emulated)";
+      return {};
+    }
+
+   private:
+    const ComputeCase& c_;
+    int grid_;
+    DeviceBuffer<float> out_;
+  };
+  std::unique_ptr<GpuStreamCase::Body> setup(CaseState& state, cudaStream_t s) const override {
+    return std::make_unique<Body>(c_, compute_grid(c_, state.gpu().info.sm_count), s);
+  }
+
+ private:
+  ComputeCase c_;
+};
 
 }  // namespace
 
-void register_gpu_compute_benchmarks(const Options& opt) {
-  for (const ComputeCase& c : compute_cases())
-    register_benchmark(c.id(), bench_case, c, opt.policy);
+CaseList compute_gpu_cases() {
+  CaseList cases;
+  for (const ComputeCase& c : compute_cases()) cases.push_back(std::make_unique<PeakCase>(c));
+  return cases;
 }
 
 }  // namespace gpuscale::bench

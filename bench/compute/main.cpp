@@ -4,9 +4,9 @@
 // peak and the clock-normalised efficiency.
 //
 //   bench_compute --benchmark_filter=wgmma
+#include "compute/compute_cases.hpp"
 #include "harness/bench_main.hpp"
 #ifdef GPUSCALE_WITH_CUDA
-#include "compute/register.hpp"
 #include "gpu/gpu_backend.hpp"
 #endif
 
@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
       "Each thread's result is checked; a kernel the GPU cannot run is skipped with the reason.";
   spec.example = "bench_compute --benchmark_filter=wgmma --benchmark_format=json";
 #ifdef GPUSCALE_WITH_CUDA
-  spec.register_gpu = register_gpu_compute_benchmarks;
+  spec.register_gpu = [](Registry& r) { r.add(compute_gpu_cases()); };
   spec.gpu = gpu_backend();
 #endif
   return bench_main(argc, argv, spec);

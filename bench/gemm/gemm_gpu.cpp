@@ -8,6 +8,7 @@
 //   bench_gemm --benchmark_filter='gemm/mamf/.*' --gpuscale_progress
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,14 +16,9 @@
 #include "gemm/gemm_lt.hpp"
 #include "gemm/mamf.hpp"
 #include "gemm/reference.hpp"
-#include "gemm/register.hpp"
 #include "gemm/suite.hpp"
-#include "gpu/gpu_backend.hpp"
-#include "gpu/guard.hpp"
-#include "gpu/measure.hpp"
+#include "gpu/gpu_case.hpp"
 #include "gpu/resources.hpp"
-#include "gpu/timing.hpp"
-#include "harness/report.hpp"
 
 namespace gpuscale::bench {
 namespace {
@@ -70,14 +66,13 @@ struct RotatingLaunch {
 
 // Seconds per GEMM, the fastest of kQuickReps groups each at least kQuickTimeS long: the brief
 // timing that ranks autotune and MAMF candidates (the winner is measured properly afterwards).
-double quick_time(RotatingLaunch& launch, const Stream& stream) {
-  const cudaStream_t s = stream.get();
+double quick_time(RotatingLaunch& launch, cudaStream_t s) {
   Event start, stop;
   launch(s);  // warm-up
   start.record(s);
   launch(s);
   stop.record(s);
-  stream.synchronize();
+  GPUSCALE_CUDA_CHECK(cudaStreamSynchronize(s));
   const double one = stop.seconds_since(start);
   const int reps = static_cast<int>(std::clamp(kQuickTimeS / std::max(one, 1e-7), 1.0, 1000.0));
   double best = one;
@@ -85,69 +80,110 @@ double quick_time(RotatingLaunch& launch, const Stream& stream) {
     start.record(s);
     for (int i = 0; i < reps; ++i) launch(s);
     stop.record(s);
-    stream.synchronize();
+    GPUSCALE_CUDA_CHECK(cudaStreamSynchronize(s));
     best = std::min(best, stop.seconds_since(start) / reps);
   }
   return best;
 }
 
-// "" when the GPU can run the precision, else why not.
-std::string unsupported(Precision p) {
-  const cudaDeviceProp& props = current_gpu().props;
-  const int cc = props.major * 10 + props.minor;
+// "" when a GPU of that compute capability can run the precision, else why not.
+std::string unsupported_precision(Precision p, const GpuTarget& gpu) {
+  const int cc = gpu.info.cc_major * 10 + gpu.info.cc_minor;
   if (cc >= info(p).min_compute_capability) return {};
   return std::string(info(p).min_cc_reason) + " (this GPU is sm_" + std::to_string(cc) + ")";
 }
 
-// The element check of the first slot and of the slot the last timed GEMM wrote; "" when both pass.
-std::string validate(BenchmarkEntry& e, const RotatingOperands& ops, int last_slot, Precision p,
-                     bool fast_accum, const GemmShape& shape, cudaStream_t s) {
-  const ReferencePlan plan = reference_plan(shape);
-  e.parameters["reference"] =
-      plan.full ? "fp64, every element" : "fp64, 16 sampled rows x 16 sampled columns";
-  double worst = 0;
-  for (int slot : {0, last_slot}) {
-    const ElementCheck c = validate_slot(ops, slot, p, fast_accum, shape, s);
-    worst = std::max(worst, c.worst_ratio);
-    if (c.bad) return "validation failed (rotation slot " + std::to_string(slot) + "): " + c.describe();
-    if (last_slot == 0) break;
+// The measured GEMM of either kind of case: its context, operands and chosen algorithm, and the
+// element check of the first slot and of the slot the last timed GEMM wrote.
+class GemmBody final : public GpuStreamCase::Body {
+ public:
+  GemmBody(std::unique_ptr<LtContext> lt, std::unique_ptr<RotatingOperands> ops, LtGemm gemm,
+           cublasLtMatmulAlgo_t algo, Precision p, bool fast_accum)
+      : lt_(std::move(lt)), ops_(std::move(ops)), gemm_(std::move(gemm)), algo_(algo), precision_(p),
+        fast_accum_(fast_accum), launch_{gemm_, algo_, *ops_, *lt_} {}
+
+  void launch(cudaStream_t s) override { launch_(s); }
+  std::string check(CaseState& state, cudaStream_t s) override {
+    const GemmShape& shape = gemm_.shape();
+    const ReferencePlan plan = reference_plan(shape);
+    state.parameters()["reference"] =
+        plan.full ? "fp64, every element" : "fp64, 16 sampled rows x 16 sampled columns";
+    double worst = 0;
+    for (int slot : {0, launch_.last}) {
+      const ElementCheck c = validate_slot(*ops_, slot, precision_, fast_accum_, shape, s);
+      worst = std::max(worst, c.worst_ratio);
+      if (c.bad) return "rotation slot " + std::to_string(slot) + ": " + c.describe();
+      if (launch_.last == 0) break;
+    }
+    state.parameters()["max_error_of_tolerance"] = worst;
+    return {};
   }
-  e.parameters["max_error_of_tolerance"] = worst;
-  return {};
+  std::optional<Work> work() const override { return gemm_work(precision_, gemm_.shape()); }
+
+ private:
+  std::unique_ptr<LtContext> lt_;
+  std::unique_ptr<RotatingOperands> ops_;
+  LtGemm gemm_;
+  cublasLtMatmulAlgo_t algo_;
+  Precision precision_;
+  bool fast_accum_;
+  RotatingLaunch launch_;
+};
+
+// What every GEMM entry records about the algorithm and operands it ran on.
+void record_algorithm(CaseState& state, const cublasLtMatmulHeuristicResult_t& algo, const RotatingOperands& ops) {
+  state.parameters().update(describe_algo(algo));
+  state.parameters()["workspace_limit_bytes"] = kWorkspaceBytes;
+  state.parameters()["rotation_slots"] = ops.slots();
+  state.parameters()["footprint_bytes"] = ops.footprint_bytes();
 }
 
-void bench_gemm(benchmark::State& state, const GemmCase& c, SamplingPolicy policy) {
-  BenchmarkEntry e = gemm_entry(c);
-  e.gpu_index = current_gpu().device;
-  guarded(state, e, [&] {
-    if (auto why = unsupported(c.precision); !why.empty()) return finish_skipped(state, std::move(e), why);
-    const std::uint64_t l2 = current_gpu().info.l2_bytes;
-    const OperandBytes one = operand_bytes(c.precision, c.shape);
+// One cuBLASLt GEMM: the heuristic's first algorithm, or the fastest of its top kAutotuneCandidates.
+class GemmGpuCase final : public GpuStreamCase {
+ public:
+  explicit GemmGpuCase(GemmCase c) : c_(std::move(c)) {}
+
+  BenchmarkId id() const override { return c_.id(); }
+  nlohmann::json parameters(const GpuTarget&) const override { return c_.parameters(); }
+  Work work(const GpuTarget&) const override { return gemm_work(c_.precision, c_.shape); }
+  std::string unsupported(const GpuTarget& gpu) const override { return unsupported_precision(c_.precision, gpu); }
+  std::uint64_t device_bytes(const GpuTarget& gpu) const override {
+    const OperandBytes one = operand_bytes(c_.precision, c_.shape);
+    return rotation_slots(one.slot(), gpu.info.l2_bytes) * one.slot() + kWorkspaceBytes;
+  }
+  SamplingPolicy policy(const SamplingPolicy& p) const override {
+    SamplingPolicy q = p;
+    q.min_sample_s = std::max(q.min_sample_s, kMinSampleS);
+    return q;
+  }
+
+  std::unique_ptr<Body> setup(CaseState& state, cudaStream_t s) const override {
+    const std::uint64_t l2 = state.gpu().info.l2_bytes;
+    const OperandBytes one = operand_bytes(c_.precision, c_.shape);
     const int slots = rotation_slots(one.slot(), l2);
-    if (auto why = does_not_fit(slots * one.slot() + kWorkspaceBytes); !why.empty())
-      return finish_skipped(state, std::move(e), why);
-
-    Stream stream;
-    LtContext lt(c.precision, stream.get());
-    RotatingOperands ops(c.precision, {slots * one.a, slots * one.b, slots * one.d}, stream.get());
-    ops.configure(c.shape, l2);
-    const LtGemm gemm = lt.gemm(c.precision, c.fast_accum, c.shape);
-    const auto algos = gemm.heuristics(c.autotune ? kAutotuneCandidates : 1, kWorkspaceBytes);
-    if (algos.empty()) return finish_error(state, std::move(e), "cuBLASLt's heuristic returned no algorithm");
-
+    auto lt = std::make_unique<LtContext>(c_.precision, s);
+    auto ops = std::make_unique<RotatingOperands>(
+        c_.precision, OperandBytes{slots * one.a, slots * one.b, slots * one.d}, s);
+    ops->configure(c_.shape, l2);
+    LtGemm gemm = lt->gemm(c_.precision, c_.fast_accum, c_.shape);
+    const auto algos = gemm.heuristics(c_.autotune ? kAutotuneCandidates : 1, kWorkspaceBytes);
+    if (algos.empty()) {
+      state.fail("cuBLASLt's heuristic returned no algorithm");
+      return nullptr;
+    }
     std::size_t chosen = 0;
-    if (c.autotune) {
+    if (c_.autotune) {
       nlohmann::json tried = nlohmann::json::array();
       double best = 0;
       for (std::size_t i = 0; i < algos.size(); ++i) {
         nlohmann::json t = describe_algo(algos[i]);
         t["heuristic_rank"] = i;
         try {
-          RotatingLaunch launch{gemm, algos[i].algo, ops, lt};
-          const double s = quick_time(launch, stream);
-          t["time_s"] = s;
-          if (best == 0 || s < best) {
-            best = s;
+          RotatingLaunch launch{gemm, algos[i].algo, *ops, *lt};
+          const double secs = quick_time(launch, s);
+          t["time_s"] = secs;
+          if (best == 0 || secs < best) {
+            best = secs;
             chosen = i;
           }
         } catch (const CublasError& err) {
@@ -158,58 +194,61 @@ void bench_gemm(benchmark::State& state, const GemmCase& c, SamplingPolicy polic
         }
         tried.push_back(std::move(t));
       }
-      if (best == 0) return finish_error(state, std::move(e), "no autotune candidate ran");
-      e.parameters["autotune_candidates"] = std::move(tried);
-      e.parameters["heuristic_rank"] = chosen;
+      if (best == 0) {
+        state.fail("no autotune candidate ran");
+        return nullptr;
+      }
+      state.parameters()["autotune_candidates"] = std::move(tried);
+      state.parameters()["heuristic_rank"] = chosen;
     }
-    e.parameters.update(describe_algo(algos[chosen]));
-    e.parameters["workspace_limit_bytes"] = kWorkspaceBytes;
-    e.parameters["rotation_slots"] = ops.slots();
-    e.parameters["footprint_bytes"] = ops.footprint_bytes();
+    record_algorithm(state, algos[chosen], *ops);
+    return std::make_unique<GemmBody>(std::move(lt), std::move(ops), std::move(gemm), algos[chosen].algo,
+                                      c_.precision, c_.fast_accum);
+  }
 
-    RotatingLaunch launch{gemm, algos[chosen].algo, ops, lt};
-    GpuSampler sampler(
-        stream, [&](cudaStream_t s) { launch(s); }, policy);
-    measure_gpu(state, e, sampler, policy);
-    if (auto bad = validate(e, ops, launch.last, c.precision, c.fast_accum, c.shape, stream.get());
-        !bad.empty())
-      return finish_error(state, std::move(e), bad);
-    e.work = gemm_work(c.precision, c.shape);
-    finish_ok(state, std::move(e));
-  });
-}
+ private:
+  GemmCase c_;
+};
 
-void bench_mamf(benchmark::State& state, const MamfCase& c, SamplingPolicy policy) {
-  BenchmarkEntry e = mamf_entry(c);
-  e.gpu_index = current_gpu().device;
-  guarded(state, e, [&] {
-    if (auto why = unsupported(c.precision); !why.empty()) return finish_skipped(state, std::move(e), why);
-    const std::uint64_t l2 = current_gpu().info.l2_bytes;
-    // Room for the largest candidate, or for 3x the L2 of rotation slots plus one slot of any other.
-    const OperandBytes big = operand_bytes(c.precision, mamf_max_shape(c.space));
-    const OperandBytes room{big.a + 3 * l2, big.b + 3 * l2, big.d + 3 * l2};
-    if (auto why = does_not_fit(room.slot() + kWorkspaceBytes); !why.empty())
-      return finish_skipped(state, std::move(e), why);
+// MAMF: a time-boxed search over M, N, K (gemm/mamf.hpp) in setup, then the best shape measured.
+class MamfGpuCase final : public GpuStreamCase {
+ public:
+  explicit MamfGpuCase(MamfCase c) : c_(std::move(c)) {}
 
-    Stream stream;
-    LtContext lt(c.precision, stream.get());
-    RotatingOperands ops(c.precision, room, stream.get());
-    MamfSearch search(c.space);
+  const MamfCase& mamf() const { return c_; }
+  BenchmarkId id() const override { return c_.id(); }
+  nlohmann::json parameters(const GpuTarget&) const override { return c_.parameters(); }
+  // The work of the shape the search chose (the body's); before the search, the first it tries.
+  Work work(const GpuTarget&) const override { return gemm_work(c_.precision, *MamfSearch(c_.space).next()); }
+  std::string unsupported(const GpuTarget& gpu) const override { return unsupported_precision(c_.precision, gpu); }
+  // Room for the largest candidate, or for 3x the L2 of rotation slots plus one slot of any other.
+  std::uint64_t device_bytes(const GpuTarget& gpu) const override { return room(gpu.info.l2_bytes).slot() + kWorkspaceBytes; }
+  SamplingPolicy policy(const SamplingPolicy& p) const override {
+    SamplingPolicy q = p;
+    q.min_sample_s = std::max(q.min_sample_s, kMinSampleS);
+    return q;
+  }
+
+  std::unique_ptr<Body> setup(CaseState& state, cudaStream_t s) const override {
+    const std::uint64_t l2 = state.gpu().info.l2_bytes;
+    auto lt = std::make_unique<LtContext>(c_.precision, s);
+    auto ops = std::make_unique<RotatingOperands>(c_.precision, room(l2), s);
+    MamfSearch search(c_.space);
     const auto t0 = std::chrono::steady_clock::now();
     auto elapsed_s = [&] {
       return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     };
-    while (elapsed_s() < c.space.budget_s) {
+    while (elapsed_s() < c_.space.budget_s) {
       const auto shape = search.next();
       if (!shape) break;
       double rate = 0;
       try {
-        ops.configure(*shape, l2);
-        const LtGemm gemm = lt.gemm(c.precision, c.fast_accum, *shape);
+        ops->configure(*shape, l2);
+        const LtGemm gemm = lt->gemm(c_.precision, c_.fast_accum, *shape);
         const auto algos = gemm.heuristics(1, kWorkspaceBytes);
         if (!algos.empty()) {
-          RotatingLaunch launch{gemm, algos[0].algo, ops, lt};
-          rate = gemm_flops(*shape) / quick_time(launch, stream) * 1e-12;
+          RotatingLaunch launch{gemm, algos[0].algo, *ops, *lt};
+          rate = gemm_flops(*shape) / quick_time(launch, s) * 1e-12;
         }
       } catch (const CublasError&) {
         rate = 0;  // a shape cuBLASLt cannot run is not a candidate
@@ -220,44 +259,55 @@ void bench_mamf(benchmark::State& state, const MamfCase& c, SamplingPolicy polic
       search.report(*shape, rate);
     }
     const auto best = search.best();
-    if (!best) return finish_error(state, std::move(e), "no MAMF candidate ran");
+    if (!best) {
+      state.fail("no MAMF candidate ran");
+      return nullptr;
+    }
     const GemmShape shape = best->shape;
     nlohmann::json top = nlohmann::json::array();
     for (const auto& r : search.top(5))
       top.push_back({{"m", r.shape.m}, {"n", r.shape.n}, {"k", r.shape.k}, {"search_tflops", r.tflops}});
-    e.parameters.update(mamf_shape_parameters(shape));
-    e.parameters["candidates_tried"] = search.tried();
-    e.parameters["search_s"] = elapsed_s();
-    e.parameters["top_shapes"] = std::move(top);
+    state.parameters().update(mamf_shape_parameters(shape));
+    state.parameters()["candidates_tried"] = search.tried();
+    state.parameters()["search_s"] = elapsed_s();
+    state.parameters()["top_shapes"] = std::move(top);
 
-    ops.configure(shape, l2);
-    const LtGemm gemm = lt.gemm(c.precision, c.fast_accum, shape);
+    ops->configure(shape, l2);
+    LtGemm gemm = lt->gemm(c_.precision, c_.fast_accum, shape);
     const auto algos = gemm.heuristics(1, kWorkspaceBytes);
-    if (algos.empty()) return finish_error(state, std::move(e), "cuBLASLt's heuristic returned no algorithm");
-    e.parameters.update(describe_algo(algos[0]));
-    e.parameters["workspace_limit_bytes"] = kWorkspaceBytes;
-    e.parameters["rotation_slots"] = ops.slots();
-    e.parameters["footprint_bytes"] = ops.footprint_bytes();
-    RotatingLaunch launch{gemm, algos[0].algo, ops, lt};
-    GpuSampler sampler(
-        stream, [&](cudaStream_t s) { launch(s); }, policy);
-    measure_gpu(state, e, sampler, policy);
-    if (auto bad = validate(e, ops, launch.last, c.precision, c.fast_accum, shape, stream.get());
-        !bad.empty())
-      return finish_error(state, std::move(e), bad);
-    e.work = gemm_work(c.precision, shape);
-    finish_ok(state, std::move(e));
-  });
-}
+    if (algos.empty()) {
+      state.fail("cuBLASLt's heuristic returned no algorithm");
+      return nullptr;
+    }
+    record_algorithm(state, algos[0], *ops);
+    return std::make_unique<GemmBody>(std::move(lt), std::move(ops), std::move(gemm), algos[0].algo, c_.precision,
+                                      c_.fast_accum);
+  }
+
+ private:
+  OperandBytes room(std::uint64_t l2) const {
+    const OperandBytes big = operand_bytes(c_.precision, mamf_max_shape(c_.space));
+    return {big.a + 3 * l2, big.b + 3 * l2, big.d + 3 * l2};
+  }
+  MamfCase c_;
+};
 
 }  // namespace
 
-void register_gpu_gemm_benchmarks(const Options& opt) {
-  SamplingPolicy policy = opt.policy;
-  policy.min_sample_s = std::max(policy.min_sample_s, kMinSampleS);
-  const Suite suite = gemm_suite(opt.suite);
-  for (const GemmCase& c : suite.gemms) register_benchmark(c.id().str(), bench_gemm, c, policy);
-  for (const MamfCase& c : suite.mamf) register_benchmark(c.id().str(), bench_mamf, c, policy);
+namespace gemm {
+
+CaseList gemm_gpu_cases(const std::string& suite) {
+  const Suite s = gemm_suite(suite);
+  CaseList cases;
+  for (const GemmCase& c : s.gemms) cases.push_back(std::make_unique<GemmGpuCase>(c));
+  for (const MamfCase& c : s.mamf) cases.push_back(std::make_unique<MamfGpuCase>(c));
+  return cases;
 }
 
+std::optional<MamfCase> mamf_of(const Case& c) {
+  if (const auto* m = dynamic_cast<const MamfGpuCase*>(&c)) return m->mamf();
+  return std::nullopt;
+}
+
+}  // namespace gemm
 }  // namespace gpuscale::bench

@@ -7,7 +7,7 @@
 //   bench_gemm --suite=full --gpuscale_out=gemm.json
 #include "harness/bench_main.hpp"
 #ifdef GPUSCALE_WITH_CUDA
-#include "gemm/register.hpp"
+#include "gemm/suite.hpp"
 #include "gpu/gpu_backend.hpp"
 #endif
 
@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
   spec.example =
       "bench_gemm --benchmark_filter='gemm/(bf16|mamf)/.*' --gpuscale_progress --gpuscale_out=gemm.json";
 #ifdef GPUSCALE_WITH_CUDA
-  spec.register_gpu = register_gpu_gemm_benchmarks;
+  spec.register_gpu = [](Registry& r) { r.add(gemm::gemm_gpu_cases(r.suite())); };
   spec.gpu = gpu_backend();
 #endif
   return bench_main(argc, argv, spec);

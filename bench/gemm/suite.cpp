@@ -1,6 +1,5 @@
 #include "gemm/suite.hpp"
 
-#include "harness/report.hpp"
 
 namespace gpuscale::bench::gemm {
 namespace {
@@ -85,10 +84,6 @@ nlohmann::json MamfCase::parameters() const {
   j["algo_selection"] = "heuristic";
   return j;
 }
-
-BenchmarkEntry gemm_entry(const GemmCase& c) { return make_entry(c.id(), c.parameters()); }
-
-BenchmarkEntry mamf_entry(const MamfCase& c) { return make_entry(c.id(), c.parameters()); }
 
 Work gemm_work(Precision p, const GemmShape& shape) {
   Work w;

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,7 @@
 #include "gemm/shapes.hpp"
 #include "gpuscale/core/benchmark_id.hpp"
 #include "gpuscale/core/results.hpp"
+#include "harness/case.hpp"
 
 namespace gpuscale::bench::gemm {
 
@@ -64,10 +66,6 @@ struct Suite {
 };
 Suite gemm_suite(std::string_view suite);
 
-// A new entry for a case: id, family, backend and the parameters known before it runs.
-BenchmarkEntry gemm_entry(const GemmCase& c);
-BenchmarkEntry mamf_entry(const MamfCase& c);
-
 // The work of one GEMM of `shape` in `p`: 2 m n k FLOP against the precision's tensor peak. A MAMF
 // entry declares the work of the shape its search chose.
 Work gemm_work(Precision p, const GemmShape& shape);
@@ -77,5 +75,10 @@ nlohmann::json mamf_shape_parameters(const GemmShape& shape);
 
 // The GEMMs of one model layer at `tokens` tokens in `precision` (FP8: fast accumulation in fwd only).
 std::vector<GemmCase> layer_cases(const ModelConfig& model, int64_t tokens, Precision precision);
+
+// The GPU backend's cases for `suite` (CUDA builds only): every GEMM, then every MAMF search.
+CaseList gemm_gpu_cases(const std::string& suite);
+// The MAMF search behind `c`, when it is one (what it declares depends on the shape it chooses).
+std::optional<MamfCase> mamf_of(const Case& c);
 
 }  // namespace gpuscale::bench::gemm

@@ -19,11 +19,6 @@
 namespace gpuscale::bench {
 namespace {
 
-std::unique_ptr<GpuContext>& context_slot() {
-  static std::unique_ptr<GpuContext> ctx;
-  return ctx;
-}
-
 std::string version_string(int v, int major_div, int minor_div) {
   return std::to_string(v / major_div) + "." + std::to_string((v % major_div) / minor_div);
 }
@@ -77,12 +72,15 @@ LibraryVersions library_versions() {
   return v;
 }
 
-// Identity, NVML state and NUMA node of `device`; fills ctx (which must hold the device index).
-void fill_context(GpuContext* ctx) {
-  const int device = ctx->device;
-  GPUSCALE_CUDA_CHECK(cudaGetDeviceProperties(&ctx->props, device));
-  const cudaDeviceProp& p = ctx->props;
-  GpuInfo& g = ctx->info;
+}  // namespace
+
+// Identity, NVML state and NUMA node of `device`.
+GpuTarget read_gpu_target(int device) {
+  GpuTarget target;
+  target.device = device;
+  cudaDeviceProp p{};
+  GPUSCALE_CUDA_CHECK(cudaGetDeviceProperties(&p, device));
+  GpuInfo& g = target.info;
   g.index = device;
   g.name = p.name;
   g.uuid = uuid_string(p.uuid);
@@ -100,13 +98,13 @@ void fill_context(GpuContext* ctx) {
     g.memory_free_bytes = free_device_memory();
     GPUSCALE_CUDA_CHECK(cudaSetDevice(current));
   }
-  ctx->spec = match_spec(g.name, g.memory_bytes);
-  g.sku = ctx->spec ? std::string(ctx->spec->key) : "unknown";
+  target.spec = match_spec(g.name, g.memory_bytes);
+  g.sku = target.spec ? std::string(target.spec->key) : "unknown";
 
   Nvml& nvml = Nvml::get();
-  ctx->nvml_index = nvml.device_for_pci_bus_id(bus);
-  if (ctx->nvml_index >= 0) {
-    const int n = ctx->nvml_index;
+  target.nvml_index = nvml.device_for_pci_bus_id(bus);
+  if (target.nvml_index >= 0) {
+    const int n = target.nvml_index;
     if (auto v = nvml.max_sm_clock_mhz(n)) g.max_sm_clock_mhz = *v;
     if (auto v = nvml.max_memory_clock_mhz(n)) g.max_memory_clock_mhz = *v;
     if (auto v = nvml.power_limit_w(n)) g.power_limit_w = *v;
@@ -119,22 +117,21 @@ void fill_context(GpuContext* ctx) {
   for (auto& c : sys_bus) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   std::ifstream numa("/sys/bus/pci/devices/" + sys_bus + "/numa_node");
   if (int node; numa >> node) g.numa_node = node;
+  return target;
 }
 
-std::vector<std::pair<std::string, std::string>> describe(int device) {
-  auto ctx = std::make_unique<GpuContext>();
-  ctx->device = device;
+namespace {
+
+std::vector<std::pair<std::string, std::string>> describe(int device, Run& run) {
   GPUSCALE_CUDA_CHECK(cudaSetDevice(device));
-  fill_context(ctx.get());
-  const GpuInfo& g = ctx->info;
+  GpuTarget target = read_gpu_target(device);
+  const GpuInfo& g = target.info;
   Nvml& nvml = Nvml::get();
 
-  ResultSink& sink = result_sink();
+  ResultSink& sink = run.sink();
   sink.set_gpus({g});
   const LibraryVersions libs = library_versions();
   sink.set_libraries(libs);
-  sink.spec = ctx->spec;
-  sink.max_sm_clock_mhz = g.max_sm_clock_mhz.value_or(0);
 
   std::vector<std::pair<std::string, std::string>> lines = {
       {"gpu_name", g.name},
@@ -152,16 +149,11 @@ std::vector<std::pair<std::string, std::string>> describe(int device) {
   if (!libs.driver_version.empty()) lines.emplace_back("driver_version", libs.driver_version);
   if (!libs.nccl_version.empty()) lines.emplace_back("nccl_version", libs.nccl_version);
   if (g.max_sm_clock_mhz) lines.emplace_back("gpu_max_sm_clock_mhz", std::to_string(static_cast<int>(*g.max_sm_clock_mhz)));
-  context_slot() = std::move(ctx);
+  run.set_gpu(std::move(target));
   return lines;
 }
 
 }  // namespace
-
-const GpuContext& current_gpu() {
-  if (!context_slot()) throw std::logic_error("current_gpu() used before the GPU was described");
-  return *context_slot();
-}
 
 std::size_t free_device_memory() {
   std::size_t free = 0, total = 0;
@@ -183,12 +175,7 @@ std::string pci_bus_id(const cudaDeviceProp& p) {
   return bus;
 }
 
-GpuInfo describe_gpu(int device) {
-  GpuContext ctx;
-  ctx.device = device;
-  fill_context(&ctx);
-  return ctx.info;
-}
+GpuInfo describe_gpu(int device) { return read_gpu_target(device).info; }
 
 GpuBackend gpu_backend() { return GpuBackend{probe, count, describe}; }
 

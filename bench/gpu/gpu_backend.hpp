@@ -1,6 +1,7 @@
 // The GPU a bench binary measures: probing (is there a usable GPU, and if not, the driver's
-// reason), its identity and provenance (device properties, NVML state, library versions), and the
-// per-process context benchmarks read (device index, SM count, L2 size, free memory, SKU).
+// reason), its identity and provenance (device properties, NVML state, library versions), read into
+// the Run's GPU target (device index, NVML index, SM count, compute capability, L2 size, SKU) that
+// every case reads through its CaseState.
 #pragma once
 
 #include <cuda_runtime.h>
@@ -10,19 +11,13 @@
 
 #include "gpuscale/core/results.hpp"
 #include "harness/bench_main.hpp"
+#include "harness/run.hpp"
 
 namespace gpuscale::bench {
 
-struct GpuContext {
-  int device = 0;
-  int nvml_index = -1;  // -1 without NVML
-  cudaDeviceProp props{};
-  GpuInfo info;
-  const GpuSpec* spec = nullptr;  // nullptr for a GPU the spec table does not know
-};
-
-// The GPU chosen by --device; valid after the binary's describe step (before any benchmark runs).
-const GpuContext& current_gpu();
+// Everything the describe step reads about GPU `device`: its target (identity, NVML index, SKU).
+// Leaves the current device as it was.
+GpuTarget read_gpu_target(int device);
 
 // "00000000:19:00.0": the PCI bus id as NVML takes it (nvmlDeviceGetHandleByPciBusId_v2).
 std::string pci_bus_id(const cudaDeviceProp& p);

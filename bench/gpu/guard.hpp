@@ -17,7 +17,7 @@
 
 #include "gpu/cublas_check.hpp"
 #include "gpu/cuda_check.hpp"
-#include "harness/report.hpp"
+#include "harness/case.hpp"
 
 namespace gpuscale::bench {
 
@@ -49,14 +49,15 @@ std::optional<BodyFailure> run_guarded(Body&& body) {
   return failure;
 }
 
+// Runs `body` and ends the benchmark with how it failed, if it did (and did not end it itself).
 template <typename Body>
-void guarded(benchmark::State& state, BenchmarkEntry& e, Body&& body) {
+void guarded(CaseState& state, Body&& body) {
   const std::optional<BodyFailure> failure = run_guarded(std::forward<Body>(body));
   if (!failure) return;
   if (failure->skipped)
-    finish_skipped(state, std::move(e), failure->reason);
+    state.skip(failure->reason);
   else
-    finish_error(state, std::move(e), failure->reason);
+    state.fail(failure->reason);
 }
 
 }  // namespace gpuscale::bench

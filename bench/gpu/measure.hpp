@@ -2,20 +2,16 @@
 // clocks, temperature and power sampled through NVML while it runs.
 #pragma once
 
-#include <benchmark/benchmark.h>
-
 #include <functional>
 
-#include "gpu/timing.hpp"
-#include "gpuscale/core/results.hpp"
+#include "harness/case.hpp"
+#include "harness/sampling.hpp"
 
 namespace gpuscale::bench {
 
-// `sample` returns one sample's seconds; NVML watches the GPU with NVML index `nvml_index`.
-void measure_with_clocks(benchmark::State& state, BenchmarkEntry& e, const std::function<double()>& sample,
-                         const SamplingPolicy& policy, int nvml_index);
-
-// Samples from a GpuSampler on the current GPU; records its launches per sample as parameters.batch.
-void measure_gpu(benchmark::State& state, BenchmarkEntry& e, GpuSampler& sampler, const SamplingPolicy& policy);
+// `sample` returns one sample's seconds; NVML watches the GPU with NVML index `nvml_index` (none
+// when -1) and the summary goes into the entry's environment.
+void measure_with_clocks(CaseState& state, const std::function<double()>& sample, const SamplingPolicy& policy,
+                         int nvml_index);
 
 }  // namespace gpuscale::bench

@@ -7,9 +7,7 @@
 #include <iostream>
 #include <string_view>
 
-#include "gpuscale/core/file_io.hpp"
 #include "gpuscale/core/host_info.hpp"
-#include "harness/report.hpp"
 
 namespace gpuscale::bench {
 namespace {
@@ -42,23 +40,6 @@ bool take_flag(std::string_view arg, std::string_view name, std::string& value) 
 
 }  // namespace
 
-void write_fragment(const std::string& path, const std::string& binary, const Options& opt) {
-  const ResultSink& sink = result_sink();
-  nlohmann::json j;
-  j["fragment_of"] = binary;
-  j["backend"] = opt.backend;
-  j["suite"] = opt.suite;
-  j["system"] = make_system_json(read_host_info(), sink.libraries());
-  if (sink.job_ranks() > 1) add_job_extent(j["system"], sink.job_ranks(), sink.job_hosts());
-  nlohmann::json gpus = nlohmann::json::array();
-  for (const auto& g : sink.gpus()) gpus.push_back(to_json(g));
-  j["gpus"] = gpus;
-  nlohmann::json entries = nlohmann::json::array();
-  for (const auto& e : sink.entries()) entries.push_back(to_json(e));
-  j["benchmarks"] = entries;
-  write_file_atomic(path, j.dump(1));
-}
-
 int bench_main(int argc, char** argv, const BinarySpec& spec) {
   Options opt;
   bool count_gpus = false;
@@ -83,7 +64,7 @@ int bench_main(int argc, char** argv, const BinarySpec& spec) {
       } else if (a == "--gpuscale_count_gpus") {
         count_gpus = true;
       } else if (a == "--gpuscale_progress") {
-        result_sink().progress = true;
+        opt.progress = true;
       } else if (take_flag(a, "target_cv", v)) {
         opt.policy.target_cv = std::stod(v);
       } else if (take_flag(a, "max_time_s", v)) {
@@ -117,10 +98,17 @@ int bench_main(int argc, char** argv, const BinarySpec& spec) {
     std::cerr << spec.name << ": has no host backend\n";
     return 2;
   }
-  if (host)
-    spec.register_host(opt);
-  else if (spec.register_gpu)
-    spec.register_gpu(opt);
+  Run run(spec.name, opt);
+  Registry registry(run);
+  try {
+    if (host)
+      spec.register_host(registry);
+    else if (spec.register_gpu)
+      spec.register_gpu(registry);
+  } catch (const std::exception& e) {
+    std::cerr << spec.name << ": " << e.what() << "\n";
+    return 1;
+  }
 
   // Listing needs no GPU. Decided before benchmark::Initialize, which removes the flags it reads.
   bool listing = false;
@@ -146,7 +134,7 @@ int bench_main(int argc, char** argv, const BinarySpec& spec) {
         std::cerr << spec.name << ": no usable GPU: " << why << "\n";
         return 2;
       }
-      for (const auto& [k, v] : spec.gpu.describe(opt.device)) benchmark::AddCustomContext(k, v);
+      for (const auto& [k, v] : spec.gpu.describe(opt.device, run)) benchmark::AddCustomContext(k, v);
     } else {
       benchmark::AddCustomContext("gpuscale_backend", "host");
     }
@@ -155,19 +143,19 @@ int bench_main(int argc, char** argv, const BinarySpec& spec) {
     benchmark::AddCustomContext("gpuscale_suite", opt.suite);
     if (!opt.out.empty()) {
       // The fragment exists from the start and is rewritten (atomically) after every benchmark.
-      write_fragment(opt.out, spec.name, opt);
-      result_sink().on_add = [&] {
+      run.write_fragment();
+      run.sink().set_on_add([&run] {
         try {
-          write_fragment(opt.out, spec.name, opt);
+          run.write_fragment();
         } catch (const std::exception& e) {  // reported; the final write below says it again
-          std::cerr << spec.name << ": " << e.what() << "\n";
+          std::cerr << run.binary() << ": " << e.what() << "\n";
         }
-      };
+      });
     }
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
-    result_sink().on_add = nullptr;
-    if (!opt.out.empty()) write_fragment(opt.out, spec.name, opt);
+    run.sink().set_on_add(nullptr);
+    if (!opt.out.empty()) run.write_fragment();
   } catch (const std::exception& e) {
     std::cerr << spec.name << ": " << e.what() << "\n";
     return 1;

@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "harness/case.hpp"
 #include "harness/options.hpp"
+#include "harness/run.hpp"
 
 namespace gpuscale::bench {
 
@@ -18,23 +20,21 @@ struct GpuBackend {
   std::function<std::string(int device)> probe;
   // Number of usable GPUs; 0 with `why` set when there are none.
   std::function<int(std::string& why)> count;
-  // Reads the GPU's identity, versions and NVML state into the result sink and returns
-  // Google Benchmark context lines (key, value).
-  std::function<std::vector<std::pair<std::string, std::string>>(int device)> describe;
+  // Reads the GPU's identity, versions and NVML state into the run (its GPU target, the sink's GPUs
+  // and libraries) and returns Google Benchmark context lines (key, value).
+  std::function<std::vector<std::pair<std::string, std::string>>(int device, Run& run)> describe;
 };
 
 struct BinarySpec {
   std::string name;         // "bench_memory"
   std::string description;  // one paragraph for --help
   std::string example;      // one example command line
-  std::function<void(const Options&)> register_gpu;   // may be empty (no CUDA build)
-  std::function<void(const Options&)> register_host;  // may be empty (no host backend)
+  // Adds the cases of each backend to the registry (touching no driver: listing needs no GPU).
+  std::function<void(Registry&)> register_gpu;   // may be empty (no CUDA build)
+  std::function<void(Registry&)> register_host;  // may be empty (no host backend)
   GpuBackend gpu;
 };
 
 int bench_main(int argc, char** argv, const BinarySpec& spec);
-
-// Writes the results fragment of this process (system, GPUs, entries) atomically to `path`.
-void write_fragment(const std::string& path, const std::string& binary, const Options& opt);
 
 }  // namespace gpuscale::bench

@@ -12,6 +12,7 @@ struct Options {
   std::string suite = "quick";  // quick | full
   int device = 0;               // GPU index
   std::string out;              // --gpuscale_out: write this binary's results fragment here
+  bool progress = false;        // --gpuscale_progress: one line per finished benchmark on stderr
   SamplingPolicy policy;
 };
 

@@ -2,14 +2,18 @@
 
 #include <cstdio>
 
+#include "gpuscale/core/host_info.hpp"
+
 namespace gpuscale::bench {
 
 void ResultSink::add(BenchmarkEntry e) {
+  std::function<void()> hook;
   {
     std::lock_guard lock(mu_);
     entries_.push_back(std::move(e));
+    hook = on_add_;
   }
-  if (on_add) on_add();
+  if (hook) hook();
 }
 std::vector<BenchmarkEntry> ResultSink::entries() const {
   std::lock_guard lock(mu_);
@@ -23,22 +27,6 @@ std::vector<GpuInfo> ResultSink::gpus() const {
   std::lock_guard lock(mu_);
   return gpus_;
 }
-
-void ResultSink::set_job(int ranks, std::vector<std::string> hosts) {
-  std::lock_guard<std::mutex> lock(mu_);
-  job_ranks_ = ranks;
-  job_hosts_ = std::move(hosts);
-}
-
-int ResultSink::job_ranks() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return job_ranks_;
-}
-
-std::vector<std::string> ResultSink::job_hosts() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return job_hosts_;
-}
 void ResultSink::set_libraries(LibraryVersions v) {
   std::lock_guard lock(mu_);
   libs_ = std::move(v);
@@ -47,29 +35,22 @@ LibraryVersions ResultSink::libraries() const {
   std::lock_guard lock(mu_);
   return libs_;
 }
-
-namespace {
-
-void progress_line(const BenchmarkEntry& e) {
-  if (!result_sink().progress) return;
-  std::string line = "  " + e.id + "  " + to_string(e.status);
-  for (const auto& h : kHeadlineMetrics) {
-    if (auto it = e.metrics.find(h.name); it != e.metrics.end()) {
-      char buf[64];
-      std::snprintf(buf, sizeof buf, "  %.2f %s", it->second, h.name);
-      line += buf;
-      break;
-    }
-  }
-  if (!e.reason.empty()) line += "  (" + e.reason + ")";
-  std::fprintf(stderr, "%s\n", line.c_str());
+void ResultSink::set_job(int ranks, std::vector<std::string> hosts) {
+  std::lock_guard lock(mu_);
+  job_ranks_ = ranks;
+  job_hosts_ = std::move(hosts);
 }
-
-}  // namespace
-
-ResultSink& result_sink() {
-  static ResultSink sink;
-  return sink;
+int ResultSink::job_ranks() const {
+  std::lock_guard lock(mu_);
+  return job_ranks_;
+}
+std::vector<std::string> ResultSink::job_hosts() const {
+  std::lock_guard lock(mu_);
+  return job_hosts_;
+}
+void ResultSink::set_on_add(std::function<void()> hook) {
+  std::lock_guard lock(mu_);
+  on_add_ = std::move(hook);
 }
 
 BenchmarkEntry make_entry(const BenchmarkId& id, nlohmann::json parameters) {
@@ -81,49 +62,35 @@ BenchmarkEntry make_entry(const BenchmarkId& id, nlohmann::json parameters) {
   return e;
 }
 
-void finish_ok(benchmark::State& state, BenchmarkEntry e) {
-  ResultSink& sink = result_sink();
-  derive_metrics(e, e.backend == "gpu" ? sink.spec : nullptr,
-                 e.backend == "gpu" ? sink.max_sm_clock_mhz : 0);
-  for (const auto& [name, value] : e.metrics)
-    if (name != "time_s") state.counters[name] = benchmark::Counter(value);
-  if (e.environment) {
-    state.counters["sm_clock_mhz_median"] = e.environment->sm_clock_mhz_median;
-    if (e.environment->throttled) state.SetLabel("throttled");
+std::string progress_line(const BenchmarkEntry& e) {
+  std::string line = "  " + e.id + "  " + to_string(e.status);
+  for (const auto& h : kHeadlineMetrics) {
+    if (auto it = e.metrics.find(h.name); it != e.metrics.end()) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "  %.2f %s", it->second, h.name);
+      line += buf;
+      break;
+    }
   }
-  progress_line(e);
-  sink.add(std::move(e));
+  if (!e.reason.empty()) line += "  (" + e.reason + ")";
+  return line;
 }
 
-void finish_skipped(benchmark::State& state, BenchmarkEntry e, const std::string& reason) {
-  e.status = Status::skipped;
-  e.reason = reason;
-  e.samples_s.clear();
-  e.metrics.clear();
-  state.SkipWithError(("skipped: " + reason).c_str());
-  progress_line(e);
-  result_sink().add(std::move(e));
-}
-
-void finish_error(benchmark::State& state, BenchmarkEntry e, const std::string& reason) {
-  e.status = Status::error;
-  e.reason = reason;
-  derive_metrics(e, nullptr);  // keeps the raw samples' statistics, reports no metric
-  state.SkipWithError(("error: " + reason).c_str());
-  progress_line(e);
-  result_sink().add(std::move(e));
-}
-
-}  // namespace gpuscale::bench
-
-namespace gpuscale::bench {
-
-void measure(benchmark::State& state, BenchmarkEntry& e, const std::function<double()>& sample,
-             const SamplingPolicy& policy) {
-  for (auto _ : state) {
-    e.samples_s = collect_samples(sample, policy);
-    state.SetIterationTime(median(e.samples_s));
-  }
+nlohmann::json fragment_json(const ResultSink& sink, const std::string& binary, const std::string& backend,
+                             const std::string& suite) {
+  nlohmann::json j;
+  j["fragment_of"] = binary;
+  j["backend"] = backend;
+  j["suite"] = suite;
+  j["system"] = make_system_json(read_host_info(), sink.libraries());
+  if (sink.job_ranks() > 1) add_job_extent(j["system"], sink.job_ranks(), sink.job_hosts());
+  nlohmann::json gpus = nlohmann::json::array();
+  for (const auto& g : sink.gpus()) gpus.push_back(to_json(g));
+  j["gpus"] = gpus;
+  nlohmann::json entries = nlohmann::json::array();
+  for (const auto& e : sink.entries()) entries.push_back(to_json(e));
+  j["benchmarks"] = entries;
+  return j;
 }
 
 }  // namespace gpuscale::bench

@@ -1,6 +1,8 @@
 #include "harness/sampling.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 
 #include "gpuscale/core/stats.hpp"
 
@@ -23,6 +25,13 @@ std::vector<double> collect_samples(const std::function<double()>& sample, const
     if (n >= p.min_samples && seconds_since(start) > p.max_time_s) break;
   }
   return samples;
+}
+
+int batch_for(double one_s, const SamplingPolicy& policy) {
+  if (one_s >= policy.min_sample_s) return 1;
+  // The small slack keeps 1e-4 / 1e-6 (100.00000000000001 in binary) from becoming 101.
+  const double b = std::ceil(policy.min_sample_s / std::max(one_s, 1e-12) - 1e-9);
+  return static_cast<int>(std::clamp(b, 1.0, 1000.0));
 }
 
 }  // namespace gpuscale::bench

@@ -20,4 +20,8 @@ struct SamplingPolicy {
 // warm-up. The same policy drives the GPU and the host backends.
 std::vector<double> collect_samples(const std::function<double()>& sample, const SamplingPolicy& policy);
 
+// How many operations one sample runs back to back, timed as one, so that a sample lasts at least
+// policy.min_sample_s: from one operation's seconds. At least 1, at most 1000.
+int batch_for(double one_s, const SamplingPolicy& policy);
+
 }  // namespace gpuscale::bench

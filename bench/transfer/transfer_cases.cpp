@@ -2,7 +2,6 @@
 
 #include "gpuscale/core/benchmark_id.hpp"
 #include "gpuscale/core/units.hpp"
-#include "harness/report.hpp"
 
 namespace gpuscale::bench {
 
@@ -18,7 +17,7 @@ std::string_view direction_name(Direction d) {
 std::string_view memory_name(HostMemory m) { return m == HostMemory::pinned ? "pinned" : "pageable"; }
 std::string_view engine_name(Engine e) { return e == Engine::copy_engine ? "copy_engine" : "sm"; }
 
-std::string transfer_id(const TransferCase& c) {
+BenchmarkId transfer_id(const TransferCase& c) {
   BenchmarkId id{"transfer", false, std::string(direction_name(c.direction)), {}};
   if (c.direction == Direction::d2d_peer) {
     id.axes.emplace_back("src", std::to_string(c.src));
@@ -28,7 +27,7 @@ std::string transfer_id(const TransferCase& c) {
   }
   id.axes.emplace_back("engine", std::string(engine_name(c.engine)));
   id.axes.emplace_back("bytes", std::to_string(c.bytes));
-  return id.str();
+  return id;
 }
 
 double bytes_transferred(const TransferCase& c) {
@@ -77,7 +76,7 @@ std::vector<TransferCase> gpu_transfer_cases(const std::string& suite, int gpus)
   return cases;
 }
 
-BenchmarkEntry transfer_entry(const TransferCase& c) {
+nlohmann::json transfer_parameters(const TransferCase& c) {
   nlohmann::json params = {{"direction", direction_name(c.direction)},
                            {"engine", engine_name(c.engine)},
                            {"bytes", c.bytes},
@@ -90,7 +89,7 @@ BenchmarkEntry transfer_entry(const TransferCase& c) {
   } else {
     params["memory"] = memory_name(c.memory);
   }
-  return make_entry(BenchmarkId::parse(transfer_id(c)), params);
+  return params;
 }
 
 Work transfer_work(const TransferCase& c) {

@@ -21,7 +21,9 @@
 #include <string_view>
 #include <vector>
 
+#include "gpuscale/core/benchmark_id.hpp"
 #include "gpuscale/core/results.hpp"
+#include "harness/case.hpp"
 
 namespace gpuscale::bench {
 
@@ -41,7 +43,7 @@ struct TransferCase {
   int src = -1, dst = -1;  // d2d_peer only
 };
 
-std::string transfer_id(const TransferCase& c);
+BenchmarkId transfer_id(const TransferCase& c);
 // Bytes one copy moves across the link: bytes, or 2 x bytes for bidir.
 double bytes_transferred(const TransferCase& c);
 
@@ -60,8 +62,8 @@ std::vector<TransferCase> peer_cases(const std::string& suite, int gpus);
 // cannot run.
 std::vector<TransferCase> gpu_transfer_cases(const std::string& suite, int gpus);
 
-// A new entry for `c`: id, family, backend and the parameters known before it runs.
-BenchmarkEntry transfer_entry(const TransferCase& c);
+// The parameters of `c` known before it runs.
+nlohmann::json transfer_parameters(const TransferCase& c);
 
 // The work of one copy: the bytes that cross the link (bytes_transferred), counted once.
 Work transfer_work(const TransferCase& c);
@@ -74,5 +76,10 @@ struct PeerLink {
   std::string inferred_from;  // "nvmlDeviceGetP2PStatus(NVLINK)" | "cudaDevP2PAttrNativeAtomicSupported" | ""
 };
 PeerLink peer_link(bool peer_access, bool native_atomics, std::optional<bool> nvml_nvlink);
+
+// The GPU backend's cases (gpu_transfer_cases), each a GpuCopyCase (CUDA builds only), and the GPUs
+// visible to the CUDA runtime (0 when there are none; creates no context).
+CaseList transfer_gpu_cases(const std::string& suite, int gpus);
+int visible_gpu_count();
 
 }  // namespace gpuscale::bench

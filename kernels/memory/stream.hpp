@@ -1,8 +1,8 @@
 // BabelStream-style bandwidth kernels on float arrays: read, write, copy, scale, add, triad.
 //
-// Bytes moved by one launch = (arrays read + arrays written) x n x sizeof(float), from the one
-// table in core (gpuscale::kMemoryOps, memory_traffic()); these launchers take the same
-// gpuscale::MemoryOp so the harness needs no second table (tests/kernels checks the ops agree).
+// Bytes moved by one launch = (arrays read + arrays written) x n x sizeof(float); each operation's
+// benchmark case (bench/memory/ops/<op>.cpp) declares its arrays. Further stream kernels live in a
+// file of their own beside this one (kernels/memory/<op>.cu), built on stream_device.cuh.
 //
 // Each thread moves `width_bytes` (4, 8 or 16: float, float2, float4) per access and keeps
 // kStreamUnroll independent accesses in flight per grid-stride step. Any n is handled exactly:
@@ -14,7 +14,7 @@
 // and 4 blocks x 256 threads x kStreamUnroll x 16 B = 64 KB per SM. How many blocks fit at once
 // depends on the kernel instance (registers: add<16> and triad<16> need more than 32 per thread on
 // sm_90, so 6 blocks of 256 fit, not 8) and on the GPU: stream_blocks_per_sm() asks the occupancy
-// calculator, so that one grid is exactly one wave.
+// calculator, so that one grid is exactly one wave: stream_<op>_blocks_per_sm().
 //
 //   launch_stream_copy(a, b, n, 16, 4 * sm_count, kStreamBlock, stream);
 #pragma once
@@ -22,8 +22,6 @@
 #include <cuda_runtime.h>
 
 #include <cstddef>
-
-#include "gpuscale/core/memory_ops.hpp"
 
 namespace gpuscale::kernels {
 
@@ -62,24 +60,14 @@ cudaError_t launch_stream_add(const float* a, const float* b, float* c, std::siz
 cudaError_t launch_stream_triad(float* a, const float* b, const float* c, float scalar, std::size_t n,
                                 int width_bytes, int grid, int block, cudaStream_t stream);
 
-// Blocks of `block` threads of the (op, width_bytes) kernel that are resident on one SM at once on
-// the current device (cudaOccupancyMaxActiveBlocksPerMultiprocessor: registers, shared memory and
-// threads of that instance). cudaErrorInvalidValue for an unsupported width or block.
-cudaError_t stream_blocks_per_sm(MemoryOp op, int width_bytes, int block, int* blocks);
-
-// All ops behind one call, for a harness that loops over kMemoryOps. Arrays an op does not use
-// may be null; `value` is the write op's fill, `scalar` the scale/triad factor; `partials` is
-// used by read only.
-struct StreamArgs {
-  float* a = nullptr;
-  float* b = nullptr;
-  float* c = nullptr;
-  std::size_t n = 0;
-  float scalar = 0.4f;
-  float value = 0.0f;
-  double* partials = nullptr;
-};
-cudaError_t launch_stream(MemoryOp op, const StreamArgs& args, int width_bytes, int grid, int block,
-                          cudaStream_t stream);
+// Blocks of `block` threads of each kernel's instance for `width_bytes` that are resident on one SM
+// at once on the current device (cudaOccupancyMaxActiveBlocksPerMultiprocessor: registers, shared
+// memory and threads of that instance). cudaErrorInvalidValue for an unsupported width or block.
+cudaError_t stream_read_blocks_per_sm(int width_bytes, int block, int* blocks);
+cudaError_t stream_write_blocks_per_sm(int width_bytes, int block, int* blocks);
+cudaError_t stream_copy_blocks_per_sm(int width_bytes, int block, int* blocks);
+cudaError_t stream_scale_blocks_per_sm(int width_bytes, int block, int* blocks);
+cudaError_t stream_add_blocks_per_sm(int width_bytes, int block, int* blocks);
+cudaError_t stream_triad_blocks_per_sm(int width_bytes, int block, int* blocks);
 
 }  // namespace gpuscale::kernels

@@ -61,6 +61,45 @@ class KernelsGpu : public ::testing::Test {
   int sms_ = 0, major_ = 0, minor_ = 0;
 };
 
+// The stream kernels under test, by operation (the benchmarks name each kernel in its op's file).
+enum class Op { read, write, copy, scale, add, triad };
+constexpr Op kOps[] = {Op::read, Op::write, Op::copy, Op::scale, Op::add, Op::triad};
+const char* op_name(Op op) {
+  constexpr const char* names[] = {"read", "write", "copy", "scale", "add", "triad"};
+  return names[static_cast<int>(op)];
+}
+struct StreamArgs {
+  float* a;
+  float* b;
+  float* c;
+  std::size_t n;
+  float scalar;
+  float value;
+  double* partials;
+};
+cudaError_t launch_stream(Op op, const StreamArgs& x, int width, int grid, int block, cudaStream_t s) {
+  switch (op) {
+    case Op::read: return launch_stream_read(x.a, x.n, x.partials, width, grid, block, s);
+    case Op::write: return launch_stream_write(x.a, x.n, x.value, width, grid, block, s);
+    case Op::copy: return launch_stream_copy(x.a, x.b, x.n, width, grid, block, s);
+    case Op::scale: return launch_stream_scale(x.a, x.b, x.scalar, x.n, width, grid, block, s);
+    case Op::add: return launch_stream_add(x.a, x.b, x.c, x.n, width, grid, block, s);
+    case Op::triad: return launch_stream_triad(x.a, x.b, x.c, x.scalar, x.n, width, grid, block, s);
+  }
+  return cudaErrorInvalidValue;
+}
+cudaError_t stream_blocks_per_sm(Op op, int width, int block, int* blocks) {
+  switch (op) {
+    case Op::read: return stream_read_blocks_per_sm(width, block, blocks);
+    case Op::write: return stream_write_blocks_per_sm(width, block, blocks);
+    case Op::copy: return stream_copy_blocks_per_sm(width, block, blocks);
+    case Op::scale: return stream_scale_blocks_per_sm(width, block, blocks);
+    case Op::add: return stream_add_blocks_per_sm(width, block, blocks);
+    case Op::triad: return stream_triad_blocks_per_sm(width, block, blocks);
+  }
+  return cudaErrorInvalidValue;
+}
+
 std::vector<float> ramp(std::size_t n, float scale, float offset) {
   std::vector<float> v(n);
   for (std::size_t i = 0; i < n; ++i) v[i] = offset + scale * static_cast<float>(i % 1031);
@@ -73,18 +112,18 @@ TEST_F(KernelsGpu, StreamOpsExactAtEveryWidthAndSize) {
                         std::size_t{1} << 20, (std::size_t{1} << 20) + 7}) {
     const auto ha = ramp(n, 0.5f, 1.0f), hb = ramp(n, -0.25f, 2.0f), hc = ramp(n, 0.125f, -3.0f);
     for (int width : {4, 8, 16}) {
-      for (const auto& info : kMemoryOps) {
+      for (const Op op : kOps) {
         auto a = to_device(ha), b = to_device(hb), c = to_device(hc);
         auto partials = device_alloc<double>(2 * sms_);
         auto total = device_alloc<double>(1);
         ASSERT_TRUE(a && b && c && partials && total);
         StreamArgs args{a.get(), b.get(), c.get(), n, s, fill, partials.get()};
-        ASSERT_CUDA(launch_stream(info.op, args, width, 2 * sms_, kStreamBlock, nullptr));
+        ASSERT_CUDA(launch_stream(op, args, width, 2 * sms_, kStreamBlock, nullptr));
         ASSERT_CUDA(cudaDeviceSynchronize());
         const std::string where =
-            std::string(info.name) + " n=" + std::to_string(n) + " width=" + std::to_string(width);
-        switch (info.op) {
-          case MemoryOp::read: {
+            std::string(op_name(op)) + " n=" + std::to_string(n) + " width=" + std::to_string(width);
+        switch (op) {
+          case Op::read: {
             ASSERT_CUDA(launch_stream_read_finish(partials.get(), 2 * sms_, total.get(), nullptr));
             double want = 0;
             for (float x : ha) want += x;
@@ -94,24 +133,24 @@ TEST_F(KernelsGpu, StreamOpsExactAtEveryWidthAndSize) {
             EXPECT_NEAR(stream_read_total(p.data(), 2 * sms_), want, 1e-9 * std::abs(want) + 1e-9) << where;
             break;
           }
-          case MemoryOp::write: {
+          case Op::write: {
             const auto got = to_host(a.get(), n);
             for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(got[i], fill) << where << " i=" << i;
             break;
           }
-          case MemoryOp::copy:
-          case MemoryOp::scale: {
+          case Op::copy:
+          case Op::scale: {
             const auto got = to_host(b.get(), n);
             for (std::size_t i = 0; i < n; ++i)
-              ASSERT_EQ(got[i], info.op == MemoryOp::copy ? ha[i] : s * ha[i]) << where << " i=" << i;
+              ASSERT_EQ(got[i], op == Op::copy ? ha[i] : s * ha[i]) << where << " i=" << i;
             break;
           }
-          case MemoryOp::add: {
+          case Op::add: {
             const auto got = to_host(c.get(), n);
             for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(got[i], ha[i] + hb[i]) << where << " i=" << i;
             break;
           }
-          case MemoryOp::triad: {
+          case Op::triad: {
             const auto got = to_host(a.get(), n);
             for (std::size_t i = 0; i < n; ++i)
               ASSERT_EQ(got[i], std::fmaf(s, hc[i], hb[i])) << where << " i=" << i;
@@ -142,10 +181,10 @@ TEST_F(KernelsGpu, StreamBlocksPerSmIsAWaveThatRuns) {
   const std::size_t n = (std::size_t{1} << 20) + 3;
   const auto ha = ramp(n, 0.5f, 1.0f);
   for (int width : {4, 8, 16}) {
-    for (const auto& info : kMemoryOps) {
-      const std::string where = std::string(info.name) + " width=" + std::to_string(width);
+    for (const Op op : kOps) {
+      const std::string where = std::string(op_name(op)) + " width=" + std::to_string(width);
       int blocks = 0;
-      ASSERT_CUDA(stream_blocks_per_sm(info.op, width, kStreamBlock, &blocks));
+      ASSERT_CUDA(stream_blocks_per_sm(op, width, kStreamBlock, &blocks));
       EXPECT_GE(blocks, 1) << where;
       EXPECT_LE(blocks * kStreamBlock, max_threads) << where;
       const int grid = blocks * sms_;
@@ -153,18 +192,18 @@ TEST_F(KernelsGpu, StreamBlocksPerSmIsAWaveThatRuns) {
       auto partials = device_alloc<double>(grid);
       ASSERT_TRUE(a && b && c && partials);
       StreamArgs args{a.get(), b.get(), c.get(), n, 0.4f, 3.0f, partials.get()};
-      ASSERT_CUDA(launch_stream(info.op, args, width, grid, kStreamBlock, nullptr));
+      ASSERT_CUDA(launch_stream(op, args, width, grid, kStreamBlock, nullptr));
       ASSERT_CUDA(cudaDeviceSynchronize());
-      if (info.op == MemoryOp::copy) {
+      if (op == Op::copy) {
         const auto got = to_host(b.get(), n);
         for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(got[i], ha[i]) << where << " i=" << i;
       }
     }
   }
   int blocks = 0;
-  EXPECT_EQ(stream_blocks_per_sm(MemoryOp::copy, 12, kStreamBlock, &blocks), cudaErrorInvalidValue);
-  EXPECT_EQ(stream_blocks_per_sm(MemoryOp::copy, 16, 2 * kStreamBlock, &blocks), cudaErrorInvalidValue);
-  EXPECT_EQ(stream_blocks_per_sm(MemoryOp::copy, 16, kStreamBlock, nullptr), cudaErrorInvalidValue);
+  EXPECT_EQ(stream_blocks_per_sm(Op::copy, 12, kStreamBlock, &blocks), cudaErrorInvalidValue);
+  EXPECT_EQ(stream_blocks_per_sm(Op::copy, 16, 2 * kStreamBlock, &blocks), cudaErrorInvalidValue);
+  EXPECT_EQ(stream_blocks_per_sm(Op::copy, 16, kStreamBlock, nullptr), cudaErrorInvalidValue);
 }
 
 TEST_F(KernelsGpu, PointerChaseEndsWhereTheHostSays) {

@@ -175,21 +175,6 @@ TEST(PointerChase, RejectsBadArguments) {
   EXPECT_THROW(make_pointer_chase(64, 64, 1), std::invalid_argument);
 }
 
-TEST(Stream, BytesPerOp) {
-  // The launchers take core's MemoryOp: bytes = (reads + writes) x n x 4.
-  const std::uint64_t n = 1000;
-  const auto bytes = [&](MemoryOp op) {
-    const auto t = memory_traffic(op, n, sizeof(float));
-    return t.bytes_read + t.bytes_written;
-  };
-  EXPECT_DOUBLE_EQ(bytes(MemoryOp::read), 4000);
-  EXPECT_DOUBLE_EQ(bytes(MemoryOp::write), 4000);
-  EXPECT_DOUBLE_EQ(bytes(MemoryOp::copy), 8000);
-  EXPECT_DOUBLE_EQ(bytes(MemoryOp::scale), 8000);
-  EXPECT_DOUBLE_EQ(bytes(MemoryOp::add), 12000);
-  EXPECT_DOUBLE_EQ(bytes(MemoryOp::triad), 12000);
-}
-
 TEST(Stream, Widths) {
   EXPECT_TRUE(stream_width_supported(4));
   EXPECT_TRUE(stream_width_supported(8));

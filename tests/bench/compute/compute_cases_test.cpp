@@ -12,13 +12,13 @@ namespace gpuscale::bench {
 static const ComputeCase& find_case(const std::string& id) {
   static const auto cases = compute_cases();
   for (const auto& c : cases)
-    if (c.id() == id) return c;
+    if (c.id().str() == id) return c;
   throw std::runtime_error("no case " + id);
 }
 
 TEST(ComputeCases, IdsAreStableAndUnique) {
   std::set<std::string> ids;
-  for (const auto& c : compute_cases()) EXPECT_TRUE(ids.insert(c.id()).second) << c.id();
+  for (const auto& c : compute_cases()) EXPECT_TRUE(ids.insert(c.id().str()).second) << c.id().str();
   EXPECT_EQ(ids.count("compute/fma/type:fp32"), 1u);
   EXPECT_EQ(ids.count("compute/mma/type:fp8_e4m3"), 1u);
   EXPECT_EQ(ids.count("compute/wgmma/type:bf16"), 1u);
@@ -27,8 +27,8 @@ TEST(ComputeCases, IdsAreStableAndUnique) {
 
 TEST(ComputeCases, EveryPeakNameIsInTheSpecTable) {
   for (const auto& c : compute_cases()) {
-    EXPECT_TRUE(peak_from_string(c.peak).has_value()) << c.id() << " -> " << c.peak;
-    if (c.kernel != PeakKernel::fma) EXPECT_EQ(c.iterations % 2, 1) << c.id() << ": even counts give 0";
+    EXPECT_TRUE(peak_from_string(c.peak).has_value()) << c.id().str() << " -> " << c.peak;
+    if (c.kernel != PeakKernel::fma) EXPECT_EQ(c.iterations % 2, 1) << c.id().str() << ": even counts give 0";
   }
 }
 

@@ -8,20 +8,23 @@
 #include "gpu/timing.hpp"
 #include "gpu/verify.hpp"
 #include "gpu_test_util.hpp"
-#include "harness/report.hpp"
+#include "harness/run.hpp"
 
 namespace gpuscale::bench {
 
 TEST(GpuHarness, DescribeReadsIdentityFromTheDevice) {
   GPUSCALE_REQUIRE_GPU();
-  const auto lines = gpu_backend().describe(0);
-  const GpuContext& g = current_gpu();
+  bench::Run run("gpu_harness_tests", Options{});
+  const auto lines = gpu_backend().describe(0, run);
+  const GpuTarget& g = run.gpu();
   EXPECT_GT(g.info.sm_count, 0);
   EXPECT_GT(g.info.memory_bytes, 0u);
   EXPECT_GT(g.info.l2_bytes, 0u);
   EXPECT_EQ(g.info.uuid.rfind("GPU-", 0), 0u);
   EXPECT_EQ(g.info.sku, sku_key_for(g.info.name, g.info.memory_bytes));
-  EXPECT_FALSE(result_sink().libraries().cuda_runtime_version.empty());
+  EXPECT_FALSE(run.sink().libraries().cuda_runtime_version.empty());
+  ASSERT_EQ(run.sink().gpus().size(), 1u);
+  EXPECT_EQ(run.sink().gpus()[0].uuid, g.info.uuid);
   EXPECT_FALSE(lines.empty());
 }
 
@@ -74,9 +77,9 @@ TEST(GpuHarness, OutOfMemoryIsACudaErrorThatSaysSo) {
 
 TEST(GpuHarness, ClockMonitorSamplesWhenNvmlIsThere) {
   GPUSCALE_REQUIRE_GPU();
-  gpu_backend().describe(0);
+  const GpuTarget g = read_gpu_target(0);
   if (!Nvml::get().available()) GTEST_SKIP() << "NVML: " << Nvml::get().why_unavailable();
-  ClockMonitor m(current_gpu().nvml_index, 5);
+  ClockMonitor m(g.nvml_index, 5);
   m.start();
   std::this_thread::sleep_for(std::chrono::milliseconds(60));
   const Environment env = m.stop();

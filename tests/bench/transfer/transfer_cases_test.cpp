@@ -30,10 +30,10 @@ TEST(TransferSweep, QuickAndFullRunFrom4KiBTo1GiB) {
 
 TEST(TransferIds, NameEveryAxisAndParse) {
   const TransferCase h2d{Direction::h2d, HostMemory::pinned, Engine::copy_engine, 4096};
-  EXPECT_EQ(transfer_id(h2d), "transfer/h2d/memory:pinned/engine:copy_engine/bytes:4096");
+  EXPECT_EQ(transfer_id(h2d).str(), "transfer/h2d/memory:pinned/engine:copy_engine/bytes:4096");
   const TransferCase peer{Direction::d2d_peer, HostMemory::pinned, Engine::sm, 1024, 0, 3};
-  EXPECT_EQ(transfer_id(peer), "transfer/d2d_peer/src:0/dst:3/engine:sm/bytes:1024");
-  EXPECT_EQ(BenchmarkId::parse(transfer_id(peer)).name, "d2d_peer");
+  EXPECT_EQ(transfer_id(peer).str(), "transfer/d2d_peer/src:0/dst:3/engine:sm/bytes:1024");
+  EXPECT_EQ(BenchmarkId::parse(transfer_id(peer).str()).name, "d2d_peer");
 }
 
 TEST(TransferBytes, BidirCountsBothDirections) {
@@ -48,7 +48,7 @@ TEST(TransferCases, HostDeviceCasesSkipWhatCannotRun) {
   EXPECT_EQ(cases.size(), 6u * 8);
   std::set<std::string> ids;
   for (const auto& c : cases) {
-    ids.insert(transfer_id(c));
+    ids.insert(transfer_id(c).str());
     if (c.memory == HostMemory::pageable) {
       EXPECT_EQ(c.engine, Engine::copy_engine);  // SMs cannot address pageable memory
       EXPECT_NE(c.direction, Direction::bidir);   // one thread cannot overlap pageable copies

@@ -1,5 +1,6 @@
 #include "gpuscale/core/schema_validator.hpp"
 
+#include <cmath>
 #include <map>
 #include <regex>
 #include <set>
@@ -88,6 +89,7 @@ class Validator {
       if (!checked_keywords().count(it.key()) && !annotation_keywords().count(it.key()))
         throw std::invalid_argument("schema uses unsupported keyword '" + it.key() + "'");
     }
+    if (v.is_number_float() && !std::isfinite(v.get<double>())) return;  // reported once, by validate_json
     if (auto r = schema.find("$ref"); r != schema.end()) check(resolve(r->get<std::string>()), v, ptr);
     if (auto t = schema.find("type"); t != schema.end()) {
       bool ok = false;
@@ -198,8 +200,23 @@ class Validator {
 
 }  // namespace
 
+std::string first_non_finite(const json& v, const std::string& ptr) {
+  if (v.is_number_float() && !std::isfinite(v.get<double>())) return ptr.empty() ? "/" : ptr;
+  if (v.is_array()) {
+    for (std::size_t i = 0; i < v.size(); ++i)
+      if (auto p = first_non_finite(v[i], ptr + "/" + std::to_string(i)); !p.empty()) return p;
+  } else if (v.is_object()) {
+    for (auto it = v.begin(); it != v.end(); ++it)
+      if (auto p = first_non_finite(it.value(), ptr + "/" + escape_pointer_token(it.key())); !p.empty()) return p;
+  }
+  return {};
+}
+
 std::vector<std::string> validate_json(const json& schema, const json& doc) {
   Validator v(schema);
+  // JSON text cannot hold NaN or infinity, but a document built in memory can (NaN would be written
+  // as null): wherever one is, whatever the schema says of that place, it is a problem.
+  if (const auto bad = first_non_finite(doc); !bad.empty()) v.errors.push_back(bad + ": not a finite number");
   v.check(schema, doc, "");
   if (v.truncated_)
     v.errors.push_back("/: more problems not listed (the first " + std::to_string(kMaxErrors) + " are above)");

@@ -3,8 +3,10 @@
 // crash, a hang or a bare library message.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 #include "gpuscale/core/file_io.hpp"
 #include "gpuscale/core/schema_validator.hpp"
@@ -108,6 +110,22 @@ TEST_F(TempDir, DeepNestingIsRefusedWhileParsing) {
   // A document of ordinary depth still reads.
   const std::string ok = write("ok.json", std::string(20, '[') + std::string(20, ']'));
   EXPECT_NO_THROW(read_json_file(ok));
+}
+
+}  // namespace gpuscale
+
+namespace gpuscale {
+
+TEST(HostileValues, NonFiniteNumbersFailValidationWhereverTheyAre) {
+  const json schema = {{"type", "object"}, {"additionalProperties", true}};
+  json doc = {{"a", {{"b", {1.0, std::nan("")}}}}};
+  const auto problems = validate_json(schema, doc);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].rfind("/a/b/1: not a finite number", 0), 0u) << problems[0];
+  EXPECT_EQ(first_non_finite(doc), "/a/b/1");
+  doc["a"]["b"][1] = 2.0;
+  EXPECT_EQ(first_non_finite(doc), "");
+  EXPECT_EQ(first_non_finite(json{{"x/y", std::numeric_limits<double>::infinity()}}), "/x~1y");
 }
 
 }  // namespace gpuscale

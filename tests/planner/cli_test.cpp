@@ -47,3 +47,50 @@ TEST(PlannerCli, CalibrateBuiltin) {
   EXPECT_EQ(run("plan --model llama-3.1-70b --method qlora --gpu " + p).code, 0);
   std::filesystem::remove(p);
 }
+
+#include "gpuscale/planner/synthetic_results.hpp"
+
+namespace {
+
+std::string temp_path(const std::string& name) {
+  return (std::filesystem::temp_directory_path() / ("gpuscale-cli-" + std::to_string(::getpid()) + "-" + name)).string();
+}
+
+}  // namespace
+
+TEST(PlannerCli, CalibrateExportToTheProfilesOwnPathIsRefusedAndNothingIsWritten) {
+  const auto p = temp_path("same.json");
+  const auto r = run("calibrate --builtin h100-sxm-80gb -o " + p + " --export llm-analysis " + p);
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("give them different paths"), std::string::npos) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(p));
+}
+
+TEST(PlannerCli, AFailedExportLeavesNoProfileBehind) {
+  const auto p = temp_path("kept.json");
+  const auto blocker = temp_path("a-file");
+  std::ofstream(blocker) << "x";
+  const auto r = run("calibrate --builtin h100-sxm-80gb -o " + p + " --export llm-analysis " + blocker + "/la.json");
+  EXPECT_NE(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find(blocker + "/la.json"), std::string::npos) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(p)) << "the profile was written although the export failed";
+  std::filesystem::remove(blocker);
+}
+
+TEST(PlannerCli, CalibrateRefusesResultsWhoseFitIsNotFinite) {
+  using namespace gpuscale::planner::synthetic;
+  nlohmann::json doc = results_doc(default_truth(), "20250101T000000Z-aaaaaaaa");
+  for (auto& b : doc["benchmarks"])
+    if (b["family"] == "memory") {  // schema-valid, absurd: a copy faster than light
+      b["samples_s"] = {1e-300};
+      b["stats"]["median_s"] = 1e-300;
+      b["metrics"]["bandwidth_gbps"] = 1e300;
+    }
+  const auto in = temp_path("extreme.json"), out = temp_path("extreme.profile.json");
+  std::ofstream(in) << doc.dump();
+  const auto r = run("calibrate " + in + " -o " + out);
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("memory_bandwidth"), std::string::npos) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(out));
+  std::filesystem::remove(in);
+}

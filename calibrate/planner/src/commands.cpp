@@ -3,10 +3,14 @@
 #include "gpuscale/planner/commands.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <map>
 
 #include "gpuscale/core/file_io.hpp"
+#include "gpuscale/core/schema_validator.hpp"
 #include "gpuscale/planner/calibrate.hpp"
 #include "gpuscale/planner/error.hpp"
 #include "gpuscale/planner/plan.hpp"
@@ -187,6 +191,13 @@ json flag_value(const std::string& key, const std::string& v, const std::string&
   return v;
 }
 
+// A plan is never printed with NaN or infinity in it: inputs that lead there are named instead.
+void refuse_non_finite(const json& result, const std::string& where) {
+  if (const auto bad = first_non_finite(result); !bad.empty())
+    throw InputError(where, bad,
+                     "the plan is not a finite number here: the scenario or the profile holds a value it cannot use");
+}
+
 int fail_input(std::ostream& err, const std::string& cmd, const std::exception& e) {
   err << "gpuscale " << cmd << ": " << e.what() << "\n";
   return 2;
@@ -303,11 +314,15 @@ int plan_command(const std::vector<std::string>& args, std::ostream& out, std::o
         std::vector<std::string> fixed;
         for (const auto& [k, v] : scenario.items()) fixed.push_back(k);
         const auto r = planner::search_plans(scenario, fixed, space, where);
-        text = format == "json" ? planner::search_to_json(r, space).dump(2) + "\n" : planner::search_to_table(r, space);
+        const json j = planner::search_to_json(r, space);
+        refuse_non_finite(j, where);
+        text = format == "json" ? j.dump(2) + "\n" : planner::search_to_table(r, space);
       } else {
         const auto s = planner::parse_scenario(scenario, where, &origins);
         const auto result = planner::plan(s);
-        text = format == "json" ? planner::plan_to_json(result).dump(2) + "\n" : planner::plan_to_table(result);
+        const json j = planner::plan_to_json(result);
+        refuse_non_finite(j, where);
+        text = format == "json" ? j.dump(2) + "\n" : planner::plan_to_table(result);
       }
     }
     if (output.empty()) out << text;
@@ -320,6 +335,31 @@ int plan_command(const std::vector<std::string>& args, std::ostream& out, std::o
     return 1;
   }
 }
+
+namespace {
+
+// Writes every (path, text) or none: each goes to a staged file beside its path first, and only
+// when all are staged are they renamed into place. A failure removes what was staged.
+void write_all_or_nothing(const std::vector<std::pair<std::string, std::string>>& files) {
+  std::vector<std::string> staged;
+  try {
+    for (const auto& [path, text] : files) {
+      write_file_atomic(path + ".gpuscale-staged", text);
+      staged.push_back(path + ".gpuscale-staged");
+    }
+  } catch (...) {
+    for (const auto& f : staged) std::remove(f.c_str());
+    throw;
+  }
+  for (std::size_t i = 0; i < files.size(); ++i)
+    if (std::rename(staged[i].c_str(), files[i].first.c_str()) != 0) {
+      const std::string why = std::strerror(errno);
+      for (std::size_t k = i; k < staged.size(); ++k) std::remove(staged[k].c_str());
+      throw std::runtime_error("cannot write " + files[i].first + ": " + why);
+    }
+}
+
+}  // namespace
 
 int calibrate_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   std::vector<std::string> inputs;
@@ -388,16 +428,33 @@ int calibrate_command(const std::vector<std::string>& args, std::ostream& out, s
       }
       planner::set_end_to_end_from_run(profile, sc, e2e_tokens_per_s, e2e_scenario);
     }
-    // Everything is computed before anything is written.
-    const std::string profile_text = planner::profile_to_json(profile).dump(2) + "\n";
+    // Everything is computed and checked before anything is written, and then all of it is
+    // written or none: a profile is never left behind by a failed export.
+    const json profile_json = planner::profile_to_json(profile);
+    const std::string out_name = output.empty() ? std::string("the profile") : output;
+    if (const auto bad = first_non_finite(profile_json); !bad.empty())
+      throw InputError(out_name, bad, "the fit is not a finite number: the results hold values it cannot use");
+    if (const auto problems = validate_json(planner::profile_schema(), profile_json); !problems.empty())
+      throw InputError(out_name, "", "the fitted profile does not match its schema: " + problems.front());
+    std::vector<std::pair<std::string, std::string>> files;
+    if (!output.empty()) files.push_back({output, profile_json.dump(2) + "\n"});
     json eff;
-    const std::string la_text = export_path.empty() ? "" : planner::to_llm_analysis(profile, &eff).dump(4) + "\n";
-    if (!output.empty()) write_file_atomic(output, profile_text);
+    std::string eff_path = export_path;
     if (!export_path.empty()) {
-      write_file_atomic(export_path, la_text);
-      std::string eff_path = export_path;
+      const json la = planner::to_llm_analysis(profile, &eff);
       if (eff_path.size() > 5 && eff_path.substr(eff_path.size() - 5) == ".json") eff_path.resize(eff_path.size() - 5);
-      write_file_atomic(eff_path + ".efficiency.json", eff.dump(4) + "\n");
+      eff_path += ".efficiency.json";
+      files.push_back({export_path, la.dump(4) + "\n"});
+      files.push_back({eff_path, eff.dump(4) + "\n"});
+    }
+    namespace fs = std::filesystem;
+    for (std::size_t i = 0; i < files.size(); ++i)
+      for (std::size_t k = i + 1; k < files.size(); ++k)
+        if (fs::weakly_canonical(files[i].first) == fs::weakly_canonical(files[k].first))
+          throw InputError("command line", "--export",
+                           files[k].first + " is also where " + files[i].first + " goes: give them different paths");
+    write_all_or_nothing(files);
+    if (!export_path.empty()) {
       out << "llm-analysis flags:";
       for (const auto& [k, v] : eff.items()) out << " --" << k << " " << v.get<double>();
       out << "\n";

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 
 #include "gpuscale/core/file_io.hpp"
 #include "gpuscale/planner/error.hpp"
@@ -75,6 +76,20 @@ const std::vector<ModelArch>& presets() {
   return list;
 }
 
+// The largest value each size may take: beyond it a config is a typo, not a model (and the
+// parameter counts, products of these, would overflow 64 bits). Real models are far inside:
+// 16k hidden, 53k intermediate, 126 layers, 256k vocabulary.
+std::int64_t size_limit(const std::string& key) {
+  static const std::map<std::string, std::int64_t> limits = {
+      {"hidden_size", 1LL << 20}, {"d_model", 1LL << 20},          {"intermediate_size", 1LL << 22},
+      {"num_hidden_layers", 1LL << 14}, {"n_layers", 1LL << 14},  {"num_attention_heads", 1LL << 14},
+      {"n_heads", 1LL << 14},     {"num_key_value_heads", 1LL << 14}, {"head_dim", 1LL << 14},
+      {"vocab_size", 1LL << 24},  {"expansion_ratio", 64},         {"max_seq_len", 1LL << 24},
+      {"learned_positions", 1LL << 24}};
+  auto it = limits.find(key);
+  return it == limits.end() ? (1LL << 30) : it->second;
+}
+
 std::int64_t get_int(const json& j, const char* key, const std::string& where, bool required,
                      std::int64_t fallback = 0) {
   if (!j.contains(key) || j.at(key).is_null()) {
@@ -83,9 +98,21 @@ std::int64_t get_int(const json& j, const char* key, const std::string& where, b
   }
   const auto& v = j.at(key);
   if (!v.is_number_integer()) throw InputError(where, key, "expected an integer, got " + v.dump());
+  const std::int64_t most = size_limit(key);
+  if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(most))
+    throw InputError(where, key, "must be at most " + std::to_string(most) + ", got " + v.dump());
   const auto x = v.get<std::int64_t>();
   if (x <= 0) throw InputError(where, key, "must be positive, got " + std::to_string(x));
+  if (x > most) throw InputError(where, key, "must be at most " + std::to_string(most) + ", got " + v.dump());
   return x;
+}
+
+// A text field, or `fallback` when absent: another type is an error naming the field (a bare
+// "type must be string" names nothing).
+std::string get_string(const json& j, const char* key, const std::string& where, const std::string& fallback) {
+  if (!j.contains(key) || j.at(key).is_null()) return fallback;
+  if (!j.at(key).is_string()) throw InputError(where, key, "expected a string, got " + j.at(key).dump());
+  return j.at(key).get<std::string>();
 }
 
 bool get_bool(const json& j, const char* key, const std::string& where, bool fallback) {
@@ -154,9 +181,9 @@ std::vector<std::string> preset_names() {
 ModelArch model_from_json(const json& j, const std::string& where) {
   if (!j.is_object()) throw InputError(where, "model", "expected an object, got " + j.dump());
   ModelArch m;
-  const std::string type = j.value("model_type", std::string());
+  const std::string type = get_string(j, "model_type", where, "");
   if (type == "mpt") {
-    m.name = j.value("_name_or_path", std::string("mpt"));
+    m.name = get_string(j, "_name_or_path", where, "mpt");
     m.hidden = get_int(j, "d_model", where, true);
     m.layers = get_int(j, "n_layers", where, true);
     m.heads = get_int(j, "n_heads", where, true);
@@ -172,7 +199,7 @@ ModelArch model_from_json(const json& j, const std::string& where) {
     m.linear_bias = !no_bias;
     bool alibi = false;
     if (j.contains("attn_config") && j["attn_config"].is_object())
-      alibi = j["attn_config"].value("alibi", false);
+      alibi = get_bool(j["attn_config"], "alibi", where, false);
     // MPTConfig turns learned positions off whenever ALiBi is on.
     if (get_bool(j, "learned_pos_emb", where, true) && !alibi)
       m.learned_positions = get_int(j, "max_seq_len", where, false, 2048);
@@ -183,7 +210,7 @@ ModelArch model_from_json(const json& j, const std::string& where) {
   if (!type.empty() && type != "llama" && type != "mistral" && type != "qwen2")
     throw InputError(where, "model_type",
                      "'" + type + "' is not supported (llama, mistral, qwen2, mpt or an inline object)");
-  m.name = j.value("name", j.value("_name_or_path", type.empty() ? std::string("custom") : type));
+  m.name = get_string(j, "name", where, get_string(j, "_name_or_path", where, type.empty() ? "custom" : type));
   m.hidden = get_int(j, "hidden_size", where, true);
   m.intermediate = get_int(j, "intermediate_size", where, true);
   m.layers = get_int(j, "num_hidden_layers", where, true);
@@ -208,7 +235,7 @@ ModelArch model_from_json(const json& j, const std::string& where) {
     else throw InputError(where, "norm", "expected \"rmsnorm\" or \"layernorm\", got " + v.dump());
   }
   m.norm_bias = get_bool(j, "norm_bias", where, m.linear_bias && m.norm == NormKind::layernorm);
-  m.source = j.value("source", where);
+  m.source = get_string(j, "source", where, where);
   check_shapes(m, where);
   return m;
 }

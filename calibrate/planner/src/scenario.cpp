@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "gpuscale/planner/error.hpp"
 #include "gpuscale/planner/framework.hpp"
@@ -60,16 +61,25 @@ class Reader {
   std::int64_t positive_int(const std::string& key, std::int64_t fallback) const {
     if (!has(key)) return fallback;
     const auto& v = j_.at(key);
-    if (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>())
+    const std::int64_t most = int_limit(key);
+    if (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>()) {
+      // Checked before the conversion: 1e30 must not become -9223372036854775808.
+      if (v.get<double>() > static_cast<double>(most)) too_large(key, v.dump(), most);
       return check_positive(key, static_cast<std::int64_t>(v.get<double>()));
+    }
+    if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(most))
+      too_large(key, v.dump(), most);
     if (!v.is_number_integer()) throw InputError(where(key), key, "expected a positive integer, got " + v.dump());
-    return check_positive(key, v.get<std::int64_t>());
+    const std::int64_t x = check_positive(key, v.get<std::int64_t>());
+    if (x > most) too_large(key, v.dump(), most);
+    return x;
   }
   double non_negative(const std::string& key, double fallback) const {
     if (!has(key)) return fallback;
     const auto& v = j_.at(key);
     if (!v.is_number()) throw InputError(where(key), key, "expected a number, got " + v.dump());
     if (!(v.get<double>() >= 0)) throw InputError(where(key), key, "must not be negative, got " + v.dump());
+    if (v.get<double>() > number_limit(key)) too_large(key, v.dump(), number_limit(key));
     return v.get<double>();
   }
   bool boolean(const std::string& key, bool fallback) const {
@@ -91,6 +101,27 @@ class Reader {
   }
 
  private:
+  // Beyond these a value is a typo, not a plan (and products of them would overflow): the largest
+  // real jobs are far inside (405B: 16k hidden, 126 layers, 128k sequence, 16k GPUs).
+  static std::int64_t int_limit(const std::string& key) {
+    static const std::map<std::string, std::int64_t> limits = {
+        {"seq_len", 1LL << 24},        {"micro_batch", 1LL << 16},     {"grad_accum", 1LL << 20},
+        {"gpus_per_node", 1LL << 10},  {"nodes", 1LL << 20},           {"tensor_parallel", 1LL << 10},
+        {"pipeline_parallel", 1LL << 10}, {"virtual_stages", 1LL << 10}, {"context_parallel", 1LL << 10},
+        {"shard_group", 1LL << 30},    {"loss_chunks", 1LL << 20},     {"lora_rank", 1LL << 16}};
+    auto it = limits.find(key);
+    return it == limits.end() ? (1LL << 30) : it->second;
+  }
+  static double number_limit(const std::string& key) {
+    if (key == "tokens") return 1e15;              // a quadrillion training tokens
+    if (key == "price_per_gpu_hour") return 1e6;   // dollars
+    return 1e12;
+  }
+  [[noreturn]] void too_large(const std::string& key, const std::string& got, double most) const {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.17g", most);
+    throw InputError(where(key), key, "must be at most " + std::string(buf) + ", got " + got);
+  }
   std::int64_t check_positive(const std::string& key, std::int64_t x) const {
     if (x <= 0) throw InputError(where(key), key, "must be a positive integer, got " + std::to_string(x));
     return x;

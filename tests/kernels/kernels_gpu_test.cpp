@@ -17,6 +17,12 @@
 #include "kernels/memory/stream.hpp"
 
 namespace gpuscale::kernels {
+
+// kernels/memory/dot.cu (declared by its benchmark case, bench/memory/ops/dot.cpp, as here).
+cudaError_t launch_stream_dot(const float* a, const float* b, std::size_t n, double* partials, int width_bytes,
+                              int grid, int block, cudaStream_t stream);
+cudaError_t stream_dot_blocks_per_sm(int width_bytes, int block, int* blocks);
+
 namespace {
 
 #define ASSERT_CUDA(expr) \
@@ -160,6 +166,37 @@ TEST_F(KernelsGpu, StreamOpsExactAtEveryWidthAndSize) {
       }
     }
   }
+}
+
+// dot over one wave at every width and awkward sizes: the sum of a[i] * b[i], exact here (products
+// of small multiples of 1/8 summed well inside double's range).
+TEST_F(KernelsGpu, DotIsExactAtEveryWidthAndSize) {
+  for (std::size_t n : {std::size_t{1}, std::size_t{3}, std::size_t{5}, std::size_t{4099}, (std::size_t{1} << 20) + 7}) {
+    std::vector<float> ha(n), hb(n);
+    double want = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      ha[i] = 1.0f + static_cast<float>(i % 8) / 8.0f;
+      hb[i] = 2.0f - static_cast<float>(i % 5) / 4.0f;
+      want += static_cast<double>(ha[i]) * hb[i];
+    }
+    for (int width : {4, 8, 16}) {
+      int blocks = 0;
+      ASSERT_CUDA(stream_dot_blocks_per_sm(width, kStreamBlock, &blocks));
+      ASSERT_GE(blocks, 1);
+      const int grid = blocks * sms_;
+      auto a = to_device(ha), b = to_device(hb);
+      auto partials = device_alloc<double>(grid);
+      ASSERT_TRUE(a && b && partials);
+      ASSERT_CUDA(launch_stream_dot(a.get(), b.get(), n, partials.get(), width, grid, kStreamBlock, nullptr));
+      ASSERT_CUDA(cudaDeviceSynchronize());
+      const auto p = to_host(partials.get(), grid);
+      EXPECT_EQ(stream_read_total(p.data(), grid), want) << "n=" << n << " width=" << width;
+    }
+  }
+  auto a = device_alloc<float>(64);
+  auto partials = device_alloc<double>(1);
+  EXPECT_EQ(launch_stream_dot(a.get() + 1, a.get(), 32, partials.get(), 16, 1, 256, nullptr), cudaErrorInvalidValue);
+  EXPECT_EQ(launch_stream_dot(a.get(), a.get(), 32, nullptr, 16, 1, 256, nullptr), cudaErrorInvalidValue);
 }
 
 TEST_F(KernelsGpu, StreamRejectsMisalignedAndBadShapes) {

@@ -18,7 +18,7 @@
 #include "compare_command.hpp"
 #include "report_command.hpp"
 #include "run_command.hpp"
-#include "gpuscale/planner/commands.hpp"
+#include "planner_commands.hpp"
 
 namespace {
 

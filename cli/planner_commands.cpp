@@ -1,6 +1,6 @@
 // `gpuscale plan` and `gpuscale calibrate`: argument parsing, input errors (exit 2, nothing
 // written), output through write_file_atomic.
-#include "gpuscale/planner/commands.hpp"
+#include "planner_commands.hpp"
 
 #include <algorithm>
 #include <cerrno>

@@ -33,7 +33,7 @@ build=${1:-}
 if [ -z "$build" ]; then
   if [ -d .carry/build ]; then build=.carry/build; else build=build/default; fi
 fi
-gpuscale="$build/calibrate/gpuscale"
+gpuscale="$build/cli/gpuscale"
 log="$OUT/gpu-check.log"
 summary="$OUT/summary.txt"
 # Working files stay outside $OUT (only six files come back from there).

@@ -32,7 +32,7 @@ if [ -s "$src/train_reference.json" ] && [ -s "$src/profile.json" ]; then
   mkdir -p tests/data/same_machine
   cp "$src/train_reference.json" tests/data/same_machine/train_reference.json
   cp "$src/profile.json" tests/data/same_machine/profile.json
-  echo "same-machine rows: GPUSCALE_UPDATE_DOCS=1 python3 tests/scripts/same_machine_rows_test.py --gpuscale build/default/calibrate/gpuscale"
+  echo "same-machine rows: GPUSCALE_UPDATE_DOCS=1 python3 tests/scripts/same_machine_rows_test.py --gpuscale build/default/cli/gpuscale"
   echo "                   then GPUSCALE_UPDATE_DOCS=1 build/default/tests/planner/planner_validation_tests"
 fi
 ls -la "$base".* tests/data/same_machine 2>/dev/null || true

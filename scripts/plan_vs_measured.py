@@ -16,7 +16,7 @@ Errors are planned / measured - 1. A configuration that did not run (out of memo
 listed with its reason and the plan (does the planner say it fits?); one the planner refuses is
 listed with the planner's message. Nothing is dropped.
 
-    python3 scripts/plan_vs_measured.py train_reference.json --gpuscale build/calibrate/gpuscale \\
+    python3 scripts/plan_vs_measured.py train_reference.json --gpuscale build/cli/gpuscale \\
         --profile profile.json --md plan_vs_measured.md [--json plan_vs_measured.json]
 
 The markdown (stdout without --md) is the "same machine" section's body for docs/validation.md.

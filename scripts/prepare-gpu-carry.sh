@@ -22,7 +22,7 @@ cmake --build .carry/build -j "${GPUSCALE_JOBS:-$(nproc)}" --target "${targets[@
 # Debian's libbenchmark.so.1debian, and the GCC runtime (gpu-check.sh puts them last on the path,
 # so the GPU machine's own newer libstdc++/libgcc_s win where it has them).
 rm -rf .carry/lib && mkdir -p .carry/lib
-bins=(.carry/build/calibrate/gpuscale .carry/build/bench/*/bench_*)
+bins=(.carry/build/cli/gpuscale .carry/build/bench/*/bench_*)
 while IFS= read -r t; do bins+=("$t"); done < <(find .carry/build/tests -type f -name '*gpu*_tests' -perm -u+x)
 for bin in "${bins[@]}"; do
   ldd "$bin" 2>/dev/null | awk '$3 ~ /^\// {print $3}'

@@ -17,4 +17,4 @@ cmake --preset default >/dev/null
 cmake --build --preset default -j "${GPUSCALE_JOBS:-$(nproc)}" >/dev/null
 mkdir -p out
 out="out/gpuscale-$(hostname -s)-$(date -u +%Y%m%dT%H%M%SZ).json"
-exec build/default/calibrate/gpuscale run -o "${out}" "$@"
+exec build/default/cli/gpuscale run -o "${out}" "$@"

@@ -1,4 +1,4 @@
-// What compare, check and report share (calibrate/cli/cross_run.hpp), against hand-computed values:
+// What compare, check and report share (cli/cross_run.hpp), against hand-computed values:
 // the interval of a median, Mann-Whitney U, the noise verdicts, PCIe rates, datasheet peaks, ids split
 // into series, size and instance, and the size runs are compared at.
 #include <gtest/gtest.h>

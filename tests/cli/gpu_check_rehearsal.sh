@@ -5,15 +5,15 @@
 # nvidia-smi. The script must finish inside its budget and bring back a valid results document
 # with everything that did finish, in at most six files.
 #
-#   tests/cli/gpu_check_rehearsal.sh BUILD/calibrate/gpuscale
+#   tests/cli/gpu_check_rehearsal.sh BUILD/cli/gpuscale
 set -uo pipefail
 gpuscale=$(readlink -f "$1")
 root=$(cd "$(dirname "$0")/../.." && pwd)
 budget=60
 T=$(mktemp -d)
 trap 'pkill -KILL -f "^sleep (600|3600)$" 2>/dev/null; rm -rf "$T"' EXIT
-mkdir -p "$T/build/calibrate" "$T/build/tests" "$T/bin" "$T/path" "$T/out"
-ln -s "$gpuscale" "$T/build/calibrate/gpuscale"
+mkdir -p "$T/build/cli" "$T/build/tests" "$T/bin" "$T/path" "$T/out"
+ln -s "$gpuscale" "$T/build/cli/gpuscale"
 for b in memory compute gemm collectives transfer; do ln -s "$root/tests/cli/standin/standin-bench" "$T/bin/bench_$b"; done
 printf '#!/bin/sh\nexec sleep 600\n' > "$T/build/tests/hanging_gpu_tests"
 printf '#!/bin/sh\necho "stand-in nvidia-smi (rehearsal: there is no GPU here)"\n' > "$T/path/nvidia-smi"

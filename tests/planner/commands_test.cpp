@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "gpuscale/core/file_io.hpp"
-#include "gpuscale/planner/commands.hpp"
+#include "planner_commands.hpp"
 #include "gpuscale/core/schema_validator.hpp"
 #include "gpuscale/core/spec_table.hpp"
 #include "gpuscale/planner/profile.hpp"

@@ -7,7 +7,7 @@
 
 #include <sstream>
 
-#include "gpuscale/planner/commands.hpp"
+#include "planner_commands.hpp"
 #include "gpuscale/planner/error.hpp"
 #include "gpuscale/planner/plan.hpp"
 

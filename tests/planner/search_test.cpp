@@ -5,7 +5,7 @@
 #include <set>
 #include <sstream>
 
-#include "gpuscale/planner/commands.hpp"
+#include "planner_commands.hpp"
 #include "gpuscale/planner/error.hpp"
 #include "gpuscale/planner/search.hpp"
 

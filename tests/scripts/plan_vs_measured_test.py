@@ -6,7 +6,7 @@ and refused alike), that planned values and errors are finite and are planned / 
 the refusal carries the planner's message, that the markdown says FIXTURE and has every row, and
 that bad input exits 2. Needs python3 only (no torch).
 
-    python3 tests/scripts/plan_vs_measured_test.py --gpuscale build/calibrate/gpuscale --workdir /tmp/pvm
+    python3 tests/scripts/plan_vs_measured_test.py --gpuscale build/cli/gpuscale --workdir /tmp/pvm
 """
 import argparse
 import json

@@ -7,7 +7,7 @@ the committed table is stale; GPUSCALE_UPDATE_DOCS=1 rewrites it (then regenerat
 GPUSCALE_UPDATE_DOCS=1 build/.../planner_validation_tests). A fixture never feeds these rows. Until a
 GPU run is committed it prints SKIPPED and exits 77.
 
-    python3 tests/scripts/same_machine_rows_test.py --gpuscale build/calibrate/gpuscale
+    python3 tests/scripts/same_machine_rows_test.py --gpuscale build/cli/gpuscale
 """
 import argparse
 import json

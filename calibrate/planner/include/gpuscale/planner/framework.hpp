@@ -1,7 +1,7 @@
 // Training frameworks: what each changes in the plan besides its end-to-end efficiency.
 //
 //   loss path      how the output head's logits and the cross-entropy are held (bytes per vocabulary
-//                  entry per token, see plan.cpp logits_bytes_per_vocab_token)
+//                  entry per token, see memory.cpp logits_bytes_per_vocab_token)
 //   fused kernels  norms, rotary and the MLP activation as fused kernels without torch.compile
 //                  (Transformer Engine, Unsloth's Triton kernels): element-wise traffic as compiled
 //   compile scope  whether torch.compile covers the loss (torchtune compiles it; torchtitan compiles
@@ -23,7 +23,7 @@
 
 namespace gpuscale::planner {
 
-// Bytes per vocabulary entry per token of the logits and the loss at their peak (plan.cpp).
+// Bytes per vocabulary entry per token of the logits and the loss at their peak (memory.cpp).
 enum class LossPath {
   eager_fp32_kept,   // FP32 logits held past the loss, log-softmax saved, two FP32 gradients: 16
   eager_fp32_freed,  // upcast inside the loss, BF16 logits deleted before backward: 12

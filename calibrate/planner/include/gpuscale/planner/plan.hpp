@@ -153,10 +153,10 @@ double selective_op_saved_bytes_per_token(const Scenario& s);
 LossPath loss_path(const Scenario& s);
 // Bytes per vocabulary entry per token of the output-head and cross-entropy buffers at their peak.
 double logits_bytes_per_vocab_token(const Scenario& s);
-// Element-wise bytes read + written per token by one layer's forward (see plan.cpp).
+// Element-wise bytes read + written per token by one layer's forward (see time.cpp).
 double elementwise_bytes_per_token(const Scenario& s);
 // Head dimension FlashAttention-2 computes on: its kernels are compiled for head dims 32, 64, 96,
-// 128, 160, 192, 256 and a head is zero-padded up to the next one (see plan.cpp).
+// 128, 160, 192, 256 and a head is zero-padded up to the next one (see time.cpp).
 std::int64_t flash_attention_head_dim(std::int64_t head_dim);
 
 // FlashAttention-2's causal forward and backward rates at `seq_len`, as multiples of the profile's

@@ -8,6 +8,7 @@
 #include <ostream>
 #include <set>
 
+#include "args.hpp"
 #include "cross_run.hpp"
 #include "gpuscale/core/file_io.hpp"
 #include "gpuscale/core/schema_validator.hpp"
@@ -21,9 +22,7 @@ using nlohmann::json;
 
 namespace {
 
-const char* kUsage = R"(usage: gpuscale check RUN.json [--expect PROFILE.json|REFERENCE.json] [options]
-
-Node acceptance from the results document alone (no GPU needed). One line per item and GPU:
+const char* kDescription = R"(Node acceptance from the results document alone (no GPU needed). One line per item and GPU:
 pass, warn, fail or n/a (not recorded in the document), the figure and what it was held against.
   expected range   HBM at the plateau, MAMF per precision, host<->device copies, collective busbw,
                    against --expect (a reference run or a profile of the SKU), else the SKU's
@@ -32,17 +31,13 @@ pass, warn, fail or n/a (not recorded in the document), the figure and what it w
   peers            a GPU slower than the median of the node's other GPUs beyond their spread
                    (max(5%, 3 robust standard deviations)) fails
   state            PCIe link width and generation, power limit, max SM clock, ECC, MIG,
-                   throttling while benchmarks ran, errored benchmarks, NVLink between peers
-options:
-  --expect FILE        a results document (reference run) or a GPU profile of the SKU
-  --tolerance-pct T    default 5 against a reference or a measured profile, 10 against the datasheet
-  --format F           table (default) or json
-exit status: 0 no fail, 1 any fail, 2 bad input.
+                   throttling while benchmarks ran, errored benchmarks, NVLink between peers)";
+
+const char* kFooter = R"(exit status: 0 no fail, 1 any fail, 2 bad input.
 
 examples:
   gpuscale check node.json
-  gpuscale check node.json --expect known-good-h200.json --format json
-)";
+  gpuscale check node.json --expect known-good-h200.json --format json)";
 
 constexpr double kPeerFloorPct = 5;      // peers closer than this are never told apart
 constexpr double kPeerMadFactor = 3;     // ... nor within 3 robust standard deviations of them
@@ -618,41 +613,21 @@ std::vector<CheckItem> check_document(const json& doc, const CheckOptions& opt) 
 int check_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   std::string input, expect, format = "table";
   CheckOptions opt;
-  try {
-    auto value = [&](std::size_t& i, const std::string& flag) -> std::optional<std::string> {
-      if (args[i] == flag) {
-        if (i + 1 >= args.size()) throw std::invalid_argument(flag + " needs a value");
-        return args[++i];
-      }
-      if (args[i].rfind(flag + "=", 0) == 0) return args[i].substr(flag.size() + 1);
-      return std::nullopt;
-    };
-    for (std::size_t i = 0; i < args.size(); ++i) {
-      if (args[i] == "-h" || args[i] == "--help") {
-        out << kUsage;
-        return 0;
-      }
-      if (auto v = value(i, "--expect")) {
-        expect = *v;
-      } else if (auto t = value(i, "--tolerance-pct")) {
-        const auto x = parse_finite(*t);
-        if (!x || *x <= 0 || *x >= 50) throw std::invalid_argument("--tolerance-pct: '" + *t + "' is not a number in (0, 50)");
-        opt.tolerance_pct = *x;
-      } else if (auto f = value(i, "--format")) {
-        if (*f != "table" && *f != "json") throw std::invalid_argument("--format: '" + *f + "' is not table or json");
-        format = *f;
-      } else if (args[i].rfind("-", 0) == 0) {
-        throw std::invalid_argument("unknown option '" + args[i] + "'");
-      } else if (input.empty()) {
-        input = args[i];
-      } else {
-        throw std::invalid_argument("one results document at a time ('" + args[i] + "')");
-      }
-    }
-    if (input.empty()) throw std::invalid_argument("needs RUN.json");
-  } catch (const std::exception& e) {
-    err << "gpuscale check: " << e.what() << " (see gpuscale check --help)\n";
-    return 2;
+  {
+    auto app = make_app("check", kDescription, kFooter);
+    double tolerance_pct = 0;
+    app->add_option("RUN.json", input, "the results document of the node")->type_name("")->required();
+    app->add_option("--expect", expect, "a results document (reference run) or a GPU profile of the SKU")
+        ->type_name("FILE");
+    app->add_option("--tolerance-pct", tolerance_pct,
+                    "default 5 against a reference or a measured profile, 10 against the datasheet")
+        ->type_name("T")
+        ->check(finite_number("a number in (0, 50)", [](double v) { return v > 0 && v < 50; }));
+    app->add_option("--format", format, "table (default) or json")
+        ->type_name("F")
+        ->check(one_of({"table", "json"}, "table or json"));
+    if (const int code = parse_args(*app, args, out, err); code >= 0) return code;
+    if (app->count("--tolerance-pct")) opt.tolerance_pct = tolerance_pct;
   }
   json doc;
   try {

@@ -11,6 +11,7 @@
 #include "gpuscale/core/results.hpp"
 #include "gpuscale/core/spec_table.hpp"
 #include "gpuscale/core/units.hpp"
+#include "args.hpp"
 
 namespace gpuscale::cli {
 using nlohmann::json;
@@ -34,32 +35,25 @@ std::map<std::string, const json*> entries(const json& doc, bool ok_only) {
   return out;
 }
 
-const char* kUsage = R"(usage: gpuscale compare RUN1.json RUN2.json [RUN3.json ...] [options]
-
-Runs side by side, across nodes and GPU generations. Per family, each benchmark matched by id
+const char* kDescription = R"(Runs side by side, across nodes and GPU generations. Per family, each benchmark matched by id
 without its size: HBM at the largest size every run has, GEMM at MAMF, at each Llama layer shape and
 at the largest common square size, busbw at the largest common message (each run's own largest size
 when they share none). For each run: its value (median over its GPUs), the ratio to RUN1, its % of
 its own SKU's datasheet peak, and a verdict against RUN1 from both runs' samples: faster or slower
 only when the medians differ by more than the runs' spread (the larger interquartile range),
-Mann-Whitney U gives p < 0.05 and the 95% intervals of the two medians do not overlap; else same.
+Mann-Whitney U gives p < 0.05 and the 95% intervals of the two medians do not overlap; else same.)";
 
-Exit status, per benchmark id and GPU against RUN1: a change worse than P percent is a regression,
+const char* kFooter = R"(Exit status, per benchmark id and GPU against RUN1: a change worse than P percent is a regression,
 unless both entries carry samples and the change is inside their noise (same, as above);
 a benchmark ok in RUN1 and missing, errored, not run or without RUN1's metric in a later run is
 LOST (skipped too when the runs are of one SKU; of another SKU a skip is shown as not comparable).
-  --threshold-pct P     a finite number >= 0 (default 5; --threshold-pct P or --threshold-pct=P)
-  --price SKU=USD,...   price per GPU-hour per spec-table SKU: adds throughput per dollar
-  --format F            table (default), markdown, csv or json
-  --all                 list every per-benchmark pair (default: regressions, lost, the largest changes)
 exit status: 0 no regression and nothing lost, 1 regressions or lost benchmarks (or a later run
 with no ok benchmark), 2 bad input (including runs of another schema_version).
 
 examples:
   gpuscale compare last-week.json today.json --threshold-pct 3
   gpuscale compare a100.json h100.json h200.json --price a100-sxm-80gb=1.8,h100-sxm-80gb=2.5,h200-sxm-141gb=3.5
-  gpuscale compare a100.json h200.json --format json > cmp.json
-)";
+  gpuscale compare a100.json h200.json --format json > cmp.json)";
 
 constexpr std::size_t kDefaultListed = 50;  // per-benchmark lines shown without --all
 
@@ -505,42 +499,27 @@ std::map<std::string, double> parse_prices(const std::string& text) {
 int compare_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   Input in;
   std::string format = "table";
+  auto app = make_app("compare", kDescription, kFooter);
+  std::string prices;
+  app->add_option("RUN.json", in.files, "results documents: RUN1 (the reference), RUN2, [RUN3 ...]")
+      ->type_name("")
+      ->required()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app->add_option("--threshold-pct", in.threshold, "a finite number >= 0 (default 5)")
+      ->type_name("P")
+      ->check(finite_number("a number >= 0", [](double v) { return v >= 0; }));
+  app->add_option("--price", prices, "price per GPU-hour per spec-table SKU: adds throughput per dollar")
+      ->type_name("SKU=USD,...");
+  app->add_option("--format", format, "table (default), markdown, csv or json")
+      ->type_name("F")
+      ->check(one_of({"table", "markdown", "csv", "json"}, "table, markdown, csv or json"));
+  app->add_flag("--all", in.all, "list every per-benchmark pair (default: regressions, lost, the largest changes)");
+  if (const int code = parse_args(*app, args, out, err); code >= 0) return code;
   try {
-    // The value of a flag given as `--flag V` or `--flag=V`.
-    auto value = [&](std::size_t& i, const std::string& flag) -> std::optional<std::string> {
-      if (args[i] == flag) {
-        if (i + 1 >= args.size()) throw std::invalid_argument(flag + " needs a value");
-        return args[++i];
-      }
-      if (args[i].rfind(flag + "=", 0) == 0) return args[i].substr(flag.size() + 1);
-      return std::nullopt;
-    };
-    for (std::size_t i = 0; i < args.size(); ++i) {
-      if (args[i] == "-h" || args[i] == "--help") {
-        out << kUsage;
-        return 0;
-      }
-      if (auto v = value(i, "--threshold-pct")) {
-        const auto t = parse_finite(*v);
-        if (!t || *t < 0) throw std::invalid_argument("--threshold-pct: '" + *v + "' is not a number >= 0");
-        in.threshold = *t;
-      } else if (auto p = value(i, "--price")) {
-        in.prices = parse_prices(*p);
-      } else if (auto f = value(i, "--format")) {
-        if (*f != "table" && *f != "markdown" && *f != "csv" && *f != "json")
-          throw std::invalid_argument("--format: '" + *f + "' is not table, markdown, csv or json");
-        format = *f;
-      } else if (args[i] == "--all") {
-        in.all = true;
-      } else if (args[i].rfind("-", 0) == 0) {
-        throw std::invalid_argument("unknown option '" + args[i] + "'");
-      } else {
-        in.files.push_back(args[i]);
-      }
-    }
+    if (app->count("--price")) in.prices = parse_prices(prices);
     if (in.files.size() < 2) throw std::invalid_argument("needs two or more results documents");
   } catch (const std::exception& e) {
-    err << "gpuscale compare: " << e.what() << " (see gpuscale compare --help)\n";
+    usage_error(*app, e.what(), err);
     return 2;
   }
   // Versions first: runs of different schema versions are refused naming every file's version.

@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <map>
 
+#include "args.hpp"
 #include "gpuscale/core/file_io.hpp"
 #include "gpuscale/core/schema_validator.hpp"
 #include "gpuscale/planner/calibrate.hpp"
@@ -23,15 +25,15 @@ namespace {
 using json = nlohmann::json;
 using planner::InputError;
 
-const char* kPlanHelp = R"(usage: gpuscale plan [--scenario FILE] [--KEY VALUE ...] [--format table|json] [-o FILE]
+const char* kPlanDescription = R"(       gpuscale plan [--scenario FILE] [--KEY VALUE ...] [--format table|json] [-o FILE]
        gpuscale plan ... --search [--gpu-counts 8,16,32] [--global-batch-tokens N]
                              [--gpu-models SKU[=PRICE],SKU[=PRICE],...]
        gpuscale plan --seed-tables [-o FILE]
 
 Memory, time and cost of fine-tuning (full, LoRA, QLoRA) or serving a model on a GPU profile.
-Flags override the scenario file's keys.
+Flags override the scenario file's keys.)";
 
-scenario keys (--flag form uses dashes: --seq-len 4096):
+const char* kPlanFooter = R"(scenario keys (--flag form uses dashes: --seq-len 4096):
   model                     preset (llama-2-7b/13b/70b, llama-3-8b, llama-3.1-8b/70b/405b, llama-3.2-1b/3b,
                             llama-3.3-70b, mistral-7b, qwen2.5-7b/14b/32b/72b, mpt-7b/30b), a path to a
                             Hugging Face config.json (llama, mistral, qwen2, mpt), or (in a scenario file)
@@ -89,6 +91,9 @@ output: --format table (default) or json with memory.per_gpu_bytes, memory.break
 min_gpus_to_fit, time.step_s, time.tokens_per_s_per_gpu, time.mfu, time.total_s, cost.gpu_hours,
 cost.total and the assumptions. -o FILE writes it atomically instead of printing.
 
+exit status: 0 the plan was printed or written; 2 bad input (a flag, the scenario, the profile:
+named, nothing written); 1 anything else (e.g. the output could not be written).
+
 examples:
   gpuscale plan --model llama-3.1-8b --method qlora --gpu "NVIDIA H100 80GB HBM3" --seq-len 4096
   gpuscale plan --model llama-2-70b --method full --gpu h100-sxm-80gb --gpus-per-node 8 --nodes 2 \
@@ -100,10 +105,9 @@ examples:
                 --gpu-models a100-sxm-80gb=1.8,h100-sxm-80gb=2.5,h200-sxm-141gb=3.5
   gpuscale plan --model llama-3.1-70b --gpu h100-sxm-80gb --gpus-per-node 8 --nodes 8 --seq-len 8192 \
                 --framework megatron --precision fp8 --tensor-parallel 4 --sequence-parallel \
-                --pipeline-parallel 4 --virtual-stages 5 --grad-accum 32 --sharding zero1
-)";
+                --pipeline-parallel 4 --virtual-stages 5 --grad-accum 32 --sharding zero1)";
 
-const char* kCalibrateHelp = R"(usage: gpuscale calibrate RESULTS.json... -o PROFILE.json [--export llm-analysis FILE]
+const char* kCalibrateDescription = R"(       gpuscale calibrate RESULTS.json... -o PROFILE.json [--export llm-analysis FILE]
                           [--end-to-end SCENARIO.json TOKENS_PER_S]
        gpuscale calibrate --builtin SKU -o PROFILE.json [--export llm-analysis FILE] [--end-to-end ...]
 
@@ -111,9 +115,9 @@ Fits results documents of one GPU SKU into a GPU profile (results/schema/profile
 GEMM model per precision (fit error and held-out check), HBM bandwidth per access pattern with its
 small-size latency, alpha-beta per collective and rank count, PCIe bandwidth, usable memory. Every
 coefficient names the run ids it came from; what the documents do not measure keeps the SKU's
-datasheet value and its citation. --builtin writes the datasheet profile of a spec-table SKU.
+datasheet value and its citation. --builtin writes the datasheet profile of a spec-table SKU.)";
 
---export llm-analysis FILE also writes llm-analysis's GPU-config JSON (gpu_configs/*.json format) and
+const char* kCalibrateFooter = R"(--export llm-analysis FILE also writes llm-analysis's GPU-config JSON (gpu_configs/*.json format) and
 FILE's efficiency companion (FILE with .efficiency.json: flops_efficiency, hbm_memory_efficiency,
 intra_node_memory_efficiency, inter_node_memory_efficiency, the values llm-analysis takes as
 analysis arguments); the efficiency flags are also printed.
@@ -125,11 +129,11 @@ framework's overhead instead of the built-in published run's. When the scenario 
 (framework: megatron, torchtitan, ...) the value is stored for that framework only (training.frameworks
 in the profile) and used by its plans; run --end-to-end once per framework you use.
 
-example: gpuscale calibrate h200-a.json h200-b.json -o h200.profile.json
-         gpuscale calibrate h200-a.json --end-to-end my-run.json 5210 -o h200.profile.json
-)";
+exit status: 0 the profile (and export) were written; 2 bad input (named, nothing written);
+1 anything else (e.g. a file could not be written).
 
-bool is_help(const std::string& a) { return a == "-h" || a == "--help"; }
+example: gpuscale calibrate h200-a.json h200-b.json -o h200.profile.json
+         gpuscale calibrate h200-a.json --end-to-end my-run.json 5210 -o h200.profile.json)";
 
 // Keys whose flag value is numeric.
 bool int_key(const std::string& k) {
@@ -179,7 +183,8 @@ json flag_value(const std::string& key, const std::string& v, const std::string&
     } catch (...) {
       used = 0;
     }
-    if (used != v.size() || v.empty()) throw InputError("command line", flag, "expected a number, got '" + v + "'");
+    if (used != v.size() || v.empty() || !std::isfinite(x))
+      throw InputError("command line", flag, "expected a number, got '" + v + "'");
     return x;
   }
   if (bool_key(key)) {
@@ -211,82 +216,87 @@ int plan_command(const std::vector<std::string>& args, std::ostream& out, std::o
   planner::SearchSpace space;
   json flags = json::object();
   std::map<std::string, std::string> origins;
+  auto app = cli::make_app("plan", kPlanDescription, kPlanFooter);
+  std::string format_arg, gpu_counts, gpu_models, global_batch_tokens;
+  app->add_option("--scenario", scenario_path, "a scenario file (JSON): its keys, overridden by the flags")
+      ->type_name("FILE");
+  app->add_option("--format", format_arg, "table (default) or json")->type_name("table|json");
+  app->add_option("-o,--output", output, "write it there (atomically) instead of printing")->type_name("FILE");
+  app->add_flag("--search", search, "plan every combination of the settings not given (see below)");
+  app->add_option("--gpu-counts", gpu_counts, "with --search: the GPU counts to plan for (default: the scenario's)")
+      ->type_name("8,16,32");
+  app->add_option("--gpu-models", gpu_models, "with --search: GPU models to compare, each with an optional price")
+      ->type_name("SKU[=PRICE],...");
+  app->add_option("--global-batch-tokens", global_batch_tokens,
+                  "with --search: every candidate trains on this batch (grad_accum follows)")
+      ->type_name("N");
+  app->add_flag("--seed-tables", seed, "print the seed tables (markdown)");
+  bool no_flash = false;
+  app->add_flag("--no-flash-attention", no_flash, "flash_attention false");
+  // Every scenario key as --dashed-key and --underscored_key; the values are converted below
+  // (flag_value), so their errors name the flag as before.
+  const auto& keys = planner::scenario_keys();
+  std::vector<std::string> key_values(keys.size());
+  for (std::size_t k = 0; k < keys.size(); ++k) {
+    std::string dashed = keys[k];
+    std::replace(dashed.begin(), dashed.end(), '_', '-');
+    const std::string names = "--" + dashed + (dashed == keys[k] ? "" : ",--" + keys[k]);
+    auto* o = app->add_option(names, key_values[k], "scenario key " + keys[k] + " (see below)")->group("Scenario keys");
+    if (bool_key(keys[k])) o->expected(0, 1)->type_name("[true|false]");
+    else o->type_name("VALUE");
+  }
+  if (args.empty()) {
+    err << app->help();
+    return 2;
+  }
+  if (const int code = cli::parse_args(*app, args, out, err); code >= 0) return code;
   try {
-    for (std::size_t i = 0; i < args.size(); ++i) {
-      std::string a = args[i];
-      if (is_help(a)) {
-        out << kPlanHelp;
-        return 0;
-      }
-      std::string value;
-      bool has_value = false;
-      if (a.rfind("--", 0) == 0) {
-        const auto eq = a.find('=');
-        if (eq != std::string::npos) value = a.substr(eq + 1), a = a.substr(0, eq), has_value = true;
-      }
-      auto next = [&]() -> std::string {
-        if (has_value) return value;
-        if (i + 1 >= args.size()) throw InputError("command line", a, "needs a value");
-        return args[++i];
-      };
-      if (a == "--seed-tables") {
-        seed = true;
-      } else if (a == "--search") {
-        search = true;
-      } else if (a == "--gpu-counts") {
-        const std::string v = next();
-        for (const auto& item : split_commas(v)) {
-          const auto n = flag_value("gpus_per_node", item, a).get<std::int64_t>();  // an integer flag
-          if (n <= 0)
-            throw InputError("command line", "--gpu-counts", "expected positive integers like 8,16,32, got '" + v + "'");
-          space.gpu_counts.push_back(n);
-        }
-      } else if (a == "--gpu-models") {
-        const std::string v = next();
-        for (const std::string& text : split_commas(v)) {
-          planner::GpuChoice g;
-          const auto eq = text.rfind('=');
-          g.gpu = eq == std::string::npos ? text : text.substr(0, eq);
-          if (eq != std::string::npos) {
-            const double price = flag_value("price_per_gpu_hour", text.substr(eq + 1), a).get<double>();
-            if (!(price >= 0)) throw InputError("command line", a, "a price must not be negative, got '" + text + "'");
-            g.price_per_gpu_hour = price;
-          }
-          if (g.gpu.empty()) throw InputError("command line", a, "expected GPU[=PRICE],..., got '" + v + "'");
-          space.gpus.push_back(g);
-        }
-      } else if (a == "--global-batch-tokens") {
-        const double v = flag_value("tokens", next(), a).get<double>();
-        if (!(v >= 1)) throw InputError("command line", "--global-batch-tokens", "must be at least 1");
-        space.global_batch_tokens = static_cast<std::int64_t>(v);
-      } else if (a == "--scenario") {
-        scenario_path = next();
-      } else if (a == "--format") {
-        format = next();
-        if (format != "json" && format != "table") throw InputError("command line", "--format", "expected json or table, got '" + format + "'");
-      } else if (a == "-o" || a == "--output") {
-        output = next();
-      } else if (a == "--no-flash-attention") {
-        flags["flash_attention"] = false;
-        origins["flash_attention"] = "command line (--no-flash-attention)";
-      } else if (a.rfind("--", 0) == 0) {
-        std::string key = a.substr(2);
-        std::replace(key.begin(), key.end(), '-', '_');
-        const auto& keys = planner::scenario_keys();
-        if (std::find(keys.begin(), keys.end(), key) == keys.end())
-          throw InputError("command line", a, "unknown option (see gpuscale plan --help)");
-        std::string v;
-        if (bool_key(key) && !has_value && (i + 1 >= args.size() || args[i + 1].rfind("--", 0) == 0)) v = "true";
-        else v = next();
-        flags[key] = flag_value(key, v, a);
-        origins[key] = "command line (" + a + ")";
-      } else {
-        throw InputError("command line", a, "unexpected argument (see gpuscale plan --help)");
+    if (app->count("--format")) {
+      format = format_arg;
+      if (format != "json" && format != "table")
+        throw InputError("command line", "--format", "expected json or table, got '" + format + "'");
+    }
+    if (app->count("--gpu-counts")) {
+      const std::string a = "--gpu-counts", v = gpu_counts;
+      for (const auto& item : split_commas(v)) {
+        const auto n = flag_value("gpus_per_node", item, a).get<std::int64_t>();  // an integer flag
+        if (n <= 0)
+          throw InputError("command line", "--gpu-counts", "expected positive integers like 8,16,32, got '" + v + "'");
+        space.gpu_counts.push_back(n);
       }
     }
-    if (args.empty()) {
-      err << kPlanHelp;
-      return 2;
+    if (app->count("--gpu-models")) {
+      const std::string a = "--gpu-models", v = gpu_models;
+      for (const std::string& text : split_commas(v)) {
+        planner::GpuChoice g;
+        const auto eq = text.rfind('=');
+        g.gpu = eq == std::string::npos ? text : text.substr(0, eq);
+        if (eq != std::string::npos) {
+          const double price = flag_value("price_per_gpu_hour", text.substr(eq + 1), a).get<double>();
+          if (!(price >= 0)) throw InputError("command line", a, "a price must not be negative, got '" + text + "'");
+          g.price_per_gpu_hour = price;
+        }
+        if (g.gpu.empty()) throw InputError("command line", a, "expected GPU[=PRICE],..., got '" + v + "'");
+        space.gpus.push_back(g);
+      }
+    }
+    if (app->count("--global-batch-tokens")) {
+      const double v = flag_value("tokens", global_batch_tokens, "--global-batch-tokens").get<double>();
+      if (!(v >= 1)) throw InputError("command line", "--global-batch-tokens", "must be at least 1");
+      space.global_batch_tokens = static_cast<std::int64_t>(v);
+    }
+    if (no_flash) {
+      flags["flash_attention"] = false;
+      origins["flash_attention"] = "command line (--no-flash-attention)";
+    }
+    for (std::size_t k = 0; k < keys.size(); ++k) {
+      const auto* o = app->get_option("--" + keys[k]);
+      if (!o->count()) continue;
+      const std::string flag = o->get_name();  // --dashed-key
+      // A true/false key given alone (--sequence-parallel) is true.
+      const std::string v = bool_key(keys[k]) && key_values[k].empty() ? "true" : key_values[k];
+      flags[keys[k]] = flag_value(keys[k], v, flag);
+      origins[keys[k]] = "command line (" + flag + ")";
     }
     std::string text;
     if (seed) {
@@ -365,40 +375,41 @@ int calibrate_command(const std::vector<std::string>& args, std::ostream& out, s
   std::vector<std::string> inputs;
   std::string output, export_format, export_path, builtin, e2e_scenario;
   double e2e_tokens_per_s = 0;
+  auto app = cli::make_app("calibrate", kCalibrateDescription, kCalibrateFooter);
+  std::vector<std::string> export_arg, e2e_arg;
+  app->add_option("RESULTS.json", inputs, "results documents of one GPU SKU")
+      ->type_name("")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app->add_option("-o,--output", output, "the profile to write")->type_name("PROFILE.json");
+  app->add_option("--export", export_arg, "also write llm-analysis's GPU config there (see below)")
+      ->type_name("llm-analysis FILE")
+      ->expected(2);
+  app->add_option("--builtin", builtin, "the datasheet profile of a spec-table SKU instead of a fit")
+      ->type_name("SKU");
+  app->add_option("--end-to-end", e2e_arg, "a training run you measured on this GPU (see below)")
+      ->type_name("SCENARIO.json TOKENS_PER_S")
+      ->expected(2);
+  if (const int code = cli::parse_args(*app, args, out, err); code >= 0) return code;
   try {
-    for (std::size_t i = 0; i < args.size(); ++i) {
-      const std::string& a = args[i];
-      auto next = [&]() -> std::string {
-        if (i + 1 >= args.size()) throw InputError("command line", a, "needs a value");
-        return args[++i];
-      };
-      if (is_help(a)) {
-        out << kCalibrateHelp;
-        return 0;
-      }
-      if (a == "-o" || a == "--output") {
-        output = next();
-      } else if (a == "--export") {
-        export_format = next();
-        if (export_format != "llm-analysis")
-          throw InputError("command line", "--export", "only 'llm-analysis' is supported, got '" + export_format + "'");
-        export_path = next();
-      } else if (a == "--builtin") {
-        builtin = next();
-      } else if (a == "--end-to-end") {
-        e2e_scenario = next();
-        const std::string v = next();
-        e2e_tokens_per_s = flag_value("tokens", v, a).get<double>();  // a number flag
-        if (!(e2e_tokens_per_s > 0))
-          throw InputError("command line", "--end-to-end", "expected SCENARIO.json and a positive tokens/s, got '" + v + "'");
-      } else if (a.rfind("-", 0) == 0) {
-        throw InputError("command line", a, "unknown option (see gpuscale calibrate --help)");
-      } else {
-        inputs.push_back(a);
-      }
+    if (app->count("--export") && export_arg.size() != 2)
+      throw InputError("command line", "--export", "needs llm-analysis and a FILE");
+    if (app->count("--end-to-end") && e2e_arg.size() != 2)
+      throw InputError("command line", "--end-to-end", "needs SCENARIO.json and TOKENS_PER_S");
+    if (export_arg.size() == 2) {
+      export_format = export_arg[0];
+      if (export_format != "llm-analysis")
+        throw InputError("command line", "--export", "only 'llm-analysis' is supported, got '" + export_format + "'");
+      export_path = export_arg[1];
+    }
+    if (e2e_arg.size() == 2) {
+      e2e_scenario = e2e_arg[0];
+      const std::string v = e2e_arg[1];
+      e2e_tokens_per_s = flag_value("tokens", v, "--end-to-end").get<double>();  // a number flag
+      if (!(e2e_tokens_per_s > 0))
+        throw InputError("command line", "--end-to-end", "expected SCENARIO.json and a positive tokens/s, got '" + v + "'");
     }
     if (inputs.empty() && builtin.empty()) {
-      err << kCalibrateHelp;
+      err << app->help();
       return 2;
     }
     if (!inputs.empty() && !builtin.empty())

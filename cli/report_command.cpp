@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "args.hpp"
 #include "compare_command.hpp"
 #include "cross_run.hpp"
 #include "gpuscale/core/file_io.hpp"
@@ -628,34 +629,22 @@ std::string compare_table(const std::vector<json>& docs) {
 int report_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   std::vector<std::string> inputs;
   std::string output;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "-h" || args[i] == "--help") {
-      out << "usage: gpuscale report RUN.json [MORE.json ...] -o REPORT.html\n\n"
-             "One self-contained HTML page: the runs' provenance; per family the sweeps as charts (bandwidth and\n"
-             "latency against size with the L2 size marked, GEMM TFLOPS against size per precision, the Llama\n"
-             "layer GEMMs as bars, busbw against message size per collective, transfers); a roofline from the\n"
-             "measured ceilings with the layer GEMMs on it; with several runs the same charts overlaid, one\n"
-             "colour per run, and the compare table; skipped, errored and not-run benchmarks one line per reason.\n\n"
-             "examples:\n  gpuscale report h200.json -o h200.html\n  gpuscale report a100.json h100.json h200.json -o generations.html\n";
-      return 0;
-    }
-    if (args[i] == "-o" || args[i] == "--output") {
-      if (i + 1 >= args.size()) {
-        err << "gpuscale report: " << args[i] << " needs a file (see --help)\n";
-        return 2;
-      }
-      output = args[++i];
-    } else if (args[i].rfind("-", 0) != 0) {
-      inputs.push_back(args[i]);
-    } else {
-      err << "gpuscale report: unexpected argument '" << args[i] << "' (see --help)\n";
-      return 2;
-    }
-  }
-  if (inputs.empty() || output.empty()) {
-    err << "gpuscale report: needs RESULTS.json and -o REPORT.html (see --help)\n";
-    return 2;
-  }
+  auto app = make_app(
+      "report",
+      "One self-contained HTML page: the runs' provenance; per family the sweeps as charts (bandwidth and\n"
+      "latency against size with the L2 size marked, GEMM TFLOPS against size per precision, the Llama\n"
+      "layer GEMMs as bars, busbw against message size per collective, transfers); a roofline from the\n"
+      "measured ceilings with the layer GEMMs on it; with several runs the same charts overlaid, one\n"
+      "colour per run, and the compare table; skipped, errored and not-run benchmarks one line per reason.",
+      "exit status: 0 the page was written, 1 it could not be written, 2 bad usage or input.\n\n"
+      "examples:\n  gpuscale report h200.json -o h200.html\n"
+      "  gpuscale report a100.json h100.json h200.json -o generations.html");
+  app->add_option("RUN.json", inputs, "results documents (several: overlaid, with the compare table)")
+      ->type_name("")
+      ->required()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app->add_option("-o,--output", output, "the HTML page to write")->type_name("REPORT.html")->required();
+  if (const int code = parse_args(*app, args, out, err); code >= 0) return code;
   std::vector<json> docs;
   for (const auto& f : inputs) {
     try {

@@ -31,6 +31,7 @@
 #include "gpuscale/core/results.hpp"
 #include "gpuscale/core/schemas.hpp"
 #include "gpuscale/core/units.hpp"
+#include "args.hpp"
 #include "process.hpp"
 
 namespace gpuscale::cli {
@@ -50,30 +51,10 @@ constexpr Family kFamilies[] = {{"memory", "bench_memory", false},
                                 {"collective", "bench_collectives", true},
                                 {"transfer", "bench_transfer", false}};
 
-const char* kUsage = R"(usage: gpuscale run [options]
+const char* kDescription = R"(Runs the benchmark suite on every local GPU (or, without a usable GPU, on the host backend) and
+writes one results document (schema results/schema/results.schema.json), then prints a summary.)";
 
-Runs the benchmark suite on every local GPU (or, without a usable GPU, on the host backend) and
-writes one results document (schema results/schema/results.schema.json), then prints a summary.
-
-options:
-  -o, --output FILE       results document (default: gpuscale-results-<run id>.json)
-  --suite quick|full      quick (default, about 2 minutes per GPU) or the full sweep
-  --backend auto|gpu|host auto (default): the GPU when one is usable, else the host
-  --families LIST         comma-separated: memory,compute,gemm,collective,transfer (default: all built)
-  --devices all|LIST      GPU indices, e.g. 0,1 (default: all)
-  --bin-dir DIR           where the bench_* binaries are (default: beside gpuscale, or the
-                          build tree's bench/<family>/)
-  --timeout-s S           time limit per binary and GPU (default 1800)
-  --time-budget-s S       time limit for the whole run: each binary gets what is left (at most
-                          --timeout-s) less a share kept for each binary after it (10% of the
-                          budget, at least 10 s), so one hang cannot take the others' time;
-                          binaries that no longer fit are not started and their benchmarks are
-                          recorded as not_run (default: no overall limit)
-  --log-dir DIR           keep each binary's Google Benchmark console output there
-  --note TEXT             free text stored in the document's run.note
-  -h, --help              this text
-
-The document is rewritten (atomically) after every binary, and each binary rewrites its own part
+const char* kFooter = R"(The document is rewritten (atomically) after every binary, and each binary rewrites its own part
 after every benchmark: a run that is killed, or a binary that crashes, hangs or exits non-zero,
 keeps every benchmark that finished. Benchmarks a binary listed but never reached are recorded
 with status not_run and the reason; run.binaries says how each binary ended. An entry that fails
@@ -86,8 +67,7 @@ no usable GPU); 1 the document could not be written, or was written but fails it
 130/143 interrupted by SIGINT/SIGTERM (the document holds what finished).
 
 example:
-  gpuscale run -o h200.json
-)";
+  gpuscale run -o h200.json)";
 
 std::vector<std::string> split_list(const std::string& s) {
   std::vector<std::string> out;
@@ -350,19 +330,6 @@ class OutputLock {
   int fd_ = -1;
 };
 
-double parse_seconds(const std::string& flag, const std::string& text) {
-  std::size_t used = 0;
-  double v = 0;
-  try {
-    v = std::stod(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != text.size() || !std::isfinite(v) || v <= 0)
-    throw std::invalid_argument(flag + ": '" + text + "' is not a positive number of seconds");
-  return v;
-}
-
 std::vector<std::string> list_ids(const std::string& listing_path) {
   std::vector<std::string> ids;
   std::ifstream in(listing_path);
@@ -381,40 +348,39 @@ int run_command(const std::vector<std::string>& args, const std::string& self_pa
                       log_dir, note;
   double timeout_s = 1800;
   double budget_s = std::numeric_limits<double>::infinity();
-  try {
-    for (std::size_t i = 0; i < args.size(); ++i) {
-      std::string a = args[i];
-      std::optional<std::string> inline_value;
-      if (a.rfind("--", 0) == 0 && a.find('=') != std::string::npos) {
-        inline_value = a.substr(a.find('=') + 1);
-        a = a.substr(0, a.find('='));
-      }
-      auto value = [&]() -> std::string {
-        if (inline_value) return *inline_value;
-        if (i + 1 >= args.size()) throw std::invalid_argument(a + " needs a value");
-        return args[++i];
-      };
-      if (a == "-h" || a == "--help") {
-        out << kUsage;
-        return 0;
-      } else if (a == "-o" || a == "--output") output = value();
-      else if (a == "--suite") suite = value();
-      else if (a == "--backend") backend = value();
-      else if (a == "--families") families_arg = value();
-      else if (a == "--devices") devices_arg = value();
-      else if (a == "--bin-dir") bin_dir = value();
-      else if (a == "--timeout-s") timeout_s = parse_seconds(a, value());
-      else if (a == "--time-budget-s") budget_s = parse_seconds(a, value());
-      else if (a == "--log-dir") log_dir = value();
-      else if (a == "--note") note = value();
-      else throw std::invalid_argument("unknown option '" + args[i] + "'");
-    }
-    if (suite != "quick" && suite != "full") throw std::invalid_argument("--suite must be quick or full");
-    if (backend != "auto" && backend != "gpu" && backend != "host")
-      throw std::invalid_argument("--backend must be auto, gpu or host");
-  } catch (const std::exception& e) {
-    err << "gpuscale run: " << e.what() << " (see gpuscale run --help)\n";
-    return 2;
+  {
+    auto app = make_app("run", kDescription, kFooter);
+    const auto seconds = finite_number("a positive number of seconds", [](double v) { return v > 0; });
+    app->add_option("-o,--output", output, "results document (default: gpuscale-results-<run id>.json)")
+        ->type_name("FILE");
+    app->add_option("--suite", suite, "quick (default, about 2 minutes per GPU) or the full sweep")
+        ->type_name("quick|full")
+        ->check(one_of({"quick", "full"}, "quick or full"));
+    app->add_option("--backend", backend, "auto (default): the GPU when one is usable, else the host")
+        ->type_name("auto|gpu|host")
+        ->check(one_of({"auto", "gpu", "host"}, "auto, gpu or host"));
+    app->add_option("--families", families_arg,
+                    "comma-separated: memory,compute,gemm,collective,transfer (default: all built)")
+        ->type_name("LIST");
+    app->add_option("--devices", devices_arg, "GPU indices, e.g. 0,1 (default: all)")->type_name("all|LIST");
+    app->add_option("--bin-dir", bin_dir,
+                    "where the bench_* binaries are (default: beside gpuscale, or the build tree's "
+                    "bench/<family>/)")
+        ->type_name("DIR");
+    app->add_option("--timeout-s", timeout_s, "time limit per binary and GPU (default 1800)")
+        ->type_name("S")
+        ->check(seconds);
+    app->add_option("--time-budget-s", budget_s,
+                    "time limit for the whole run: each binary gets what is left (at most --timeout-s) "
+                    "less a share kept for each binary after it (10% of the budget, at least 10 s), so one "
+                    "hang cannot take the others' time; binaries that no longer fit are not started and "
+                    "their benchmarks are recorded as not_run (default: no overall limit)")
+        ->type_name("S")
+        ->check(seconds);
+    app->add_option("--log-dir", log_dir, "keep each binary's Google Benchmark console output there")
+        ->type_name("DIR");
+    app->add_option("--note", note, "free text stored in the document's run.note")->type_name("TEXT");
+    if (const int code = parse_args(*app, args, out, err); code >= 0) return code;
   }
   const auto run_start = std::chrono::steady_clock::now();
   auto budget_left = [&] {

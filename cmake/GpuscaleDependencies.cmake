@@ -22,7 +22,15 @@ set(BENCHMARK_ENABLE_INSTALL OFF CACHE INTERNAL "")
 gpuscale_dependency(benchmark
   URL https://github.com/google/benchmark/archive/refs/tags/v1.8.3.tar.gz)
 
-set(_deps nlohmann_json benchmark)
+# The argument parser of the gpuscale command (cli/args.hpp).
+set(CLI11_BUILD_TESTS OFF CACHE INTERNAL "")
+set(CLI11_BUILD_EXAMPLES OFF CACHE INTERNAL "")
+set(CLI11_BUILD_DOCS OFF CACHE INTERNAL "")
+set(CLI11_PRECOMPILED OFF CACHE INTERNAL "")
+gpuscale_dependency(CLI11
+  URL https://github.com/CLIUtils/CLI11/archive/refs/tags/v2.4.2.tar.gz)
+
+set(_deps nlohmann_json benchmark CLI11)
 if(GPUSCALE_TESTS)
   set(INSTALL_GTEST OFF CACHE INTERNAL "")
   gpuscale_dependency(GTest

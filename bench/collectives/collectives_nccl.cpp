@@ -14,8 +14,8 @@
 //
 //   bench_collectives --benchmark_filter='collective/all_reduce/dtype:bf16'
 //   mpirun -np 8 bench_collectives --suite=full --gpuscale_out=coll.json
-#include <cuda_runtime.h>
 #include <cuda_bf16.h>  // before nccl.h: older nccl.h declares ncclBfloat16 only with the BF16 types
+#include <cuda_runtime.h>
 #include <nccl.h>
 
 #include <chrono>
@@ -162,7 +162,11 @@ ncclDataType_t nccl_type(DType t) { return t == DType::fp32 ? ncclFloat32 : nccl
 class NcclCase final : public CaseRunner {
  public:
   NcclCase(const CaseSpec& s, NcclCommunicators& comms, std::string id, double timeout_s, int nvml_index)
-      : c_(s.c), comms_(comms), id_(std::move(id)), timeout_s_(timeout_s), nvml_index_(nvml_index),
+      : c_(s.c),
+        comms_(comms),
+        id_(std::move(id)),
+        timeout_s_(timeout_s),
+        nvml_index_(nvml_index),
         layout_(make_layout(s.c.op, s.c.bytes, comms.ranks(), s.c.dtype)) {}
 
   std::string does_not_fit() override {
@@ -369,7 +373,8 @@ class GpuCollectiveCase final : public CollectiveBenchCase {
     RankGroup& g = ctx_.ranks();
     return {{"nccl_version", nccl_version_string()},
             {"nccl_env", nccl_environment(environ)},
-            {"launch", g.size() > 1 ? "one process per GPU (MPI)" : "one process driving every GPU (ncclCommInitAll)"},
+            {"launch",
+             g.size() > 1 ? "one process per GPU (MPI)" : "one process driving every GPU (ncclCommInitAll)"},
             {"processes", g.size()},
             {"busbw_note", kBusbwNote}};
   }
@@ -388,7 +393,8 @@ class GpuCollectiveCase final : public CollectiveBenchCase {
 
 CaseList nccl_cases(CollectiveContext& ctx, const std::string& suite, int ranks) {
   CaseList cases;
-  for (const CaseSpec& spec : nccl_case_specs(suite, ranks)) cases.push_back(std::make_unique<GpuCollectiveCase>(ctx, spec));
+  for (const CaseSpec& spec : nccl_case_specs(suite, ranks))
+    cases.push_back(std::make_unique<GpuCollectiveCase>(ctx, spec));
   return cases;
 }
 

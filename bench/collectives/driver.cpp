@@ -36,7 +36,8 @@ nlohmann::json case_parameters(const CaseSpec& s, const Layout& l) {
 
 std::vector<CaseSpec> nccl_case_specs(const std::string& suite, int ranks) {
   std::vector<CaseSpec> specs;
-  for (const CollectiveCase& c : collective_cases(suite, /*host=*/false)) specs.push_back({c, ranks, false, "nccl"});
+  for (const CollectiveCase& c : collective_cases(suite, /*host=*/false))
+    specs.push_back({c, ranks, false, "nccl"});
   return specs;
 }
 
@@ -47,13 +48,17 @@ Work collective_work(const CaseSpec& s) {
   return w;
 }
 
-BenchmarkId CollectiveBenchCase::id() const { return collective_id(spec_.c, spec_.ranks, spec_.host); }
+BenchmarkId CollectiveBenchCase::id() const {
+  return collective_id(spec_.c, spec_.ranks, spec_.host);
+}
 
 nlohmann::json CollectiveBenchCase::parameters(const GpuTarget&) const {
   return case_parameters(spec_, make_layout(spec_.c.op, spec_.c.bytes, spec_.ranks, spec_.c.dtype));
 }
 
-Work CollectiveBenchCase::work(const GpuTarget&) const { return collective_work(spec_); }
+Work CollectiveBenchCase::work(const GpuTarget&) const {
+  return collective_work(spec_);
+}
 
 std::optional<int> CollectiveBenchCase::gpu_index(const GpuTarget& gpu) const {
   if (spec_.host) return std::nullopt;
@@ -92,8 +97,8 @@ namespace {
 
 // The job cannot go on once a rank hangs: report, and let rank 0 write its fragment before the
 // other ranks end the job (should rank 0 be the one that hangs, they end it after the grace time).
-[[noreturn]] void abort_hung_job(CollectiveContext& ctx, const BenchmarkEntry& skeleton, const std::string& what,
-                                 double seconds) {
+[[noreturn]] void abort_hung_job(CollectiveContext& ctx, const BenchmarkEntry& skeleton,
+                                 const std::string& what, double seconds) {
   report_timeout(ctx, skeleton, what, seconds);
   RankGroup& g = ctx.ranks();
   if (g.rank() != 0) std::this_thread::sleep_for(std::chrono::seconds(3));
@@ -123,8 +128,9 @@ void CollectiveBenchCase::run(CaseState& state) const {
   const Layout layout = make_layout(spec.c.op, spec.c.bytes, spec.ranks, spec.c.dtype);
   state.parameters().update(extra_parameters(state));
   if (layout.message_bytes == 0)
-    return state.skip(std::to_string(spec.c.bytes) + " B is less than one " + std::string(dtype_name(spec.c.dtype)) +
-                      " element per rank for " + std::to_string(spec.ranks) + " ranks");
+    return state.skip(std::to_string(spec.c.bytes) + " B is less than one " +
+                      std::string(dtype_name(spec.c.dtype)) + " element per rank for " +
+                      std::to_string(spec.ranks) + " ranks");
   if (g.size() > 1 && g.size() != spec.ranks)
     return state.fail("registered for " + std::to_string(spec.ranks) + " ranks, the job has " +
                       std::to_string(g.size()));

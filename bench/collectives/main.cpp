@@ -12,10 +12,9 @@
 //   bench_collectives --benchmark_filter='collective/all_reduce/'
 //   mpirun -np 8 bench_collectives --suite=full --gpuscale_out=collectives.json
 //   mpirun --oversubscribe -np 4 bench_collectives --backend=host --gpuscale_out=host.json
+#include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <unistd.h>
-
-#include <benchmark/benchmark.h>
 
 #include <cstring>
 #include <iostream>
@@ -55,7 +54,9 @@ bool starts_with(std::string_view arg, std::string_view prefix) { return arg.rfi
 class NoNcclCase final : public CollectiveBenchCase {
  public:
   using CollectiveBenchCase::CollectiveBenchCase;
-  void precheck(CaseState& state) const override { state.skip("this build has no NCCL (install NCCL and reconfigure)"); }
+  void precheck(CaseState& state) const override {
+    state.skip("this build has no NCCL (install NCCL and reconfigure)");
+  }
   nlohmann::json extra_parameters(CaseState&) const override { return nlohmann::json::object(); }
   std::unique_ptr<CaseRunner> make_runner(CaseState&) const override { return nullptr; }
 };
@@ -167,7 +168,7 @@ int main(int argc, char** argv) {
   }
 
   int rc = bench_main(static_cast<int>(args.size()), args.data(), spec);
-  ctx.nccl.reset();  // the NCCL communicators, before MPI and the CUDA runtime go away
+  ctx.nccl.reset();   // the NCCL communicators, before MPI and the CUDA runtime go away
   ctx.run = nullptr;  // bench_main's run has ended
   if (ctx.timed_out && rc == 0) rc = 3;
   ctx.group.reset();  // before MPI_Finalize

@@ -15,7 +15,9 @@ std::string ComputeCase::kernel_name() const {
   return "?";
 }
 
-BenchmarkId ComputeCase::id() const { return {"compute", false, kernel_name(), {{"type", name}}}; }
+BenchmarkId ComputeCase::id() const {
+  return {"compute", false, kernel_name(), {{"type", name}}};
+}
 
 std::vector<ComputeCase> compute_cases() {
   std::vector<ComputeCase> out;

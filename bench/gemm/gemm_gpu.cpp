@@ -99,8 +99,13 @@ class GemmBody final : public GpuStreamCase::Body {
  public:
   GemmBody(std::unique_ptr<LtContext> lt, std::unique_ptr<RotatingOperands> ops, LtGemm gemm,
            cublasLtMatmulAlgo_t algo, Precision p, bool fast_accum)
-      : lt_(std::move(lt)), ops_(std::move(ops)), gemm_(std::move(gemm)), algo_(algo), precision_(p),
-        fast_accum_(fast_accum), launch_{gemm_, algo_, *ops_, *lt_} {}
+      : lt_(std::move(lt)),
+        ops_(std::move(ops)),
+        gemm_(std::move(gemm)),
+        algo_(algo),
+        precision_(p),
+        fast_accum_(fast_accum),
+        launch_{gemm_, algo_, *ops_, *lt_} {}
 
   void launch(cudaStream_t s) override { launch_(s); }
   std::string check(CaseState& state, cudaStream_t s) override {
@@ -131,7 +136,8 @@ class GemmBody final : public GpuStreamCase::Body {
 };
 
 // What every GEMM entry records about the algorithm and operands it ran on.
-void record_algorithm(CaseState& state, const cublasLtMatmulHeuristicResult_t& algo, const RotatingOperands& ops) {
+void record_algorithm(CaseState& state, const cublasLtMatmulHeuristicResult_t& algo,
+                      const RotatingOperands& ops) {
   state.parameters().update(describe_algo(algo));
   state.parameters()["workspace_limit_bytes"] = kWorkspaceBytes;
   state.parameters()["rotation_slots"] = ops.slots();
@@ -146,7 +152,9 @@ class GemmGpuCase final : public GpuStreamCase {
   BenchmarkId id() const override { return c_.id(); }
   nlohmann::json parameters(const GpuTarget&) const override { return c_.parameters(); }
   Work work(const GpuTarget&) const override { return gemm_work(c_.precision, c_.shape); }
-  std::string unsupported(const GpuTarget& gpu) const override { return unsupported_precision(c_.precision, gpu); }
+  std::string unsupported(const GpuTarget& gpu) const override {
+    return unsupported_precision(c_.precision, gpu);
+  }
   std::uint64_t device_bytes(const GpuTarget& gpu) const override {
     const OperandBytes one = operand_bytes(c_.precision, c_.shape);
     return rotation_slots(one.slot(), gpu.info.l2_bytes) * one.slot() + kWorkspaceBytes;
@@ -220,9 +228,13 @@ class MamfGpuCase final : public GpuStreamCase {
   nlohmann::json parameters(const GpuTarget&) const override { return c_.parameters(); }
   // The work of the shape the search chose (the body's); before the search, the first it tries.
   Work work(const GpuTarget&) const override { return gemm_work(c_.precision, *MamfSearch(c_.space).next()); }
-  std::string unsupported(const GpuTarget& gpu) const override { return unsupported_precision(c_.precision, gpu); }
+  std::string unsupported(const GpuTarget& gpu) const override {
+    return unsupported_precision(c_.precision, gpu);
+  }
   // Room for the largest candidate, or for 3x the L2 of rotation slots plus one slot of any other.
-  std::uint64_t device_bytes(const GpuTarget& gpu) const override { return room(gpu.info.l2_bytes).slot() + kWorkspaceBytes; }
+  std::uint64_t device_bytes(const GpuTarget& gpu) const override {
+    return room(gpu.info.l2_bytes).slot() + kWorkspaceBytes;
+  }
   SamplingPolicy policy(const SamplingPolicy& p) const override {
     SamplingPolicy q = p;
     q.min_sample_s = std::max(q.min_sample_s, kMinSampleS);
@@ -280,8 +292,8 @@ class MamfGpuCase final : public GpuStreamCase {
       return nullptr;
     }
     record_algorithm(state, algos[0], *ops);
-    return std::make_unique<GemmBody>(std::move(lt), std::move(ops), std::move(gemm), algos[0].algo, c_.precision,
-                                      c_.fast_accum);
+    return std::make_unique<GemmBody>(std::move(lt), std::move(ops), std::move(gemm), algos[0].algo,
+                                      c_.precision, c_.fast_accum);
   }
 
  private:

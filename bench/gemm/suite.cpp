@@ -1,6 +1,5 @@
 #include "gemm/suite.hpp"
 
-
 namespace gpuscale::bench::gemm {
 namespace {
 

@@ -175,7 +175,9 @@ std::string pci_bus_id(const cudaDeviceProp& p) {
   return bus;
 }
 
-GpuInfo describe_gpu(int device) { return read_gpu_target(device).info; }
+GpuInfo describe_gpu(int device) {
+  return read_gpu_target(device).info;
+}
 
 GpuBackend gpu_backend() { return GpuBackend{probe, count, describe}; }
 

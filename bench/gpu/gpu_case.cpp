@@ -48,9 +48,11 @@ void GpuStreamCase::run(CaseState& state) const {
     const std::unique_ptr<Body> body = setup(state, stream.get());
     if (!body || state.done()) return;
     const SamplingPolicy p = policy(state.options().policy);
-    GpuSampler sampler(stream, [&](cudaStream_t s) { body->launch(s); }, p);
+    GpuSampler sampler(
+        stream, [&](cudaStream_t s) { body->launch(s); }, p);
     state.parameters()["batch"] = sampler.batch();
-    measure_with_clocks(state, [&] { return sampler.sample(); }, p, gpu.nvml_index);
+    measure_with_clocks(
+        state, [&] { return sampler.sample(); }, p, gpu.nvml_index);
     if (const std::string bad = body->check(state, stream.get()); !bad.empty())
       return state.fail("validation failed: " + bad);
     state.ok(body->work().value_or(work(gpu)));
@@ -68,8 +70,10 @@ void GpuCopyCase::run(CaseState& state) const {
     timer.time(1);
     const int batch = batch_for(timer.time(1), p);
     state.parameters()["batch"] = batch;
-    measure_with_clocks(state, [&] { return timer.time(batch); }, p, copies.nvml_index);
-    if (const std::string bad = body->check(state); !bad.empty()) return state.fail("validation failed: " + bad);
+    measure_with_clocks(
+        state, [&] { return timer.time(batch); }, p, copies.nvml_index);
+    if (const std::string bad = body->check(state); !bad.empty())
+      return state.fail("validation failed: " + bad);
     state.ok(work(state.gpu()));
   });
 }

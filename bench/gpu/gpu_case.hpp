@@ -80,5 +80,4 @@ class GpuCopyCase : public Case {
   void run(CaseState& state) const final;
 };
 
-
 }  // namespace gpuscale::bench

@@ -4,8 +4,8 @@
 
 namespace gpuscale::bench {
 
-void measure_with_clocks(CaseState& state, const std::function<double()>& sample, const SamplingPolicy& policy,
-                         int nvml_index) {
+void measure_with_clocks(CaseState& state, const std::function<double()>& sample,
+                         const SamplingPolicy& policy, int nvml_index) {
   ClockMonitor monitor(nvml_index);
   monitor.start();
   state.measure(sample, policy);

@@ -8,7 +8,9 @@
 
 namespace gpuscale::bench {
 
-std::optional<int> Case::gpu_index(const GpuTarget&) const { return std::nullopt; }
+std::optional<int> Case::gpu_index(const GpuTarget&) const {
+  return std::nullopt;
+}
 
 BenchmarkEntry Case::entry(const GpuTarget& gpu) const {
   BenchmarkEntry e = make_entry(id(), parameters(gpu));
@@ -92,7 +94,8 @@ void HostCase::run(CaseState& state) const {
   }
 }
 
-benchmark::internal::Benchmark* register_benchmark(const std::string& id, std::function<void(benchmark::State&)> fn) {
+benchmark::internal::Benchmark* register_benchmark(const std::string& id,
+                                                   std::function<void(benchmark::State&)> fn) {
   return benchmark::RegisterBenchmark(id.c_str(), std::move(fn))
       ->UseManualTime()
       ->Iterations(1)

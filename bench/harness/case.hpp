@@ -25,11 +25,10 @@
 
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "gpuscale/core/benchmark_id.hpp"
 #include "gpuscale/core/results.hpp"
@@ -140,6 +139,7 @@ class Registry {
 // Registers a benchmark body under `id` with the settings every gpuscale benchmark uses: manual time
 // (the harness times every sample itself), one iteration (each collects a whole set of samples),
 // microseconds.
-benchmark::internal::Benchmark* register_benchmark(const std::string& id, std::function<void(benchmark::State&)> fn);
+benchmark::internal::Benchmark* register_benchmark(const std::string& id,
+                                                   std::function<void(benchmark::State&)> fn);
 
 }  // namespace gpuscale::bench

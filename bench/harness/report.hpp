@@ -8,10 +8,9 @@
 
 #include <functional>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "gpuscale/core/benchmark_id.hpp"
 #include "gpuscale/core/results.hpp"

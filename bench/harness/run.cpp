@@ -4,6 +4,8 @@
 
 namespace gpuscale::bench {
 
-void Run::write_fragment() const { write_file_atomic(options_.out, fragment().dump(1)); }
+void Run::write_fragment() const {
+  write_file_atomic(options_.out, fragment().dump(1));
+}
 
 }  // namespace gpuscale::bench

@@ -20,7 +20,8 @@ int main(int argc, char** argv) {
   BinarySpec spec;
   spec.name = "bench_memory";
   spec.description =
-      "Memory bandwidth and latency: BabelStream-style kernels (" + ops + ")\n"
+      "Memory bandwidth and latency: BabelStream-style kernels (" + ops +
+      ")\n"
       "with 4/8/16-byte accesses over a 1 MiB .. 4 GiB sweep (16 GiB with --suite=full),\n"
       "cudaMemcpyAsync device-to-device as the reference, and a pointer chase through L1/L2/HBM.\n"
       "Every output is validated after timing; a wrong result is an error, never a number.";

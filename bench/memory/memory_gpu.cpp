@@ -59,7 +59,8 @@ class StreamBody final : public GpuStreamCase::Body {
   void launch(cudaStream_t s) override { op_.launch(x_, width_, s); }
   std::string check(CaseState&, cudaStream_t s) override {
     std::vector<double> host(x_.grid);
-    GPUSCALE_CUDA_CHECK(cudaMemcpyAsync(host.data(), x_.partials, partials_.bytes(), cudaMemcpyDeviceToHost, s));
+    GPUSCALE_CUDA_CHECK(
+        cudaMemcpyAsync(host.data(), x_.partials, partials_.bytes(), cudaMemcpyDeviceToHost, s));
     GPUSCALE_CUDA_CHECK(cudaStreamSynchronize(s));
     x_.result = kernels::stream_read_total(host.data(), x_.grid);
     return op_.check(x_, s);
@@ -78,7 +79,9 @@ class StreamOpCase final : public GpuStreamCase {
   StreamOpCase(const StreamOp& op, std::uint64_t bytes, int width) : op_(op), bytes_(bytes), width_(width) {}
 
   BenchmarkId id() const override {
-    return {"memory", false, std::string(op_.name()),
+    return {"memory",
+            false,
+            std::string(op_.name()),
             {{"bytes", std::to_string(bytes_)}, {"width", std::to_string(width_)}}};
   }
   nlohmann::json parameters(const GpuTarget&) const override {
@@ -128,7 +131,8 @@ class MemcpyCase final : public GpuStreamCase {
 
   class Body final : public GpuStreamCase::Body {
    public:
-    Body(std::uint64_t bytes, cudaStream_t s) : bytes_(bytes), src_(bytes / sizeof(float)), dst_(bytes / sizeof(float)) {
+    Body(std::uint64_t bytes, cudaStream_t s)
+        : bytes_(bytes), src_(bytes / sizeof(float)), dst_(bytes / sizeof(float)) {
       fill_f32(src_.get(), src_.size(), true, 0, s);
     }
     void launch(cudaStream_t s) override {
@@ -156,7 +160,9 @@ class LatencyCase final : public GpuStreamCase {
  public:
   explicit LatencyCase(std::uint64_t bytes) : bytes_(bytes) {}
 
-  BenchmarkId id() const override { return {"memory", false, "latency", {{"bytes", std::to_string(bytes_)}}}; }
+  BenchmarkId id() const override {
+    return {"memory", false, "latency", {{"bytes", std::to_string(bytes_)}}};
+  }
   nlohmann::json parameters(const GpuTarget&) const override {
     return {{"op", "pointer_chase"}, {"bytes", bytes_}, {"stride_bytes", kChaseStrideBytes}};
   }
@@ -174,7 +180,8 @@ class LatencyCase final : public GpuStreamCase {
       start_ = plan.start;
       next_ = DeviceBuffer<std::uint32_t>(plan.words.size());
       result_ = DeviceBuffer<std::uint64_t>(2);
-      GPUSCALE_CUDA_CHECK(cudaMemcpyAsync(next_.get(), plan.words.data(), next_.bytes(), cudaMemcpyHostToDevice, s));
+      GPUSCALE_CUDA_CHECK(
+          cudaMemcpyAsync(next_.get(), plan.words.data(), next_.bytes(), cudaMemcpyHostToDevice, s));
       GPUSCALE_CUDA_CHECK(cudaStreamSynchronize(s));  // plan.words is freed when this returns
       expected_end_ = kernels::pointer_chase_end(plan.words, plan.start, kChaseLoads);
     }
@@ -189,7 +196,8 @@ class LatencyCase final : public GpuStreamCase {
       if (got[1] != kChaseLoads)
         return "the chase did " + std::to_string(got[1]) + " loads, expected " + std::to_string(kChaseLoads);
       if (got[0] != expected_end_)
-        return "the chase ended at word " + std::to_string(got[0]) + ", expected " + std::to_string(expected_end_);
+        return "the chase ended at word " + std::to_string(got[0]) + ", expected " +
+               std::to_string(expected_end_);
       state.parameters()["loads"] = kChaseLoads;
       return {};
     }
@@ -221,7 +229,8 @@ CaseList memory_gpu_cases(const std::string& suite) {
       }
     cases.push_back(std::make_unique<MemcpyCase>(bytes));
   }
-  for (std::uint64_t bytes : latency_sweep_bytes(suite)) cases.push_back(std::make_unique<LatencyCase>(bytes));
+  for (std::uint64_t bytes : latency_sweep_bytes(suite))
+    cases.push_back(std::make_unique<LatencyCase>(bytes));
   return cases;
 }
 

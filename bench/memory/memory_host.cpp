@@ -89,8 +89,12 @@ class HostArrays final : public HostCase::Body {
       c[i] = kStreamC;
     }
   }
-  void run() override { op_.host_run(x_); }
-  std::string check() override { return op_.host_check(x_); }
+  void run() override {
+    op_.host_run(x_);
+  }
+  std::string check() override {
+    return op_.host_check(x_);
+  }
 
  private:
   const StreamOp& op_;
@@ -132,7 +136,8 @@ CaseList memory_host_cases(const std::string& suite) {
   const auto cpus = std::make_shared<const std::vector<int>>(allowed_cpus());
   CaseList cases;
   for (std::uint64_t bytes : memory_sweep_bytes(suite, true))
-    for (const StreamOp* op : stream_ops()) cases.push_back(std::make_unique<HostStreamCase>(*op, bytes, cpus));
+    for (const StreamOp* op : stream_ops())
+      cases.push_back(std::make_unique<HostStreamCase>(*op, bytes, cpus));
   return cases;
 }
 

@@ -24,7 +24,9 @@ inline constexpr float kStreamScalar = 0.4f;
 inline constexpr float kStreamFill = 3.0f;
 inline constexpr float kStreamB = 2.0f;
 inline constexpr float kStreamC = 0.5f;
-inline float stream_a(std::size_t i) { return 1.0f + static_cast<float>(i % 1024) / 1024.0f; }
+inline float stream_a(std::size_t i) {
+  return 1.0f + static_cast<float>(i % 1024) / 1024.0f;
+}
 // Sum of stream_a(i) over i < n, exactly (each full period of 1024 sums to 1024 + 511.5).
 double stream_a_sum(std::size_t n);
 
@@ -41,11 +43,11 @@ struct StreamArrays {
 };
 
 struct StreamOpInfo {
-  std::string_view name;     // the id's name and parameters.op
-  int arrays_read;           // per element: the declared work
+  std::string_view name;  // the id's name and parameters.op
+  int arrays_read;        // per element: the declared work
   int arrays_written;
-  int arrays;                // distinct arrays it allocates on the GPU (a, then b, then c)
-  std::string_view formula;  // for --help and documentation
+  int arrays;                         // distinct arrays it allocates on the GPU (a, then b, then c)
+  std::string_view formula;           // for --help and documentation
   bool every_width_in_quick = false;  // the quick suite runs 4/8/16-byte accesses (else 16 only)
 };
 

@@ -38,9 +38,15 @@ namespace {
 }
 }  // namespace
 
-int StreamOp::blocks_per_sm(int) const { no_gpu_kernel(name()); }
-void StreamOp::launch(const StreamArrays&, int, StreamHandle) const { no_gpu_kernel(name()); }
-std::string StreamOp::check(const StreamArrays&, StreamHandle) const { no_gpu_kernel(name()); }
+int StreamOp::blocks_per_sm(int) const {
+  no_gpu_kernel(name());
+}
+void StreamOp::launch(const StreamArrays&, int, StreamHandle) const {
+  no_gpu_kernel(name());
+}
+std::string StreamOp::check(const StreamArrays&, StreamHandle) const {
+  no_gpu_kernel(name());
+}
 
 std::string check_sum(double got, double want, double rel_tol, const char* what) {
   if (std::abs(got - want) <= rel_tol * std::abs(want)) return {};

@@ -5,8 +5,8 @@
 //
 // Timing (GpuCopyCase, gpu/gpu_case.hpp): CUDA events around a batch of back-to-back copies (enough
 // for one sample to last SamplingPolicy::min_sample_s), seconds per copy = elapsed / batch. No CUDA
-// graph: a pageable copy cannot be captured. Bandwidth = bytes transferred / time, counting each byte once (2 x bytes
-// for bidir), GB = 1e9. Every destination is checked against the source pattern after timing.
+// graph: a pageable copy cannot be captured. Bandwidth = bytes transferred / time, counting each byte once (2
+// x bytes for bidir), GB = 1e9. Every destination is checked against the source pattern after timing.
 //
 //   bench_transfer --benchmark_filter='transfer/h2d/memory:pinned'
 //   bench_transfer --benchmark_filter='d2d_peer' --suite=full
@@ -18,8 +18,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -159,7 +159,8 @@ class HostDeviceCase final : public TransferGpuCase {
       }
       up_.synchronize();
       down_.synchronize();
-      state.parameters()["host_numa_node"] = host_numa_node((to_device() ? host_src_ : host_dst_)->get(), bytes);
+      state.parameters()["host_numa_node"] =
+          host_numa_node((to_device() ? host_src_ : host_dst_)->get(), bytes);
     }
 
     Copies copies() override {
@@ -179,8 +180,8 @@ class HostDeviceCase final : public TransferGpuCase {
 
     std::string check(CaseState&) override {
       if (to_device()) {
-        const std::string bad = compare_f32(reinterpret_cast<const float*>(dev_dst_.get()), c_.bytes / sizeof(float),
-                                            true, 1, 0, 0, up_.get())
+        const std::string bad = compare_f32(reinterpret_cast<const float*>(dev_dst_.get()),
+                                            c_.bytes / sizeof(float), true, 1, 0, 0, up_.get())
                                     .describe("device destination");
         if (!bad.empty()) return bad;
       }
@@ -206,7 +207,8 @@ class HostDeviceCase final : public TransferGpuCase {
     const GpuTarget& gpu = state.gpu();
     state.parameters()["gpu_numa_node"] = numa_or_unknown(gpu.info.numa_node);
     GPUSCALE_CUDA_CHECK(cudaSetDevice(gpu.device));
-    if (auto why = device_memory_short(gpu.device, c_.direction == Direction::bidir ? 2 * c_.bytes : c_.bytes);
+    if (auto why =
+            device_memory_short(gpu.device, c_.direction == Direction::bidir ? 2 * c_.bytes : c_.bytes);
         !why.empty()) {
       state.skip(why);
       return nullptr;
@@ -231,7 +233,11 @@ class PeerCase final : public TransferGpuCase {
   class Body final : public GpuCopyCase::Body {
    public:
     Body(const TransferCase& c, const GpuTarget& gpu, CaseState& state)
-        : c_(c), home_(gpu.device), dst_stream_(stream_on(c.dst)), dst_(c.bytes), stream_(stream_on(c.src)),
+        : c_(c),
+          home_(gpu.device),
+          dst_stream_(stream_on(c.dst)),
+          dst_(c.bytes),
+          stream_(stream_on(c.src)),
           src_(c.bytes) {
       GPUSCALE_CUDA_CHECK(cudaSetDevice(c.dst));
       GPUSCALE_CUDA_CHECK(cudaMemsetAsync(dst_.get(), 0, c.bytes, dst_stream_.get()));
@@ -245,22 +251,23 @@ class PeerCase final : public TransferGpuCase {
     }
 
     Copies copies() override {
-      return {&stream_,
-              [this](cudaStream_t s) {
-                if (c_.engine == Engine::copy_engine)
-                  GPUSCALE_CUDA_CHECK(cudaMemcpyPeerAsync(dst_.get(), c_.dst, src_.get(), c_.src, c_.bytes, s));
-                else
-                  GPUSCALE_CUDA_CHECK(kernels::launch_sm_copy(dst_.get(), src_.get(), c_.bytes, grid_, s));
-              },
-              nullptr,
-              {},
-              nvml_index_};
+      return {
+          &stream_,
+          [this](cudaStream_t s) {
+            if (c_.engine == Engine::copy_engine)
+              GPUSCALE_CUDA_CHECK(cudaMemcpyPeerAsync(dst_.get(), c_.dst, src_.get(), c_.src, c_.bytes, s));
+            else
+              GPUSCALE_CUDA_CHECK(kernels::launch_sm_copy(dst_.get(), src_.get(), c_.bytes, grid_, s));
+          },
+          nullptr,
+          {},
+          nvml_index_};
     }
 
     std::string check(CaseState&) override {
       GPUSCALE_CUDA_CHECK(cudaSetDevice(c_.dst));
-      const std::string bad = compare_f32(reinterpret_cast<const float*>(dst_.get()), c_.bytes / sizeof(float), true,
-                                          1, 0, 0, dst_stream_.get())
+      const std::string bad = compare_f32(reinterpret_cast<const float*>(dst_.get()),
+                                          c_.bytes / sizeof(float), true, 1, 0, 0, dst_stream_.get())
                                   .describe("peer destination");
       GPUSCALE_CUDA_CHECK(cudaSetDevice(home_));
       return bad;
@@ -294,7 +301,8 @@ class PeerCase final : public TransferGpuCase {
     int can = 0, atomics = 0, rank = 0;
     GPUSCALE_CUDA_CHECK(cudaDeviceCanAccessPeer(&can, c_.src, c_.dst));
     if (can) {
-      GPUSCALE_CUDA_CHECK(cudaDeviceGetP2PAttribute(&atomics, cudaDevP2PAttrNativeAtomicSupported, c_.src, c_.dst));
+      GPUSCALE_CUDA_CHECK(
+          cudaDeviceGetP2PAttribute(&atomics, cudaDevP2PAttrNativeAtomicSupported, c_.src, c_.dst));
       GPUSCALE_CUDA_CHECK(cudaDeviceGetP2PAttribute(&rank, cudaDevP2PAttrPerformanceRank, c_.src, c_.dst));
     }
     nlohmann::json& p = state.parameters();

@@ -18,8 +18,12 @@ namespace {
 
 using namespace stream_device;
 
-__device__ __forceinline__ float vdot(float x, float y) { return x * y; }
-__device__ __forceinline__ float vdot(float2 x, float2 y) { return x.x * y.x + x.y * y.y; }
+__device__ __forceinline__ float vdot(float x, float y) {
+  return x * y;
+}
+__device__ __forceinline__ float vdot(float2 x, float2 y) {
+  return x.x * y.x + x.y * y.y;
+}
 __device__ __forceinline__ float vdot(float4 x, float4 y) {
   return (x.x * y.x + x.y * y.y) + (x.z * y.z + x.w * y.w);
 }
@@ -40,7 +44,10 @@ __global__ void __launch_bounds__(kStreamBlock)
   const V* bv = reinterpret_cast<const V*>(b);
   double acc[kStreamUnroll] = {};  // one per unrolled slot: independent add chains
   sweep(
-      nvec, [&](std::size_t i) { return Operands<V>{__ldg(av + i), __ldg(bv + i)}; },
+      nvec,
+      [&](std::size_t i) {
+        return Operands<V>{__ldg(av + i), __ldg(bv + i)};
+      },
       [&](std::size_t, Operands<V> o, int u) { acc[u] += vdot(o.a, o.b); });
   tail(nvec * kVec, n, [&](std::size_t i) { acc[0] += __ldg(a + i) * __ldg(b + i); });
   double total = 0;
@@ -52,9 +59,10 @@ __global__ void __launch_bounds__(kStreamBlock)
 
 }  // namespace
 
-cudaError_t launch_stream_dot(const float* a, const float* b, std::size_t n, double* partials, int width_bytes,
-                              int grid, int block, cudaStream_t stream) {
-  if (bad_shape(width_bytes, grid, block) || !aligned(a, width_bytes) || !aligned(b, width_bytes) || !partials)
+cudaError_t launch_stream_dot(const float* a, const float* b, std::size_t n, double* partials,
+                              int width_bytes, int grid, int block, cudaStream_t stream) {
+  if (bad_shape(width_bytes, grid, block) || !aligned(a, width_bytes) || !aligned(b, width_bytes) ||
+      !partials)
     return cudaErrorInvalidValue;
   GPUSCALE_STREAM_DISPATCH(stream_dot, a, b, n, partials);
 }

@@ -146,9 +146,12 @@ cudaError_t blocks_per_sm(int width_bytes, int block, int* blocks, K4 k4, K8 k8,
   if (!blocks || bad_shape(width_bytes, 1, block)) return cudaErrorInvalidValue;
   *blocks = 0;
   switch (width_bytes) {
-    case 4: return cudaOccupancyMaxActiveBlocksPerMultiprocessor(blocks, k4, block, 0);
-    case 8: return cudaOccupancyMaxActiveBlocksPerMultiprocessor(blocks, k8, block, 0);
-    default: return cudaOccupancyMaxActiveBlocksPerMultiprocessor(blocks, k16, block, 0);
+    case 4:
+      return cudaOccupancyMaxActiveBlocksPerMultiprocessor(blocks, k4, block, 0);
+    case 8:
+      return cudaOccupancyMaxActiveBlocksPerMultiprocessor(blocks, k8, block, 0);
+    default:
+      return cudaOccupancyMaxActiveBlocksPerMultiprocessor(blocks, k16, block, 0);
   }
 }
 

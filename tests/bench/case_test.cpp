@@ -2,9 +2,10 @@
 // the id, the entry and its metrics; the harness ends every benchmark exactly once (ok, skipped
 // when its memory does not fit, error when its check fails or its body throws) and hands each
 // finished entry to the sink, whose hook rewrites the fragment.
-#include <gtest/gtest.h>
+#include "harness/case.hpp"
 
 #include <benchmark/benchmark.h>
+#include <gtest/gtest.h>
 
 #include <memory>
 #include <new>
@@ -13,7 +14,6 @@
 #include <string>
 #include <vector>
 
-#include "harness/case.hpp"
 #include "harness/run.hpp"
 
 namespace gpuscale::bench {

@@ -123,7 +123,8 @@ std::string first_non_finite(const json& j, const std::string& where = "") {
 // The memory ops the profile schema lists (properties/memory_bandwidth/propertyNames/enum).
 std::set<std::string> profile_schema_memory_ops() {
   std::set<std::string> ops;
-  for (const auto& op : planner::profile_schema().at("properties").at("memory_bandwidth").at("propertyNames").at("enum"))
+  for (const auto& op :
+       planner::profile_schema().at("properties").at("memory_bandwidth").at("propertyNames").at("enum"))
     ops.insert(op.get<std::string>());
   return ops;
 }
@@ -292,9 +293,10 @@ TEST(Contract, ProfileSchemaListsEveryMemoryOpTheBinariesEmit) {
   if (!missing.empty()) {
     std::string names;
     for (const auto& m : missing) names += (names.empty() ? "\"" : ", \"") + m + "\"";
-    GTEST_SKIP() << "results/schema/profile.schema.json: properties.memory_bandwidth.propertyNames.enum lacks "
-                 << names << ", which bench_memory measures: a GPU run's calibrated profile is refused by "
-                 << "`gpuscale plan` until the enum lists it";
+    GTEST_SKIP()
+        << "results/schema/profile.schema.json: properties.memory_bandwidth.propertyNames.enum lacks "
+        << names << ", which bench_memory measures: a GPU run's calibrated profile is refused by "
+        << "`gpuscale plan` until the enum lists it";
   }
 }
 

@@ -42,7 +42,8 @@ inline std::vector<BenchmarkEntry> declared(const CaseList& cases, const Machine
   const GpuTarget gpu = target_of(m);
   for (const auto& c : cases) {
     BenchmarkEntry e = c->declared(gpu);
-    if (const auto mamf = gemm::mamf_of(*c)) e.parameters.update(gemm::mamf_shape_parameters(*gemm::MamfSearch(mamf->space).next()));
+    if (const auto mamf = gemm::mamf_of(*c))
+      e.parameters.update(gemm::mamf_shape_parameters(*gemm::MamfSearch(mamf->space).next()));
     out.push_back(std::move(e));
   }
   return out;
@@ -70,7 +71,8 @@ inline std::vector<BenchmarkEntry> collective_entries(const std::string& suite, 
   };
   CollectiveContext ctx;  // read by no declaration; outlives the cases
   CaseList cases;
-  for (const CaseSpec& s : nccl_case_specs(suite, m.nccl_ranks)) cases.push_back(std::make_unique<Declared>(ctx, s));
+  for (const CaseSpec& s : nccl_case_specs(suite, m.nccl_ranks))
+    cases.push_back(std::make_unique<Declared>(ctx, s));
   std::vector<BenchmarkEntry> out = declared(cases, m);
   for (BenchmarkEntry& e : out)
     if (e.work.message_bytes == 0) {

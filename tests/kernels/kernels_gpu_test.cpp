@@ -19,8 +19,8 @@
 namespace gpuscale::kernels {
 
 // kernels/memory/dot.cu (declared by its benchmark case, bench/memory/ops/dot.cpp, as here).
-cudaError_t launch_stream_dot(const float* a, const float* b, std::size_t n, double* partials, int width_bytes,
-                              int grid, int block, cudaStream_t stream);
+cudaError_t launch_stream_dot(const float* a, const float* b, std::size_t n, double* partials,
+                              int width_bytes, int grid, int block, cudaStream_t stream);
 cudaError_t stream_dot_blocks_per_sm(int width_bytes, int block, int* blocks);
 
 namespace {
@@ -85,23 +85,35 @@ struct StreamArgs {
 };
 cudaError_t launch_stream(Op op, const StreamArgs& x, int width, int grid, int block, cudaStream_t s) {
   switch (op) {
-    case Op::read: return launch_stream_read(x.a, x.n, x.partials, width, grid, block, s);
-    case Op::write: return launch_stream_write(x.a, x.n, x.value, width, grid, block, s);
-    case Op::copy: return launch_stream_copy(x.a, x.b, x.n, width, grid, block, s);
-    case Op::scale: return launch_stream_scale(x.a, x.b, x.scalar, x.n, width, grid, block, s);
-    case Op::add: return launch_stream_add(x.a, x.b, x.c, x.n, width, grid, block, s);
-    case Op::triad: return launch_stream_triad(x.a, x.b, x.c, x.scalar, x.n, width, grid, block, s);
+    case Op::read:
+      return launch_stream_read(x.a, x.n, x.partials, width, grid, block, s);
+    case Op::write:
+      return launch_stream_write(x.a, x.n, x.value, width, grid, block, s);
+    case Op::copy:
+      return launch_stream_copy(x.a, x.b, x.n, width, grid, block, s);
+    case Op::scale:
+      return launch_stream_scale(x.a, x.b, x.scalar, x.n, width, grid, block, s);
+    case Op::add:
+      return launch_stream_add(x.a, x.b, x.c, x.n, width, grid, block, s);
+    case Op::triad:
+      return launch_stream_triad(x.a, x.b, x.c, x.scalar, x.n, width, grid, block, s);
   }
   return cudaErrorInvalidValue;
 }
 cudaError_t stream_blocks_per_sm(Op op, int width, int block, int* blocks) {
   switch (op) {
-    case Op::read: return stream_read_blocks_per_sm(width, block, blocks);
-    case Op::write: return stream_write_blocks_per_sm(width, block, blocks);
-    case Op::copy: return stream_copy_blocks_per_sm(width, block, blocks);
-    case Op::scale: return stream_scale_blocks_per_sm(width, block, blocks);
-    case Op::add: return stream_add_blocks_per_sm(width, block, blocks);
-    case Op::triad: return stream_triad_blocks_per_sm(width, block, blocks);
+    case Op::read:
+      return stream_read_blocks_per_sm(width, block, blocks);
+    case Op::write:
+      return stream_write_blocks_per_sm(width, block, blocks);
+    case Op::copy:
+      return stream_copy_blocks_per_sm(width, block, blocks);
+    case Op::scale:
+      return stream_scale_blocks_per_sm(width, block, blocks);
+    case Op::add:
+      return stream_add_blocks_per_sm(width, block, blocks);
+    case Op::triad:
+      return stream_triad_blocks_per_sm(width, block, blocks);
   }
   return cudaErrorInvalidValue;
 }
@@ -171,7 +183,8 @@ TEST_F(KernelsGpu, StreamOpsExactAtEveryWidthAndSize) {
 // dot over one wave at every width and awkward sizes: the sum of a[i] * b[i], exact here (products
 // of small multiples of 1/8 summed well inside double's range).
 TEST_F(KernelsGpu, DotIsExactAtEveryWidthAndSize) {
-  for (std::size_t n : {std::size_t{1}, std::size_t{3}, std::size_t{5}, std::size_t{4099}, (std::size_t{1} << 20) + 7}) {
+  for (std::size_t n :
+       {std::size_t{1}, std::size_t{3}, std::size_t{5}, std::size_t{4099}, (std::size_t{1} << 20) + 7}) {
     std::vector<float> ha(n), hb(n);
     double want = 0;
     for (std::size_t i = 0; i < n; ++i) {
@@ -195,7 +208,8 @@ TEST_F(KernelsGpu, DotIsExactAtEveryWidthAndSize) {
   }
   auto a = device_alloc<float>(64);
   auto partials = device_alloc<double>(1);
-  EXPECT_EQ(launch_stream_dot(a.get() + 1, a.get(), 32, partials.get(), 16, 1, 256, nullptr), cudaErrorInvalidValue);
+  EXPECT_EQ(launch_stream_dot(a.get() + 1, a.get(), 32, partials.get(), 16, 1, 256, nullptr),
+            cudaErrorInvalidValue);
   EXPECT_EQ(launch_stream_dot(a.get(), a.get(), 32, nullptr, 16, 1, 256, nullptr), cudaErrorInvalidValue);
 }
 

@@ -21,7 +21,8 @@ class Add final : public StreamOp {
     for (std::size_t i = 0; i < x.n; ++i) c[i] = a[i] + b[i];
   }
   std::string host_check(const StreamArrays& x) const override {
-    return check_every_element(x.c, x.n, [](std::size_t i) { return stream_a(i) + kStreamB; }, "c");
+    return check_every_element(
+        x.c, x.n, [](std::size_t i) { return stream_a(i) + kStreamB; }, "c");
   }
 
 #ifdef GPUSCALE_WITH_CUDA

@@ -20,7 +20,8 @@ class Copy final : public StreamOp {
     for (std::size_t i = 0; i < x.n; ++i) b[i] = a[i];
   }
   std::string host_check(const StreamArrays& x) const override {
-    return check_every_element(x.b, x.n, [](std::size_t i) { return stream_a(i); }, "b");
+    return check_every_element(
+        x.b, x.n, [](std::size_t i) { return stream_a(i); }, "b");
   }
 
 #ifdef GPUSCALE_WITH_CUDA
@@ -30,7 +31,8 @@ class Copy final : public StreamOp {
     return blocks;
   }
   void launch(const StreamArrays& x, int width_bytes, StreamHandle s) const override {
-    GPUSCALE_CUDA_CHECK(kernels::launch_stream_copy(x.a, x.b, x.n, width_bytes, x.grid, kernels::kStreamBlock, s));
+    GPUSCALE_CUDA_CHECK(
+        kernels::launch_stream_copy(x.a, x.b, x.n, width_bytes, x.grid, kernels::kStreamBlock, s));
   }
   std::string check(const StreamArrays& x, StreamHandle s) const override {
     return compare_f32(x.b, x.n, true, 1, 0, 0, s).describe("b");

@@ -9,8 +9,8 @@
 #include "kernels/memory/stream.hpp"
 
 namespace gpuscale::kernels {  // defined in kernels/memory/dot.cu
-cudaError_t launch_stream_dot(const float* a, const float* b, std::size_t n, double* partials, int width_bytes,
-                              int grid, int block, cudaStream_t stream);
+cudaError_t launch_stream_dot(const float* a, const float* b, std::size_t n, double* partials,
+                              int width_bytes, int grid, int block, cudaStream_t stream);
 cudaError_t stream_dot_blocks_per_sm(int width_bytes, int block, int* blocks);
 }  // namespace gpuscale::kernels
 #endif

@@ -20,7 +20,8 @@ class Scale final : public StreamOp {
     for (std::size_t i = 0; i < x.n; ++i) b[i] = kStreamScalar * a[i];
   }
   std::string host_check(const StreamArrays& x) const override {
-    return check_every_element(x.b, x.n, [](std::size_t i) { return kStreamScalar * stream_a(i); }, "b");
+    return check_every_element(
+        x.b, x.n, [](std::size_t i) { return kStreamScalar * stream_a(i); }, "b");
   }
 
 #ifdef GPUSCALE_WITH_CUDA

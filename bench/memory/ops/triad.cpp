@@ -21,7 +21,8 @@ class Triad final : public StreamOp {
     for (std::size_t i = 0; i < x.n; ++i) a[i] = b[i] + kStreamScalar * c[i];
   }
   std::string host_check(const StreamArrays& x) const override {
-    return check_every_element(x.a, x.n, [](std::size_t) { return kStreamB + kStreamScalar * kStreamC; }, "a");
+    return check_every_element(
+        x.a, x.n, [](std::size_t) { return kStreamB + kStreamScalar * kStreamC; }, "a");
   }
 
 #ifdef GPUSCALE_WITH_CUDA

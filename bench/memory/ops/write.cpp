@@ -19,7 +19,8 @@ class Write final : public StreamOp {
     for (std::size_t i = 0; i < x.n; ++i) c[i] = kStreamFill;
   }
   std::string host_check(const StreamArrays& x) const override {
-    return check_every_element(x.c, x.n, [](std::size_t) { return kStreamFill; }, "c");
+    return check_every_element(
+        x.c, x.n, [](std::size_t) { return kStreamFill; }, "c");
   }
 
 #ifdef GPUSCALE_WITH_CUDA

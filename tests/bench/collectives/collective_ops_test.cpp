@@ -99,7 +99,8 @@ TEST(CollectiveCases, QuickGpuSuiteIsShortAndFullCoversEverything) {
 
 TEST(CollectiveIds, CarryEveryAxisAndParse) {
   const CollectiveCase c{Collective::all_reduce, DType::bf16, 1024, false};
-  EXPECT_EQ(collective_id(c, 8, false).str(), "collective/all_reduce/dtype:bf16/bytes:1024/ranks:8/inplace:0");
+  EXPECT_EQ(collective_id(c, 8, false).str(),
+            "collective/all_reduce/dtype:bf16/bytes:1024/ranks:8/inplace:0");
   const CollectiveCase h{Collective::reduce_scatter, DType::fp32, 8, true};
   const std::string id = collective_id(h, 4, true).str();
   EXPECT_EQ(id, "collective/host/reduce_scatter/dtype:fp32/bytes:8/ranks:4/inplace:1");

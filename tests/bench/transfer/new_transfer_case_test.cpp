@@ -7,9 +7,8 @@
 // NVML clocks, the check call, the entry and its metrics), as for every case of bench_transfer.
 //
 // The first test needs no GPU (the declaration); the second (label gpu) runs it through the harness.
-#include <gtest/gtest.h>
-
 #include <benchmark/benchmark.h>
+#include <gtest/gtest.h>
 
 #include <memory>
 #include <string>
@@ -32,7 +31,9 @@ class WriteCombinedH2d final : public GpuCopyCase {
   explicit WriteCombinedH2d(std::uint64_t bytes) : bytes_(bytes) {}
 
   BenchmarkId id() const override {
-    return {"transfer", false, "h2d",
+    return {"transfer",
+            false,
+            "h2d",
             {{"memory", "write_combined"}, {"engine", "copy_engine"}, {"bytes", std::to_string(bytes_)}}};
   }
   nlohmann::json parameters(const GpuTarget&) const override {
@@ -50,7 +51,8 @@ class WriteCombinedH2d final : public GpuCopyCase {
 
   class Body final : public GpuCopyCase::Body {
    public:
-    Body(std::uint64_t bytes, int nvml_index) : bytes_(bytes), nvml_index_(nvml_index), dst_(bytes / sizeof(float)) {
+    Body(std::uint64_t bytes, int nvml_index)
+        : bytes_(bytes), nvml_index_(nvml_index), dst_(bytes / sizeof(float)) {
       void* p = nullptr;
       GPUSCALE_CUDA_CHECK(cudaHostAlloc(&p, bytes, cudaHostAllocWriteCombined));
       src_.reset(static_cast<float*>(p));
@@ -59,14 +61,18 @@ class WriteCombinedH2d final : public GpuCopyCase {
       stream_.synchronize();
     }
     Copies copies() override {
-      return {&stream_,
-              [this](cudaStream_t s) {
-                GPUSCALE_CUDA_CHECK(cudaMemcpyAsync(dst_.get(), src_.get(), bytes_, cudaMemcpyHostToDevice, s));
-              },
-              nullptr, {}, nvml_index_};
+      return {
+          &stream_,
+          [this](cudaStream_t s) {
+            GPUSCALE_CUDA_CHECK(cudaMemcpyAsync(dst_.get(), src_.get(), bytes_, cudaMemcpyHostToDevice, s));
+          },
+          nullptr,
+          {},
+          nvml_index_};
     }
     std::string check(CaseState&) override {
-      return compare_f32(dst_.get(), dst_.size(), true, 1, 0, 0, stream_.get()).describe("device destination");
+      return compare_f32(dst_.get(), dst_.size(), true, 1, 0, 0, stream_.get())
+          .describe("device destination");
     }
 
    private:

@@ -28,8 +28,10 @@ import math
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
+import sys
+
+from atomic_write import write_text_atomic
 
 TRAIN_SCHEMA = "gpuscale-train-reference"
 
@@ -37,22 +39,6 @@ TRAIN_SCHEMA = "gpuscale-train-reference"
 def fail(msg):
     print(f"plan_vs_measured: {msg}", file=sys.stderr)
     sys.exit(2)
-
-
-def write_atomic(path, text):
-    d = os.path.dirname(os.path.abspath(path))
-    os.makedirs(d, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".plan_vs_measured.", suffix=".tmp", dir=d)
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def scenario_for(run, gpu):
@@ -278,11 +264,11 @@ def main():
     res = compare(train, gpuscale, args.profile)
     md = markdown(res)
     if args.md:
-        write_atomic(args.md, md)
+        write_text_atomic(args.md, md)
     else:
         sys.stdout.write(md)
     if args.json:
-        write_atomic(args.json, json.dumps(res, indent=1) + "\n")
+        write_text_atomic(args.json, json.dumps(res, indent=1) + "\n")
     refused = sum(1 for r in res["rows"] if r["refused"])
     measured = sum(1 for r in res["rows"] if r["status"] == "ok")
     print(f"plan_vs_measured: {len(res['rows'])} row(s): {measured} measured, {refused} refused by the planner",

@@ -48,8 +48,9 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
+
+from atomic_write import write_text_atomic
 
 # Random weights from a config only: never reach a hub (the GPU machine has no network).
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -91,22 +92,7 @@ def utc_now():
 
 
 def write_json_atomic(path, doc):
-    d = os.path.dirname(os.path.abspath(path))
-    os.makedirs(d, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".train_reference.", suffix=".tmp", dir=d)
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(doc, f, indent=1)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_text_atomic(path, json.dumps(doc, indent=1) + "\n")
 
 
 def param_count(arch):

@@ -28,6 +28,13 @@ using namespace gemm;
 // A sample lasts at least this long (batched launches for short GEMMs): launch jitter on a few
 // microseconds would otherwise keep small GEMMs from a 1% CV.
 constexpr double kMinSampleS = 1e-3;
+
+// A GEMM sample lasts at least kMinSampleS (short shapes are batched up to it).
+SamplingPolicy with_min_sample(SamplingPolicy p) {
+  p.min_sample_s = std::max(p.min_sample_s, kMinSampleS);
+  return p;
+}
+
 // MAMF and autotune time a candidate over at least this long, in `kQuickReps` groups.
 constexpr double kQuickTimeS = 2e-3;
 constexpr int kQuickReps = 3;
@@ -159,11 +166,7 @@ class GemmGpuCase final : public GpuStreamCase {
     const OperandBytes one = operand_bytes(c_.precision, c_.shape);
     return rotation_slots(one.slot(), gpu.info.l2_bytes) * one.slot() + kWorkspaceBytes;
   }
-  SamplingPolicy policy(const SamplingPolicy& p) const override {
-    SamplingPolicy q = p;
-    q.min_sample_s = std::max(q.min_sample_s, kMinSampleS);
-    return q;
-  }
+  SamplingPolicy policy(const SamplingPolicy& p) const override { return with_min_sample(p); }
 
   std::unique_ptr<Body> setup(CaseState& state, cudaStream_t s) const override {
     const std::uint64_t l2 = state.gpu().info.l2_bytes;
@@ -235,11 +238,7 @@ class MamfGpuCase final : public GpuStreamCase {
   std::uint64_t device_bytes(const GpuTarget& gpu) const override {
     return room(gpu.info.l2_bytes).slot() + kWorkspaceBytes;
   }
-  SamplingPolicy policy(const SamplingPolicy& p) const override {
-    SamplingPolicy q = p;
-    q.min_sample_s = std::max(q.min_sample_s, kMinSampleS);
-    return q;
-  }
+  SamplingPolicy policy(const SamplingPolicy& p) const override { return with_min_sample(p); }
 
   std::unique_ptr<Body> setup(CaseState& state, cudaStream_t s) const override {
     const std::uint64_t l2 = state.gpu().info.l2_bytes;

@@ -4,6 +4,7 @@
 # host-only build, which must build and pass without any CUDA toolkit.
 #
 #   scripts/test.sh            # what a developer runs; .ci/run runs exactly this with CI=true
+#   GPUSCALE_HARDENING=1 scripts/test.sh   # also the sanitizer build and the fuzz pass (CI does)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=${GPUSCALE_JOBS:-$(nproc)}
@@ -31,4 +32,20 @@ else
   echo "=== no CUDA toolkit (nvcc) found: host-only build only"
 fi
 run_preset "${host_preset}"
+
+# Hardening (CI, or GPUSCALE_HARDENING=1): the host tests again under ASan + UBSan with no recovery
+# (leaks checked, Open MPI's own suppressed by tests/sanitize/lsan.supp), then a short libFuzzer
+# pass over every loader (clang; about 12 s per target).
+if [ "${CI:-}" = "true" ] || [ "${GPUSCALE_HARDENING:-0}" = "1" ]; then
+  run_preset sanitize
+  if command -v clang++ >/dev/null; then
+    echo "=== configure + build: preset fuzz"
+    cmake --preset fuzz >/dev/null
+    cmake --build --preset fuzz -j "${jobs}" --target fuzz_results fuzz_profile fuzz_scenario fuzz_hf_config
+    echo "=== test: preset fuzz (short pass)"
+    ctest --preset fuzz -j "${jobs}" || status=1
+  else
+    echo "=== no clang++: the fuzz pass is skipped"
+  fi
+fi
 exit ${status}

@@ -200,14 +200,36 @@ class Validator {
 
 }  // namespace
 
-std::string first_non_finite(const json& v, const std::string& ptr) {
-  if (v.is_number_float() && !std::isfinite(v.get<double>())) return ptr.empty() ? "/" : ptr;
-  if (v.is_array()) {
-    for (std::size_t i = 0; i < v.size(); ++i)
-      if (auto p = first_non_finite(v[i], ptr + "/" + std::to_string(i)); !p.empty()) return p;
-  } else if (v.is_object()) {
-    for (auto it = v.begin(); it != v.end(); ++it)
-      if (auto p = first_non_finite(it.value(), ptr + "/" + escape_pointer_token(it.key())); !p.empty()) return p;
+std::string first_non_finite(const json& value, const std::string& pointer) {
+  // Depth first with an explicit stack: a 10,000-deep value must not take the call stack.
+  struct Frame {
+    const json* v;
+    std::size_t index;          // next array item
+    json::const_iterator next;  // next object field
+    std::string token;          // this value's pointer token under its parent
+  };
+  std::vector<Frame> stack;
+  stack.push_back({&value, 0, value.cbegin(), ""});
+  while (!stack.empty()) {
+    Frame& f = stack.back();
+    const json& v = *f.v;
+    if (v.is_number_float() && !std::isfinite(v.get<double>())) {
+      std::string where = pointer;
+      for (std::size_t i = 1; i < stack.size(); ++i) where += "/" + stack[i].token;
+      return where.empty() ? "/" : where;
+    }
+    if (v.is_array() && f.index < v.size()) {
+      const json* child = &v[f.index];
+      std::string token = std::to_string(f.index++);
+      stack.push_back({child, 0, child->cbegin(), std::move(token)});
+    } else if (v.is_object() && f.next != v.cend()) {
+      const json* child = &f.next.value();
+      std::string token = escape_pointer_token(f.next.key());
+      ++f.next;
+      stack.push_back({child, 0, child->cbegin(), std::move(token)});
+    } else {
+      stack.pop_back();
+    }
   }
   return {};
 }

@@ -16,7 +16,7 @@ cmake -S . -B .carry/build "${gen[@]}" "${launch[@]}" -DCMAKE_BUILD_TYPE=Release
 # Only what runs there: gpuscale, the bench binaries and the GPU test binaries (host-only tests
 # run in CI).
 targets=(gpuscale bench_memory bench_compute bench_gemm bench_collectives bench_transfer
-         kernels_gpu_tests gemm_gpu_tests gpu_harness_tests gpu_binaries_tests)
+         kernels_gpu_tests gemm_gpu_tests gpu_harness_tests gpu_binaries_tests new_transfer_case_gpu_tests)
 cmake --build .carry/build -j "${GPUSCALE_JOBS:-$(nproc)}" --target "${targets[@]}"
 # Shared libraries the binaries need beyond glibc, CUDA and NCCL (which the GPU machine has):
 # Debian's libbenchmark.so.1debian, and the GCC runtime (gpu-check.sh puts them last on the path,

@@ -5,6 +5,8 @@
 #include <ostream>
 #include <sstream>
 
+#include "gpuscale/core/units.hpp"
+
 namespace gpuscale::cli {
 namespace {
 
@@ -81,18 +83,23 @@ void usage_error(const CLI::App& app, const std::string& message, std::ostream& 
   err << app.get_name() << ": " << message << " (see " << app.get_name() << " --help)\n";
 }
 
-std::optional<double> parse_finite_number(const std::string& text) {
-  if (text.empty() || std::isspace(static_cast<unsigned char>(text.front()))) return std::nullopt;
-  char* end = nullptr;
-  const double v = std::strtod(text.c_str(), &end);
-  if (end != text.c_str() + text.size() || !std::isfinite(v)) return std::nullopt;
-  return v;
+std::vector<std::string> split_commas(const std::string& text) {
+  std::vector<std::string> items;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const auto comma = text.find(',', start);
+    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!item.empty()) items.push_back(std::move(item));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return items;
 }
 
 CLI::Validator finite_number(const std::string& what, std::function<bool(double)> accept) {
   return CLI::Validator(
       [what, accept](std::string& text) -> std::string {
-        const auto v = parse_finite_number(text);
+        const auto v = parse_finite(text);
         if (!v || (accept && !accept(*v))) return "'" + text + "' is not " + what;
         return {};
       },

@@ -28,18 +28,17 @@ std::unique_ptr<CLI::App> make_app(const std::string& command, const std::string
 // ("gpuscale <cmd>: <message> (see gpuscale <cmd> --help)", to `err`).
 int parse_args(CLI::App& app, const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
-// The whole text as a finite number (no trailing characters, no nan/inf, not empty); nullopt
-// otherwise.
-std::optional<double> parse_finite_number(const std::string& text);
-
 // A check for a number option, run on its text before CLI11 converts it: the text must be a finite
-// number (parse_finite_number) for which `accept` (when given) holds; the error, prefixed by
+// number (core's parse_finite) for which `accept` (when given) holds; the error, prefixed by
 // CLI11 with the flag's name, is "'TEXT' is not WHAT".
 CLI::Validator finite_number(const std::string& what = "a finite number",
                              std::function<bool(double)> accept = {});
 
 // A check that the option's text is one of `values`; the error is "'TEXT' is not WHAT".
 CLI::Validator one_of(std::vector<std::string> values, const std::string& what);
+
+// A comma-separated list without its empty items: "a,b,,c" -> ["a", "b", "c"].
+std::vector<std::string> split_commas(const std::string& text);
 
 // The usage error (exit 2) parse_args reports, for checks made after parsing.
 void usage_error(const CLI::App& app, const std::string& message, std::ostream& err);

@@ -13,6 +13,7 @@
 #include "args.hpp"
 #include "gpuscale/core/file_io.hpp"
 #include "gpuscale/core/schema_validator.hpp"
+#include "gpuscale/core/units.hpp"
 #include "gpuscale/planner/calibrate.hpp"
 #include "gpuscale/planner/error.hpp"
 #include "gpuscale/planner/plan.hpp"
@@ -149,20 +150,6 @@ bool bool_key(const std::string& k) {
          k == "fused_loss" || k == "sequence_parallel" || k == "tp_comm_overlap";
 }
 
-// "a,b,,c" -> ["a", "b", "c"].
-std::vector<std::string> split_commas(const std::string& v) {
-  std::vector<std::string> items;
-  std::size_t start = 0;
-  while (start <= v.size()) {
-    const auto comma = v.find(',', start);
-    const auto item = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (!item.empty()) items.push_back(item);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return items;
-}
-
 json flag_value(const std::string& key, const std::string& v, const std::string& flag) {
   if (int_key(key)) {
     std::size_t used = 0;
@@ -176,23 +163,16 @@ json flag_value(const std::string& key, const std::string& v, const std::string&
     return x;
   }
   if (float_key(key)) {
-    std::size_t used = 0;
-    double x = 0;
-    try {
-      x = std::stod(v, &used);
-    } catch (...) {
-      used = 0;
-    }
-    if (used != v.size() || v.empty() || !std::isfinite(x))
-      throw InputError("command line", flag, "expected a number, got '" + v + "'");
-    return x;
+    const auto x = parse_finite(v);
+    if (!x) throw InputError("command line", flag, "expected a number, got '" + v + "'");
+    return *x;
   }
   if (bool_key(key)) {
     if (v == "true" || v == "1" || v == "yes") return true;
     if (v == "false" || v == "0" || v == "no") return false;
     throw InputError("command line", flag, "expected true or false, got '" + v + "'");
   }
-  if (key == "lora_targets") return split_commas(v);
+  if (key == "lora_targets") return cli::split_commas(v);
   return v;
 }
 
@@ -258,7 +238,7 @@ int plan_command(const std::vector<std::string>& args, std::ostream& out, std::o
     }
     if (app->count("--gpu-counts")) {
       const std::string a = "--gpu-counts", v = gpu_counts;
-      for (const auto& item : split_commas(v)) {
+      for (const auto& item : cli::split_commas(v)) {
         const auto n = flag_value("gpus_per_node", item, a).get<std::int64_t>();  // an integer flag
         if (n <= 0)
           throw InputError("command line", "--gpu-counts", "expected positive integers like 8,16,32, got '" + v + "'");
@@ -267,7 +247,7 @@ int plan_command(const std::vector<std::string>& args, std::ostream& out, std::o
     }
     if (app->count("--gpu-models")) {
       const std::string a = "--gpu-models", v = gpu_models;
-      for (const std::string& text : split_commas(v)) {
+      for (const std::string& text : cli::split_commas(v)) {
         planner::GpuChoice g;
         const auto eq = text.rfind('=');
         g.gpu = eq == std::string::npos ? text : text.substr(0, eq);

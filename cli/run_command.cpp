@@ -69,14 +69,6 @@ no usable GPU); 1 the document could not be written, or was written but fails it
 example:
   gpuscale run -o h200.json)";
 
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  for (std::string item; std::getline(ss, item, ',');)
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-
 std::string find_binary(const std::string& name, const std::vector<fs::path>& dirs) {
   for (const auto& d : dirs) {
     const fs::path p = d / name;
@@ -398,7 +390,7 @@ int run_command(const std::vector<std::string>& args, const std::string& self_pa
       dirs.push_back(self / ".." / "bench" / sub);
   }
   std::vector<const Family*> families;
-  const auto wanted = split_list(families_arg);
+  const auto wanted = split_commas(families_arg);
   for (const auto& f : kFamilies) {
     if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), f.name) == wanted.end()) continue;
     if (!find_binary(f.binary, dirs).empty()) families.push_back(&f);
@@ -464,7 +456,7 @@ int run_command(const std::vector<std::string>& args, const std::string& self_pa
       if (devices_arg == "all") {
         for (int i = 0; i < count; ++i) devices.push_back(i);
       } else {
-        for (const auto& d : split_list(devices_arg)) {
+        for (const auto& d : split_commas(devices_arg)) {
           std::size_t used = 0;
           int i = -1;
           try {
@@ -493,6 +485,11 @@ int run_command(const std::vector<std::string>& args, const std::string& self_pa
   json binaries = json::array();
   std::vector<std::string> cmdline = {"gpuscale", "run"};
   cmdline.insert(cmdline.end(), args.begin(), args.end());
+  // A fragment for entries that no binary wrote (or for none): the host's description keeps the
+  // document valid.
+  auto host_fragment = [](json benchmarks) {
+    return json{{"system", make_system_json(read_host_info(), {})}, {"benchmarks", std::move(benchmarks)}};
+  };
   // The document as it stands, written atomically: after every binary, and at the end.
   json doc;
   std::string write_error;
@@ -503,10 +500,7 @@ int run_command(const std::vector<std::string>& args, const std::string& self_pa
     std::string full_note = note;
     for (const auto& f : failures) full_note += (full_note.empty() ? "" : "; ") + std::string("failed: ") + f;
     if (!full_note.empty()) run["note"] = full_note;
-    if (fragments.empty()) {
-      // Nothing measured yet: the host's description keeps the document valid.
-      fragments.push_back({{"system", make_system_json(read_host_info(), {})}, {"benchmarks", json::array()}});
-    }
+    if (fragments.empty()) fragments.push_back(host_fragment(json::array()));  // nothing measured yet
     doc = merge_fragments(fragments, run);
     schema_problems = quarantine_invalid_entries(doc);
     if (!schema_problems.empty()) {
@@ -543,6 +537,13 @@ int run_command(const std::vector<std::string>& args, const std::string& self_pa
                                              "--device=" + std::to_string(dev)};
     json b = {{"name", f->binary}, {"wall_s", 0.0}, {"exit_code", -1}};
     if (backend == "gpu") b["device"] = dev;
+    // What the binary will run, so that what it never reaches is recorded as not_run.
+    const std::string listing = (work / (tag + ".list")).string();
+    auto list_tests = [&](double limit) {
+      std::vector<std::string> cmd = common;
+      cmd.push_back("--benchmark_list_tests=true");
+      return run_process(cmd, listing, limit, false, &g_stop);
+    };
     // The binary was not started (interrupted, out of time, or it could not be): said in its record.
     auto not_started = [&](const std::string& why) {
       b["status"] = "not_started";
@@ -555,15 +556,11 @@ int run_command(const std::vector<std::string>& args, const std::string& self_pa
       not_started(g_stop.load() != 0 ? "interrupted" : "time budget exhausted");
       if (g_stop.load() == 0) {
         // Listing costs a fraction of a second: what the budget left out is recorded as not_run.
-        const std::string listing = (work / (tag + ".list")).string();
-        std::vector<std::string> cmd = common;
-        cmd.push_back("--benchmark_list_tests=true");
         try {
-          if (run_process(cmd, listing, 10, false, &g_stop).ok()) {
+          if (list_tests(10).ok()) {
             json missing = not_run_entries(list_ids(listing), json(), backend, dev,
                                            std::string(f->binary) + " not started: time budget exhausted");
-            if (!missing.empty())
-              fragments.push_back({{"system", make_system_json(read_host_info(), {})}, {"benchmarks", missing}});
+            if (!missing.empty()) fragments.push_back(host_fragment(std::move(missing)));
           }
         } catch (const std::exception&) {
         }
@@ -574,13 +571,9 @@ int run_command(const std::vector<std::string>& args, const std::string& self_pa
     if (std::isfinite(budget_s)) err << ", " << static_cast<long>(budget_left()) << " s of the budget left";
     err << "]\n";
 
-    // What it will run, so that what it never reaches is recorded as not_run.
-    const std::string listing = (work / (tag + ".list")).string();
     std::vector<std::string> listed;
     try {
-      std::vector<std::string> cmd = common;
-      cmd.push_back("--benchmark_list_tests=true");
-      const ProcessResult lr = run_process(cmd, listing, std::min(60.0, budget_left()), false, &g_stop);
+      const ProcessResult lr = list_tests(std::min(60.0, budget_left()));
       if (lr.exit_code == 2 && backend == "host" && lr.stderr_tail.find("no host backend") != std::string::npos) {
         err << "   (" << f->binary << " has no host backend)\n";
         continue;
@@ -647,8 +640,7 @@ int run_command(const std::vector<std::string>& args, const std::string& self_pa
                                " before reaching it";
     json missing = not_run_entries(listed, fragment, backend, dev, reason);
     if (!missing.empty()) err << "   " << missing.size() << " benchmarks not run (" << how << ")\n";
-    if (fragment.is_null())
-      fragment = {{"system", make_system_json(read_host_info(), {})}, {"benchmarks", json::array()}};
+    if (fragment.is_null()) fragment = host_fragment(json::array());
     for (auto& m : missing) fragment["benchmarks"].push_back(std::move(m));
     fragments.push_back(std::move(fragment));
     binaries.push_back(b);

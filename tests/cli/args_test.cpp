@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "args.hpp"
+#include "gpuscale/core/units.hpp"
 #include "command.hpp"
 
 namespace gpuscale {
@@ -141,10 +142,10 @@ TEST(Args, ParseArgsReportsHelpAndErrors) {
     EXPECT_EQ(cli::parse_args(*app2, {"--x", bad}, out, err), 2) << bad;
     EXPECT_EQ(err.str(), "gpuscale demo: --x: '" + bad + "' is not a number > 0 (see gpuscale demo --help)\n");
   }
-  EXPECT_FALSE(cli::parse_finite_number(" 1"));
-  EXPECT_FALSE(cli::parse_finite_number("1 "));
-  EXPECT_FALSE(cli::parse_finite_number("-inf"));
-  EXPECT_EQ(cli::parse_finite_number("-1.5e3"), -1500.0);
+  EXPECT_FALSE(parse_finite(" 1"));
+  EXPECT_FALSE(parse_finite("1 "));
+  EXPECT_FALSE(parse_finite("-inf"));
+  EXPECT_EQ(parse_finite("-1.5e3"), -1500.0);
 }
 
 }  // namespace gpuscale

@@ -9,24 +9,14 @@
 #include "gpuscale/core/schema_validator.hpp"
 #include "gpuscale/core/schemas.hpp"
 #include "run_command.hpp"
+#include "temp_dir.hpp"
 
 namespace gpuscale {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using test::run_command_line;
 
-class Cli : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("gpuscale_cli_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  fs::path dir_;
-};
+class Cli : public test::TempDirTest {};
 
 TEST_F(Cli, RunOnHostBackendWritesAValidDocument) {
   const std::string out = path("host.json");

@@ -17,6 +17,7 @@
 #include "gpuscale/core/schema_validator.hpp"
 #include "gpuscale/core/schemas.hpp"
 #include "run_command.hpp"
+#include "temp_dir.hpp"
 
 namespace gpuscale {
 namespace fs = std::filesystem;
@@ -25,18 +26,14 @@ using test::run_command_line;
 
 namespace {
 
-class RunResilience : public ::testing::Test {
+class RunResilience : public test::TempDirTest {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("gpuscale_run_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
+    TempDirTest::SetUp();
     fs::create_directories(dir_ / "bin");
     for (const char* b : {"bench_memory", "bench_compute", "bench_gemm", "bench_collectives", "bench_transfer"})
       fs::create_symlink(STANDIN_BENCH, dir_ / "bin" / b);
   }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
   std::string run_cmd(const std::string& env, const std::string& opts) const {
     return env + " " + GPUSCALE_BIN + " run --bin-dir " + path("bin") + " " + opts;
   }
@@ -50,7 +47,6 @@ class RunResilience : public ::testing::Test {
   static std::string ready(const std::string& file) {
     return fs::exists(file) ? test::slurp(file) : std::string();
   }
-  fs::path dir_;
 };
 
 const json& binary(const json& doc, const std::string& name) {

@@ -9,6 +9,7 @@
 #include "gpuscale/core/schema_validator.hpp"
 #include "gpuscale/core/schemas.hpp"
 #include "run_command.hpp"
+#include "temp_dir.hpp"
 
 namespace gpuscale {
 namespace fs = std::filesystem;
@@ -35,17 +36,13 @@ json document(json benchmarks) {
   return doc;
 }
 
-class Verdicts : public ::testing::Test {
+class Verdicts : public test::TempDirTest {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("gpuscale_verdicts_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    TempDirTest::SetUp();
     base_ = save("base.json", document({entry("memory/copy/bytes:1048576/width:16", 1000),
                                          entry("memory/copy/bytes:4194304/width:16", 2000)}));
   }
-  void TearDown() override { fs::remove_all(dir_); }
   std::string save(const std::string& name, const json& doc) {
     const std::string p = (dir_ / name).string();
     write_file_atomic(p, doc.dump());
@@ -54,7 +51,6 @@ class Verdicts : public ::testing::Test {
   test::CommandResult compare(const std::string& now, const std::string& opts = "") {
     return run_command_line(std::string(GPUSCALE_BIN) + " compare " + base_ + " " + now + " " + opts);
   }
-  fs::path dir_;
   std::string base_;
 };
 

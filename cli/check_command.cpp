@@ -22,7 +22,8 @@ using nlohmann::json;
 
 namespace {
 
-const char* kDescription = R"(Node acceptance from the results document alone (no GPU needed). One line per item and GPU:
+const char* kDescription =
+    R"(Node acceptance from the results document alone (no GPU needed). One line per item and GPU:
 pass, warn, fail or n/a (not recorded in the document), the figure and what it was held against.
   expected range   HBM at the plateau, MAMF per precision, host<->device copies, collective busbw,
                    against --expect (a reference run or a profile of the SKU), else the SKU's
@@ -39,8 +40,8 @@ examples:
   gpuscale check node.json
   gpuscale check node.json --expect known-good-h200.json --format json)";
 
-constexpr double kPeerFloorPct = 5;      // peers closer than this are never told apart
-constexpr double kPeerMadFactor = 3;     // ... nor within 3 robust standard deviations of them
+constexpr double kPeerFloorPct = 5;   // peers closer than this are never told apart
+constexpr double kPeerMadFactor = 3;  // ... nor within 3 robust standard deviations of them
 constexpr double kPowerCapFraction = 0.95;
 constexpr double kClockFraction = 0.95;
 
@@ -57,7 +58,9 @@ std::string num(double v) {
 
 // As series_of names instances. Entries of multi-node runs do not carry their node, so GPUs of the
 // same index on two nodes are not told apart here.
-std::string gpu_name(const json& g) { return "gpu" + std::to_string(g.value("index", 0)); }
+std::string gpu_name(const json& g) {
+  return "gpu" + std::to_string(g.value("index", 0));
+}
 
 // Robust standard deviation: 1.4826 x the median absolute deviation.
 double robust_sd(const std::vector<double>& v) {
@@ -68,10 +71,14 @@ double robust_sd(const std::vector<double>& v) {
   return 1.4826 * median(dev);
 }
 
-int rank_of(const std::string& s) { return s == "fail" ? 3 : s == "warn" ? 2 : s == "pass" ? 1 : 0; }
+int rank_of(const std::string& s) {
+  return s == "fail" ? 3 : s == "warn" ? 2 : s == "pass" ? 1 : 0;
+}
 
 // The worse of two statuses (n/a < pass < warn < fail).
-std::string worse(const std::string& a, const std::string& b) { return rank_of(a) >= rank_of(b) ? a : b; }
+std::string worse(const std::string& a, const std::string& b) {
+  return rank_of(a) >= rank_of(b) ? a : b;
+}
 
 // --- expectations ----------------------------------------------------------------------------
 
@@ -102,7 +109,8 @@ std::string axis_value(const SplitId& id, const std::string& axis) {
   while ((pos = a.find(key, pos)) != std::string::npos) {
     if (pos == 0 || a[pos - 1] == '/') {
       const auto end = a.find('/', pos);
-      return a.substr(pos + key.size(), end == std::string::npos ? std::string::npos : end - pos - key.size());
+      return a.substr(pos + key.size(),
+                      end == std::string::npos ? std::string::npos : end - pos - key.size());
     }
     pos += key.size();
   }
@@ -110,8 +118,8 @@ std::string axis_value(const SplitId& id, const std::string& axis) {
 }
 
 // What a profile says an entry of `s` at `size` should reach; nullopt when it says nothing about it.
-std::optional<Expected> from_profile(const planner::Profile& p, const Series& s, double size, const json& entry,
-                                     const std::map<std::string, int>& widths) {
+std::optional<Expected> from_profile(const planner::Profile& p, const Series& s, double size,
+                                     const json& entry, const std::map<std::string, int>& widths) {
   const SplitId& id = s.id;
   if (id.host) return std::nullopt;
   const std::string metric = s.metric->name;
@@ -127,18 +135,21 @@ std::optional<Expected> from_profile(const planner::Profile& p, const Series& s,
     return Expected{moved / ab.time_s(moved) / 1e9, ab.source.kind + ": " + ab.source.citation};
   }
   if (id.family == "gemm" && id.name == "mamf" && metric == "tflops") {
-    if (axis_value(id, "fast_accum") == "off") return std::nullopt;  // the published figures ran fast accumulation
+    if (axis_value(id, "fast_accum") == "off")
+      return std::nullopt;  // the published figures ran fast accumulation
     std::string prec = axis_value(id, "precision");
     if (prec == "fp8") prec = "fp8_e4m3";
     const auto it = p.gemm.find(prec);
     if (it == p.gemm.end()) return std::nullopt;
-    return Expected{it->second.peak_tflops * it->second.efficiency, it->second.source.kind + ": " + it->second.source.citation};
+    return Expected{it->second.peak_tflops * it->second.efficiency,
+                    it->second.source.kind + ": " + it->second.source.citation};
   }
   if (id.family == "transfer" && metric == "bandwidth_gbps" && (id.name == "h2d" || id.name == "d2h") &&
       axis_value(id, "memory") == "pinned" && axis_value(id, "engine") == "copy_engine") {
     const auto it = p.transfer.find(id.name);
     if (it == p.transfer.end() || size <= 0) return std::nullopt;
-    return Expected{size / it->second.time_s(size) / 1e9, it->second.source.kind + ": " + it->second.source.citation};
+    return Expected{size / it->second.time_s(size) / 1e9,
+                    it->second.source.kind + ": " + it->second.source.citation};
   }
   if (id.family == "collective" && metric == "busbw_gbps" && size > 0) {
     const auto ranks = parse_finite(axis_value(id, "ranks"));
@@ -146,7 +157,8 @@ std::optional<Expected> from_profile(const planner::Profile& p, const Series& s,
     const planner::CollectiveFit* c = p.collective(id.name, static_cast<int>(*ranks));
     if (!c || c->op != id.name) return std::nullopt;
     const double algbw = size / c->ab.time_s(size) / 1e9;
-    return Expected{algbw * bus_factor(id.name, static_cast<int>(*ranks)), c->ab.source.kind + ": " + c->ab.source.citation};
+    return Expected{algbw * bus_factor(id.name, static_cast<int>(*ranks)),
+                    c->ab.source.kind + ": " + c->ab.source.citation};
   }
   return std::nullopt;
 }
@@ -173,23 +185,30 @@ const planner::Profile* profile_for(Context& c, const std::string& sku) {
 }
 
 // One comparison against the expected range: its status and a JSON record.
-json judge(const std::string& bench, double measured, const Expected& e, bool higher_is_better, double tol_pct,
-           const std::string& unit, std::string& status) {
+json judge(const std::string& bench, double measured, const Expected& e, bool higher_is_better,
+           double tol_pct, const std::string& unit, std::string& status) {
   const double ratio = higher_is_better ? measured / e.value : e.value / measured;
   status = ratio >= 1 - tol_pct / 100 ? "pass" : ratio >= 1 - 2 * tol_pct / 100 ? "warn" : "fail";
-  return {{"benchmark", bench}, {"measured", measured}, {"expected", e.value}, {"unit", unit},
-          {"pct_of_expected", 100 * measured / e.value}, {"status", status}, {"source", e.source}};
+  return {{"benchmark", bench},
+          {"measured", measured},
+          {"expected", e.value},
+          {"unit", unit},
+          {"pct_of_expected", 100 * measured / e.value},
+          {"status", status},
+          {"source", e.source}};
 }
 
 // --- items -----------------------------------------------------------------------------------
 
-void add(std::vector<CheckItem>& out, std::string status, std::string subject, std::string item, std::string figure,
-         std::string expected, std::string detail, json checks = json::array()) {
-  out.push_back({std::move(status), std::move(subject), std::move(item), std::move(figure), std::move(expected),
-                 std::move(detail), std::move(checks)});
+void add(std::vector<CheckItem>& out, std::string status, std::string subject, std::string item,
+         std::string figure, std::string expected, std::string detail, json checks = json::array()) {
+  out.push_back({std::move(status), std::move(subject), std::move(item), std::move(figure),
+                 std::move(expected), std::move(detail), std::move(checks)});
 }
 
-std::string pcie_text(int gen, int width) { return "Gen" + std::to_string(gen) + " x" + std::to_string(width); }
+std::string pcie_text(int gen, int width) {
+  return "Gen" + std::to_string(gen) + " x" + std::to_string(width);
+}
 
 // Expected-range comparisons of every series at its plateau, grouped by (subject, family).
 struct Group {
@@ -199,7 +218,8 @@ struct Group {
   json worst;
 };
 
-void expected_items(Context& c, std::vector<CheckItem>& out, std::map<std::string, std::map<std::string, Group>>& groups) {
+void expected_items(Context& c, std::vector<CheckItem>& out,
+                    std::map<std::string, std::map<std::string, Group>>& groups) {
   for (const auto& [key, s] : c.series) {
     if (s.id.name == "d2d_peer") continue;  // pairs: peer items below
     // Compared at the plateau: the largest size, or with a reference the largest size both have.
@@ -216,8 +236,9 @@ void expected_items(Context& c, std::vector<CheckItem>& out, std::map<std::strin
     Expected ref_expected;
     if (ref) {
       const SeriesValue rv = series_value(*c.opt.reference, *ref, size);
-      ref_expected = {rv.value, "reference run " + (*c.opt.reference)["run"]["id"].get<std::string>() + " (" + c.opt.reference_file +
-                                    "), median of " + std::to_string(rv.instances) + " instance(s)"};
+      ref_expected = {rv.value, "reference run " + (*c.opt.reference)["run"]["id"].get<std::string>() + " (" +
+                                    c.opt.reference_file + "), median of " + std::to_string(rv.instances) +
+                                    " instance(s)"};
     }
     for (const Instance& inst : s.by_size.at(size)) {
       const json& e = *inst.entry;
@@ -226,13 +247,15 @@ void expected_items(Context& c, std::vector<CheckItem>& out, std::map<std::strin
       if (ref) {
         exp = ref_expected;
       } else if (const GpuSpec* spec = spec_of_entry(c.doc, e)) {
-        if (const planner::Profile* p = profile_for(c, std::string(spec->key))) exp = from_profile(*p, s, size, e, c.widths);
+        if (const planner::Profile* p = profile_for(c, std::string(spec->key)))
+          exp = from_profile(*p, s, size, e, c.widths);
       }
       if (!exp || !(exp->value > 0)) continue;
       const double v = e["metrics"][s.metric->name].get<double>();
       std::string st;
       const std::string bench = s.id.label + (size > 0 ? " @" + size_text(s.id, size) : "");
-      json j = judge(bench, v, *exp, s.metric->higher_is_better, c.tolerance, metric_unit(s.metric->name), st);
+      json j =
+          judge(bench, v, *exp, s.metric->higher_is_better, c.tolerance, metric_unit(s.metric->name), st);
       Group& g = groups[subject][s.id.family];
       g.status = worse(g.status, st);
       const double ratio = s.metric->higher_is_better ? v / exp->value : exp->value / v;
@@ -255,10 +278,11 @@ void emit_expected(Context& c, std::vector<CheckItem>& out, const std::string& s
     std::string detail = std::to_string(g.checks.size()) + " compared";
     if (fails || warns) detail += ", " + std::to_string(fails) + " fail, " + std::to_string(warns) + " warn";
     detail += "; lowest " + w["benchmark"].get<std::string>() + " (" + w["source"].get<std::string>() + ")";
-    add(out, g.status, subject, family + " vs expected", num(w["measured"].get<double>()) + " " + unit + " (" +
-        fmt("%.0f%%", w["pct_of_expected"].get<double>()) + ")",
-        ">= " + num(w["expected"].get<double>() * (1 - c.tolerance / 100)) + " " + unit + " (" + num(w["expected"].get<double>()) +
-            " -" + fmt("%g%%", c.tolerance) + ")",
+    add(out, g.status, subject, family + " vs expected",
+        num(w["measured"].get<double>()) + " " + unit + " (" +
+            fmt("%.0f%%", w["pct_of_expected"].get<double>()) + ")",
+        ">= " + num(w["expected"].get<double>() * (1 - c.tolerance / 100)) + " " + unit + " (" +
+            num(w["expected"].get<double>()) + " -" + fmt("%g%%", c.tolerance) + ")",
         detail, g.checks);
   }
 }
@@ -287,8 +311,10 @@ std::map<std::string, std::map<std::string, Group>> peer_groups(Context& c, int 
       const double dev = 100 * (v - m) / m * (s.metric->higher_is_better ? 1 : -1);  // + is better
       const std::string st = dev >= -tol ? "pass" : inst.size() >= 3 ? "fail" : "warn";
       const std::string bench = s.id.label + (size > 0 ? " @" + size_text(s.id, size) : "");
-      json j = {{"benchmark", bench}, {"measured", v}, {"peers_median", m}, {"unit", metric_unit(s.metric->name)},
-                {"deviation_pct", dev}, {"spread_pct", tol}, {"peers", peers.size()}, {"status", st}};
+      json j = {{"benchmark", bench},    {"measured", v},
+                {"peers_median", m},     {"unit", metric_unit(s.metric->name)},
+                {"deviation_pct", dev},  {"spread_pct", tol},
+                {"peers", peers.size()}, {"status", st}};
       Group& g = groups[inst[i].name][s.id.family];
       g.status = worse(g.status, st);
       if (dev < g.worst_ratio) g.worst_ratio = dev, g.worst = j;
@@ -298,7 +324,8 @@ std::map<std::string, std::map<std::string, Group>> peer_groups(Context& c, int 
   return groups;
 }
 
-void emit_peers(std::vector<CheckItem>& out, const std::string& subject, const std::map<std::string, std::map<std::string, Group>>& groups) {
+void emit_peers(std::vector<CheckItem>& out, const std::string& subject,
+                const std::map<std::string, std::map<std::string, Group>>& groups) {
   const auto it = groups.find(subject);
   if (it == groups.end()) return;
   for (const auto& [family, g] : it->second) {
@@ -307,10 +334,12 @@ void emit_peers(std::vector<CheckItem>& out, const std::string& subject, const s
     for (const auto& ch : g.checks) beyond += ch["status"] != "pass";
     const std::string unit = w["unit"].get<std::string>();
     add(out, g.status, subject, family + " vs peers",
-        num(w["measured"].get<double>()) + " " + unit + " (" + fmt("%+.1f%%", w["deviation_pct"].get<double>()) + ")",
-        "peers' median " + num(w["peers_median"].get<double>()) + " " + unit + " +-" + fmt("%.1f%%", w["spread_pct"].get<double>()),
-        std::to_string(beyond) + " of " + std::to_string(g.checks.size()) + " beyond the peers' spread; worst " +
-            w["benchmark"].get<std::string>(),
+        num(w["measured"].get<double>()) + " " + unit + " (" +
+            fmt("%+.1f%%", w["deviation_pct"].get<double>()) + ")",
+        "peers' median " + num(w["peers_median"].get<double>()) + " " + unit + " +-" +
+            fmt("%.1f%%", w["spread_pct"].get<double>()),
+        std::to_string(beyond) + " of " + std::to_string(g.checks.size()) +
+            " beyond the peers' spread; worst " + w["benchmark"].get<std::string>(),
         g.checks);
   }
 }
@@ -325,7 +354,8 @@ std::vector<const json*> entries_of_gpu(const json& doc, int index) {
 
 struct ThrottleCount {
   int throttled = 0, sampled = 0;
-  bool light_work = false;  // throttled while streaming memory or copying: a healthy GPU holds its clock there
+  bool light_work =
+      false;  // throttled while streaming memory or copying: a healthy GPU holds its clock there
   double min_clock = 0, max_power = 0, max_temp = 0;
 };
 
@@ -350,8 +380,8 @@ ThrottleCount throttle_count(const std::vector<const json*>& entries) {
 
 // Transfers of a GPU at their largest size that fell short of the expected range (for the PCIe
 // generation item): "" when none did, nullopt when none was compared.
-std::optional<std::string> short_transfers(const std::map<std::string, std::map<std::string, Group>>& expected,
-                                           const std::string& subject) {
+std::optional<std::string> short_transfers(
+    const std::map<std::string, std::map<std::string, Group>>& expected, const std::string& subject) {
   const auto it = expected.find(subject);
   if (it == expected.end()) return std::nullopt;
   const auto f = it->second.find("transfer");
@@ -359,20 +389,24 @@ std::optional<std::string> short_transfers(const std::map<std::string, std::map<
   std::string s;
   for (const auto& ch : f->second.checks)
     if (ch["status"] != "pass")
-      s += (s.empty() ? "" : ", ") + ch["benchmark"].get<std::string>() + " " + num(ch["measured"].get<double>()) + " GB/s (" +
+      s += (s.empty() ? "" : ", ") + ch["benchmark"].get<std::string>() + " " +
+           num(ch["measured"].get<double>()) + " GB/s (" +
            fmt("%.0f%%", ch["pct_of_expected"].get<double>()) + " of expected)";
   return s;
 }
 
-void gpu_state_items(Context& c, std::vector<CheckItem>& out, const json& g, const std::vector<double>& peer_power,
-                     const std::vector<double>& peer_clock, const std::vector<double>& peer_throttle_fraction,
+void gpu_state_items(Context& c, std::vector<CheckItem>& out, const json& g,
+                     const std::vector<double>& peer_power, const std::vector<double>& peer_clock,
+                     const std::vector<double>& peer_throttle_fraction,
                      const std::map<std::string, std::map<std::string, Group>>& expected) {
   const std::string who = gpu_name(g);
   const std::string sku = g.value("sku", std::string("unknown"));
   const GpuSpec* spec = find_spec_by_key(sku);
-  if (!spec) add(out, "warn", who, "sku", g.value("name", std::string("?")), "a spec-table SKU",
-                 "unknown SKU: no datasheet expectation, peers only");
-  else add(out, "pass", who, "sku", g.value("name", std::string("?")), sku, "");
+  if (!spec)
+    add(out, "warn", who, "sku", g.value("name", std::string("?")), "a spec-table SKU",
+        "unknown SKU: no datasheet expectation, peers only");
+  else
+    add(out, "pass", who, "sku", g.value("name", std::string("?")), sku, "");
 
   // PCIe: a link narrower than its maximum is downtrained. A lower generation can be an idle link
   // saving power (NVML reads the current state), so it fails only with copies that fell short.
@@ -385,16 +419,21 @@ void gpu_state_items(Context& c, std::vector<CheckItem>& out, const json& g, con
     const std::string fig = pcie_text(gc, wc), exp = pcie_text(gm, wm);
     const auto shortfall = short_transfers(expected, who);
     if (wc > 0 && wm > 0 && wc < wm) {
-      add(out, "fail", who, "pcie link", fig, exp, "width below its maximum: a downtrained link" +
-          (shortfall && !shortfall->empty() ? "; " + *shortfall : std::string()));
+      add(out, "fail", who, "pcie link", fig, exp,
+          "width below its maximum: a downtrained link" +
+              (shortfall && !shortfall->empty() ? "; " + *shortfall : std::string()));
     } else if (gc > 0 && gm > 0 && gc < gm) {
       if (shortfall && !shortfall->empty())
-        add(out, "fail", who, "pcie link", fig, exp, "generation below its maximum and host copies short: " + *shortfall);
+        add(out, "fail", who, "pcie link", fig, exp,
+            "generation below its maximum and host copies short: " + *shortfall);
       else if (shortfall)
         add(out, "warn", who, "pcie link", fig, exp,
-            "generation below its maximum when read, but host copies reached their expected range (an idle link trains down to save power)");
+            "generation below its maximum when read, but host copies reached their expected range (an idle "
+            "link trains down to save power)");
       else
-        add(out, "warn", who, "pcie link", fig, exp, "generation below its maximum when read; no host copy measured to tell an idle link from a downtrained one");
+        add(out, "warn", who, "pcie link", fig, exp,
+            "generation below its maximum when read; no host copy measured to tell an idle link from a "
+            "downtrained one");
     } else if (spec && gm > 0 && gm < spec->pcie_generation) {
       add(out, "warn", who, "pcie link", fig, "Gen" + std::to_string(spec->pcie_generation),
           "the slot or platform allows less than the SKU's generation");
@@ -410,11 +449,14 @@ void gpu_state_items(Context& c, std::vector<CheckItem>& out, const json& g, con
     const double w = g["power_limit_w"].get<double>();
     const double peers = peer_power.empty() ? 0 : median(peer_power);
     if (spec && spec->tdp_w > 0 && w < kPowerCapFraction * spec->tdp_w)
-      add(out, "fail", who, "power limit", num(w) + " W", num(spec->tdp_w) + " W (SKU TDP)", "power-capped below the SKU's TDP (spec table)");
+      add(out, "fail", who, "power limit", num(w) + " W", num(spec->tdp_w) + " W (SKU TDP)",
+          "power-capped below the SKU's TDP (spec table)");
     else if (peers > 0 && w < kPowerCapFraction * peers)
-      add(out, "fail", who, "power limit", num(w) + " W", num(peers) + " W (peers' median)", "power-capped below its peers");
+      add(out, "fail", who, "power limit", num(w) + " W", num(peers) + " W (peers' median)",
+          "power-capped below its peers");
     else
-      add(out, "pass", who, "power limit", num(w) + " W", spec && spec->tdp_w > 0 ? num(spec->tdp_w) + " W (SKU TDP)" : "", "");
+      add(out, "pass", who, "power limit", num(w) + " W",
+          spec && spec->tdp_w > 0 ? num(spec->tdp_w) + " W (SKU TDP)" : "", "");
   }
 
   // Max SM clock: the driver's maximum, against the SKU's boost clock and the peers.
@@ -424,26 +466,37 @@ void gpu_state_items(Context& c, std::vector<CheckItem>& out, const json& g, con
     const double mhz = g["max_sm_clock_mhz"].get<double>();
     const double peers = peer_clock.empty() ? 0 : median(peer_clock);
     if (peers > 0 && std::abs(mhz - peers) > 0.02 * peers)
-      add(out, "warn", who, "max sm clock", num(mhz) + " MHz", num(peers) + " MHz (peers' median)", "differs from its peers (clocks locked?)");
+      add(out, "warn", who, "max sm clock", num(mhz) + " MHz", num(peers) + " MHz (peers' median)",
+          "differs from its peers (clocks locked?)");
     else if (spec && spec->boost_clock_mhz > 0 && mhz < kClockFraction * spec->boost_clock_mhz)
-      add(out, "warn", who, "max sm clock", num(mhz) + " MHz", num(spec->boost_clock_mhz) + " MHz (SKU boost)", "below the SKU's boost clock (clocks locked?)");
+      add(out, "warn", who, "max sm clock", num(mhz) + " MHz",
+          num(spec->boost_clock_mhz) + " MHz (SKU boost)", "below the SKU's boost clock (clocks locked?)");
     else
-      add(out, "pass", who, "max sm clock", num(mhz) + " MHz", spec && spec->boost_clock_mhz > 0 ? num(spec->boost_clock_mhz) + " MHz (SKU boost)" : "", "");
+      add(out, "pass", who, "max sm clock", num(mhz) + " MHz",
+          spec && spec->boost_clock_mhz > 0 ? num(spec->boost_clock_mhz) + " MHz (SKU boost)" : "", "");
   }
 
-  if (!g.contains("ecc_enabled")) add(out, "n/a", who, "ecc mode", "not recorded", "on", "");
-  else if (g["ecc_enabled"].get<bool>()) add(out, "pass", who, "ecc mode", "on", "on", "");
-  else add(out, "warn", who, "ecc mode", "off", "on", "ECC off: memory errors go undetected (data-center GPUs ship with it on)");
+  if (!g.contains("ecc_enabled"))
+    add(out, "n/a", who, "ecc mode", "not recorded", "on", "");
+  else if (g["ecc_enabled"].get<bool>())
+    add(out, "pass", who, "ecc mode", "on", "on", "");
+  else
+    add(out, "warn", who, "ecc mode", "off", "on",
+        "ECC off: memory errors go undetected (data-center GPUs ship with it on)");
 
-  if (!g.contains("mig_enabled")) add(out, "n/a", who, "mig mode", "not recorded", "off", "");
-  else if (g["mig_enabled"].get<bool>()) add(out, "fail", who, "mig mode", "on", "off", "MIG on: a job sees a slice of the GPU");
-  else add(out, "pass", who, "mig mode", "off", "off", "");
+  if (!g.contains("mig_enabled"))
+    add(out, "n/a", who, "mig mode", "not recorded", "off", "");
+  else if (g["mig_enabled"].get<bool>())
+    add(out, "fail", who, "mig mode", "on", "off", "MIG on: a job sees a slice of the GPU");
+  else
+    add(out, "pass", who, "mig mode", "off", "off", "");
 
   // Throttling while benchmarks ran (SM clock below 90% of its maximum).
   const auto entries = entries_of_gpu(c.doc, g.value("index", 0));
   const ThrottleCount t = throttle_count(entries);
   if (t.sampled == 0) {
-    add(out, "n/a", who, "throttling", "no clock samples", "", "no benchmark of this GPU recorded its clocks");
+    add(out, "n/a", who, "throttling", "no clock samples", "",
+        "no benchmark of this GPU recorded its clocks");
   } else {
     const double frac = static_cast<double>(t.throttled) / t.sampled;
     const std::string fig = std::to_string(t.throttled) + " of " + std::to_string(t.sampled) + " benchmarks";
@@ -460,13 +513,18 @@ void gpu_state_items(Context& c, std::vector<CheckItem>& out, const json& g, con
     } else if (!peer_throttle_fraction.empty()) {
       const double peers = median(peer_throttle_fraction);
       if (frac > peers + 0.1)
-        add(out, "fail", who, "throttling", fig, fmt("as its peers (median %.0f%%)", 100 * peers), "throttles more than its peers: " + why);
+        add(out, "fail", who, "throttling", fig, fmt("as its peers (median %.0f%%)", 100 * peers),
+            "throttles more than its peers: " + why);
       else
         add(out, "warn", who, "throttling", fig, fmt("as its peers (median %.0f%%)", 100 * peers),
-            "throttles like its peers (a power- or heat-limited node; dense tensor work can hold clocks below 90% of the maximum under the power limit): " + why);
+            "throttles like its peers (a power- or heat-limited node; dense tensor work can hold clocks "
+            "below 90% of the maximum under the power limit): " +
+                why);
     } else {
       add(out, t.light_work ? "fail" : "warn", who, "throttling", fig, "none",
-          (t.light_work ? "throttled while streaming memory or copying: " : "throttled under compute load: ") + why);
+          (t.light_work ? "throttled while streaming memory or copying: "
+                        : "throttled under compute load: ") +
+              why);
     }
   }
 
@@ -480,9 +538,14 @@ void gpu_state_items(Context& c, std::vector<CheckItem>& out, const json& g, con
     }
     not_run += st == "not_run";
   }
-  if (errors) add(out, "fail", who, "benchmark errors", std::to_string(errors) + " errored", "0", "first: " + first.substr(0, 200));
-  else if (not_run) add(out, "warn", who, "benchmark errors", std::to_string(not_run) + " not run", "0", "their binary crashed, hung or ran out of time");
-  else add(out, "pass", who, "benchmark errors", "0", "0", "");
+  if (errors)
+    add(out, "fail", who, "benchmark errors", std::to_string(errors) + " errored", "0",
+        "first: " + first.substr(0, 200));
+  else if (not_run)
+    add(out, "warn", who, "benchmark errors", std::to_string(not_run) + " not run", "0",
+        "their binary crashed, hung or ran out of time");
+  else
+    add(out, "pass", who, "benchmark errors", "0", "0", "");
 }
 
 void peer_link_items(Context& c, std::vector<CheckItem>& out) {
@@ -492,7 +555,8 @@ void peer_link_items(Context& c, std::vector<CheckItem>& out) {
     return;
   }
   const GpuSpec* spec = find_spec_by_key(gpus[0].value("sku", std::string()));
-  const bool expect_nvlink = spec && spec->nvlink_gbps > 0 && std::string(spec->key).find("-sxm-") != std::string::npos;
+  const bool expect_nvlink =
+      spec && spec->nvlink_gbps > 0 && std::string(spec->key).find("-sxm-") != std::string::npos;
   std::map<std::string, std::pair<std::string, bool>> pairs;  // "src:0/dst:1" -> link, peer access
   for (const auto& b : c.doc["benchmarks"]) {
     const auto id = split_id(b.value("id", std::string()));
@@ -502,8 +566,8 @@ void peer_link_items(Context& c, std::vector<CheckItem>& out) {
     pairs.emplace(id->instance, std::make_pair(p["link"].get<std::string>(), p.value("peer_access", false)));
   }
   if (pairs.empty()) {
-    add(out, "n/a", "node", "nvlink / peer access", "no peer copies in the run", expect_nvlink ? "NVLink" : "",
-        "run bench_transfer on two or more GPUs to record the peer links");
+    add(out, "n/a", "node", "nvlink / peer access", "no peer copies in the run",
+        expect_nvlink ? "NVLink" : "", "run bench_transfer on two or more GPUs to record the peer links");
     return;
   }
   std::map<std::string, int> by_link;
@@ -514,15 +578,19 @@ void peer_link_items(Context& c, std::vector<CheckItem>& out) {
     if (!lp.second) no_access += (no_access.empty() ? "" : ", ") + pair;
   }
   std::string fig;
-  for (const auto& [link, n] : by_link) fig += (fig.empty() ? "" : ", ") + std::to_string(n) + " pairs " + link;
+  for (const auto& [link, n] : by_link)
+    fig += (fig.empty() ? "" : ", ") + std::to_string(n) + " pairs " + link;
   if (expect_nvlink && !off_nvlink.empty())
     add(out, "fail", "node", "nvlink / peer access", fig, "every pair over NVLink",
-        std::string(spec->key) + " GPUs are connected by NVLink; not over NVLink: " + off_nvlink.substr(0, 300));
+        std::string(spec->key) +
+            " GPUs are connected by NVLink; not over NVLink: " + off_nvlink.substr(0, 300));
   else if (!no_access.empty())
-    add(out, expect_nvlink ? "fail" : "warn", "node", "nvlink / peer access", fig, "peer access between every pair",
+    add(out, expect_nvlink ? "fail" : "warn", "node", "nvlink / peer access", fig,
+        "peer access between every pair",
         "no peer access (copies staged through host memory): " + no_access.substr(0, 300));
   else
-    add(out, "pass", "node", "nvlink / peer access", fig, expect_nvlink ? "every pair over NVLink" : "peer access", "");
+    add(out, "pass", "node", "nvlink / peer access", fig,
+        expect_nvlink ? "every pair over NVLink" : "peer access", "");
 
   // Pair bandwidth against the other pairs, at each peer series' largest size.
   for (const auto& [key, s] : c.series) {
@@ -538,12 +606,14 @@ void peer_link_items(Context& c, std::vector<CheckItem>& out) {
     double worst = 0, worst_v = m;
     for (std::size_t i = 0; i < inst.size(); ++i) {
       const double dev = 100 * (all[i] - m) / m;
-      checks.push_back({{"pair", inst[i].name}, {"measured", all[i]}, {"pairs_median", m}, {"deviation_pct", dev}});
+      checks.push_back(
+          {{"pair", inst[i].name}, {"measured", all[i]}, {"pairs_median", m}, {"deviation_pct", dev}});
       if (dev < -tol) slow += (slow.empty() ? "" : ", ") + inst[i].name + " " + num(all[i]);
       if (dev < worst) worst = dev, worst_v = all[i];
     }
     add(out, slow.empty() ? "pass" : "fail", "node", "peer bw " + axis_value(s.id, "engine"),
-        "lowest " + num(worst_v) + " GB/s (" + fmt("%+.1f%%", worst) + ")", "pairs' median " + num(m) + " GB/s +-" + fmt("%.1f%%", tol),
+        "lowest " + num(worst_v) + " GB/s (" + fmt("%+.1f%%", worst) + ")",
+        "pairs' median " + num(m) + " GB/s +-" + fmt("%.1f%%", tol),
         s.id.label + ", " + std::to_string(inst.size()) + " pairs" +
             (slow.empty() ? std::string() : "; slower than the other pairs: " + slow.substr(0, 300)),
         checks);
@@ -560,7 +630,8 @@ std::vector<CheckItem> check_document(const json& doc, const CheckOptions& opt) 
   c.tolerance = opt.tolerance_pct ? *opt.tolerance_pct : measured ? 5 : 10;
   const json& gpus = gpus_of(doc);
   if (gpus.empty()) {
-    add(out, "fail", "node", "gpus", "none (host backend)", "one or more GPUs", "the run measured no GPU: nothing to accept");
+    add(out, "fail", "node", "gpus", "none (host backend)", "one or more GPUs",
+        "the run measured no GPU: nothing to accept");
     return out;
   }
   std::map<std::string, std::map<std::string, Group>> expected;
@@ -588,7 +659,8 @@ std::vector<CheckItem> check_document(const json& doc, const CheckOptions& opt) 
     return o;
   };
   for (std::size_t i = 0; i < gpus.size(); ++i) {
-    gpu_state_items(c, out, gpus[i], others(power, i), others(clock, i), others_fraction(throttle, i), expected);
+    gpu_state_items(c, out, gpus[i], others(power, i), others(clock, i), others_fraction(throttle, i),
+                    expected);
     emit_expected(c, out, gpu_name(gpus[i]), expected);
     emit_peers(out, gpu_name(gpus[i]), peers);
   }
@@ -598,7 +670,9 @@ std::vector<CheckItem> check_document(const json& doc, const CheckOptions& opt) 
   for (const auto& b : doc["benchmarks"])
     if (!b.contains("gpu_index") && b.value("status", std::string()) == "error" && !node_errors++)
       first = b["id"].get<std::string>() + ": " + b.value("reason", std::string());
-  if (node_errors) add(out, "fail", "node", "benchmark errors", std::to_string(node_errors) + " errored", "0", "first: " + first.substr(0, 200));
+  if (node_errors)
+    add(out, "fail", "node", "benchmark errors", std::to_string(node_errors) + " errored", "0",
+        "first: " + first.substr(0, 200));
   emit_expected(c, out, "node", expected);
   peer_link_items(c, out);
   add(out, "n/a", "node", "ecc error counts", "not recorded", "0",
@@ -641,14 +715,16 @@ int check_command(const std::vector<std::string>& args, std::ostream& out, std::
         bool match = false;
         for (const auto& g : doc["gpus"]) match |= g.value("sku", std::string()) == ref_sku;
         if (!match)
-          throw std::runtime_error(expect + ": a reference run of " + ref_sku + "; " + input + " has no GPU of that SKU (" + gpus_text(doc) + ")");
+          throw std::runtime_error(expect + ": a reference run of " + ref_sku + "; " + input +
+                                   " has no GPU of that SKU (" + gpus_text(doc) + ")");
       } else {
         opt.profile = planner::profile_from_json(e, expect);
         opt.profile_file = expect;
         bool match = false;
         for (const auto& g : doc["gpus"]) match |= g.value("sku", std::string()) == opt.profile->sku;
         if (!match)
-          throw std::runtime_error(expect + ": a profile of " + opt.profile->sku + "; " + input + " has no GPU of that SKU (" + gpus_text(doc) + ")");
+          throw std::runtime_error(expect + ": a profile of " + opt.profile->sku + "; " + input +
+                                   " has no GPU of that SKU (" + gpus_text(doc) + ")");
       }
     }
   } catch (const std::exception& e) {
@@ -661,41 +737,55 @@ int check_command(const std::vector<std::string>& args, std::ostream& out, std::
   const int code = counts["fail"] ? 1 : 0;
   const bool measured = opt.reference || (opt.profile && opt.profile->kind == "measured");
   const double tol = opt.tolerance_pct ? *opt.tolerance_pct : measured ? 5 : 10;
-  std::string expectation = opt.reference ? "reference run " + (*opt.reference)["run"]["id"].get<std::string>() + " (" + expect + ")"
-                            : opt.profile ? opt.profile->kind + " profile of " + opt.profile->sku + " (" + expect + ")"
-                                          : "datasheet x published achieved fraction of each GPU's SKU (built-in profile)";
+  std::string expectation =
+      opt.reference
+          ? "reference run " + (*opt.reference)["run"]["id"].get<std::string>() + " (" + expect + ")"
+      : opt.profile ? opt.profile->kind + " profile of " + opt.profile->sku + " (" + expect + ")"
+                    : "datasheet x published achieved fraction of each GPU's SKU (built-in profile)";
   if (format == "json") {
-    json j = {{"file", input}, {"run_id", doc["run"]["id"]}, {"gpus", gpus_text(doc)}, {"fixture", is_fixture(doc)},
-              {"expectation", {{"kind", opt.reference ? "reference" : opt.profile ? "profile" : "datasheet"},
-                               {"description", expectation}, {"tolerance_pct", tol}}},
+    json j = {{"file", input},
+              {"run_id", doc["run"]["id"]},
+              {"gpus", gpus_text(doc)},
+              {"fixture", is_fixture(doc)},
+              {"expectation",
+               {{"kind", opt.reference ? "reference"
+                         : opt.profile ? "profile"
+                                       : "datasheet"},
+                {"description", expectation},
+                {"tolerance_pct", tol}}},
               {"items", json::array()}};
     for (const auto& i : items) {
-      json r = {{"status", i.status}, {"subject", i.subject}, {"item", i.item}, {"figure", i.figure},
-                {"expected", i.expected}, {"detail", i.detail}};
+      json r = {{"status", i.status}, {"subject", i.subject},   {"item", i.item},
+                {"figure", i.figure}, {"expected", i.expected}, {"detail", i.detail}};
       if (!i.checks.empty()) r["checks"] = i.checks;
       j["items"].push_back(r);
     }
-    j["summary"] = {{"pass", counts["pass"]}, {"warn", counts["warn"]}, {"fail", counts["fail"]}, {"n/a", counts["n/a"]}};
+    j["summary"] = {
+        {"pass", counts["pass"]}, {"warn", counts["warn"]}, {"fail", counts["fail"]}, {"n/a", counts["n/a"]}};
     j["result"] = code ? "fail" : "pass";
     j["exit_code"] = code;
     out << j.dump(2) << "\n";
     return code;
   }
-  out << "check: " << input << ", " << gpus_text(doc) << ", run " << doc["run"]["id"].get<std::string>() << "\n";
-  if (is_fixture(doc)) out << "  [FIXTURE, not a measurement] note: " << doc["run"].value("note", std::string()) << "\n";
+  out << "check: " << input << ", " << gpus_text(doc) << ", run " << doc["run"]["id"].get<std::string>()
+      << "\n";
+  if (is_fixture(doc))
+    out << "  [FIXTURE, not a measurement] note: " << doc["run"].value("note", std::string()) << "\n";
   out << "expected: " << expectation << "; below -" << tol << "% warns, below -" << 2 * tol << "% fails\n";
   char line[1024];
   for (const auto& i : items) {
     std::string status = i.status;
-    std::transform(status.begin(), status.end(), status.begin(), [](unsigned char ch) { return std::toupper(ch); });
-    std::snprintf(line, sizeof line, "%-5s %-10s %-22s %-30s %-34s %s", status.c_str(), i.subject.c_str(), i.item.c_str(),
-                  i.figure.c_str(), i.expected.empty() ? "" : ("expected " + i.expected).c_str(), i.detail.c_str());
+    std::transform(status.begin(), status.end(), status.begin(),
+                   [](unsigned char ch) { return std::toupper(ch); });
+    std::snprintf(line, sizeof line, "%-5s %-10s %-22s %-30s %-34s %s", status.c_str(), i.subject.c_str(),
+                  i.item.c_str(), i.figure.c_str(),
+                  i.expected.empty() ? "" : ("expected " + i.expected).c_str(), i.detail.c_str());
     std::string text = line;
     text.erase(text.find_last_not_of(' ') + 1);
     out << text << "\n";
   }
-  out << "summary: " << counts["pass"] << " pass, " << counts["warn"] << " warn, " << counts["fail"] << " fail, " << counts["n/a"]
-      << " n/a (not recorded): " << (code ? "FAIL" : "PASS") << "\n";
+  out << "summary: " << counts["pass"] << " pass, " << counts["warn"] << " warn, " << counts["fail"]
+      << " fail, " << counts["n/a"] << " n/a (not recorded): " << (code ? "FAIL" : "PASS") << "\n";
   return code;
 }
 

@@ -21,23 +21,22 @@
 #pragma once
 
 #include <iosfwd>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "gpuscale/planner/profile.hpp"
 
 namespace gpuscale::cli {
 
 struct CheckItem {
-  std::string status;    // pass | warn | fail | n/a
-  std::string subject;   // "gpu3", "node", "gpu0->gpu3"
-  std::string item;      // "pcie link", "memory vs expected", ...
-  std::string figure;    // what the run recorded or measured
-  std::string expected;  // what it was held against
-  std::string detail;    // why, and the source of the expectation
+  std::string status;                               // pass | warn | fail | n/a
+  std::string subject;                              // "gpu3", "node", "gpu0->gpu3"
+  std::string item;                                 // "pcie link", "memory vs expected", ...
+  std::string figure;                               // what the run recorded or measured
+  std::string expected;                             // what it was held against
+  std::string detail;                               // why, and the source of the expectation
   nlohmann::json checks = nlohmann::json::array();  // the individual comparisons behind an aggregate line
 };
 
@@ -46,7 +45,8 @@ struct CheckOptions {
   std::string reference_file;
   std::optional<planner::Profile> profile;  // a profile (measured or datasheet)
   std::string profile_file;
-  std::optional<double> tolerance_pct;      // default: 5 against a reference or a measured profile, 10 against the datasheet
+  std::optional<double>
+      tolerance_pct;  // default: 5 against a reference or a measured profile, 10 against the datasheet
 };
 
 // Every item of the check, GPU by GPU, then the node.

@@ -7,11 +7,11 @@
 #include <ostream>
 #include <sstream>
 
+#include "args.hpp"
 #include "gpuscale/core/file_io.hpp"
 #include "gpuscale/core/results.hpp"
 #include "gpuscale/core/spec_table.hpp"
 #include "gpuscale/core/units.hpp"
-#include "args.hpp"
 
 namespace gpuscale::cli {
 using nlohmann::json;
@@ -35,7 +35,8 @@ std::map<std::string, const json*> entries(const json& doc, bool ok_only) {
   return out;
 }
 
-const char* kDescription = R"(Runs side by side, across nodes and GPU generations. Per family, each benchmark matched by id
+const char* kDescription =
+    R"(Runs side by side, across nodes and GPU generations. Per family, each benchmark matched by id
 without its size: HBM at the largest size every run has, GEMM at MAMF, at each Llama layer shape and
 at the largest common square size, busbw at the largest common message (each run's own largest size
 when they share none). For each run: its value (median over its GPUs), the ratio to RUN1, its % of
@@ -43,7 +44,8 @@ its own SKU's datasheet peak, and a verdict against RUN1 from both runs' samples
 only when the medians differ by more than the runs' spread (the larger interquartile range),
 Mann-Whitney U gives p < 0.05 and the 95% intervals of the two medians do not overlap; else same.)";
 
-const char* kFooter = R"(Exit status, per benchmark id and GPU against RUN1: a change worse than P percent is a regression,
+const char* kFooter =
+    R"(Exit status, per benchmark id and GPU against RUN1: a change worse than P percent is a regression,
 unless both entries carry samples and the change is inside their noise (same, as above);
 a benchmark ok in RUN1 and missing, errored, not run or without RUN1's metric in a later run is
 LOST (skipped too when the runs are of one SKU; of another SKU a skip is shown as not comparable).
@@ -73,20 +75,27 @@ int family_rank(const std::string& f) {
 }
 
 const char* family_title(const std::string& f) {
-  if (f == "memory") return "memory: bandwidth at the largest size every run has (beyond L2: the HBM plateau); latency at the largest footprint";
+  if (f == "memory")
+    return "memory: bandwidth at the largest size every run has (beyond L2: the HBM plateau); latency at the "
+           "largest footprint";
   if (f == "compute") return "compute: peak kernels";
-  if (f == "gemm") return "gemm: MAMF per precision, each Llama layer shape, square GEMMs at the largest common size";
+  if (f == "gemm")
+    return "gemm: MAMF per precision, each Llama layer shape, square GEMMs at the largest common size";
   if (f == "collective") return "collective: busbw at the largest message every run has";
-  if (f == "transfer") return "transfer: bandwidth at the largest common size; peer copies: median over GPU pairs";
+  if (f == "transfer")
+    return "transfer: bandwidth at the largest common size; peer copies: median over GPU pairs";
   return "other";
 }
 
 std::string num(double v) {
   char buf[64];
   const double a = std::abs(v);
-  if (a >= 100) std::snprintf(buf, sizeof buf, "%.1f", v);
-  else if (a >= 1) std::snprintf(buf, sizeof buf, "%.2f", v);
-  else std::snprintf(buf, sizeof buf, "%.3g", v);
+  if (a >= 100)
+    std::snprintf(buf, sizeof buf, "%.1f", v);
+  else if (a >= 1)
+    std::snprintf(buf, sizeof buf, "%.2f", v);
+  else
+    std::snprintf(buf, sizeof buf, "%.3g", v);
   return buf;
 }
 
@@ -107,10 +116,13 @@ std::string pct_text(const std::optional<double>& p) {
 std::string verdict_text(const RunCell& c, std::size_t run_index) {
   if (run_index == 0) return "base";
   if (!c.present) return "-";
-  if (c.verdict.verdict == Verdict::unknown) return c.verdict.why.empty() ? "-" : "n/a (" + c.verdict.why + ")";
+  if (c.verdict.verdict == Verdict::unknown)
+    return c.verdict.why.empty() ? "-" : "n/a (" + c.verdict.why + ")";
   char buf[64];
-  if (c.verdict.p_value < 0.001) std::snprintf(buf, sizeof buf, "%s (p<0.001)", to_string(c.verdict.verdict));
-  else std::snprintf(buf, sizeof buf, "%s (p=%.2g)", to_string(c.verdict.verdict), c.verdict.p_value);
+  if (c.verdict.p_value < 0.001)
+    std::snprintf(buf, sizeof buf, "%s (p<0.001)", to_string(c.verdict.verdict));
+  else
+    std::snprintf(buf, sizeof buf, "%s (p=%.2g)", to_string(c.verdict.verdict), c.verdict.p_value);
   return buf;
 }
 
@@ -122,7 +134,9 @@ std::string csv_field(const std::string& s) {
 }
 
 // A number for JSON: null for a non-finite value (JSON has no NaN).
-json jnum(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+json jnum(double v) {
+  return std::isfinite(v) ? json(v) : json(nullptr);
+}
 
 struct Input {
   std::vector<std::string> files;
@@ -144,18 +158,24 @@ std::string run_line(const Input& in, std::size_t i) {
   std::string s = "run" + std::to_string(i + 1) + ": " + in.files[i] + ", " + gpus_text(d) + ", run " +
                   d["run"]["id"].get<std::string>();
   if (auto it = in.prices.find(run_sku(d)); it != in.prices.end()) s += ", $" + num(it->second) + "/GPU-h";
-  if (is_fixture(d)) s += "  [FIXTURE, not a measurement]\n      note: " + d["run"].value("note", std::string());
+  if (is_fixture(d))
+    s += "  [FIXTURE, not a measurement]\n      note: " + d["run"].value("note", std::string());
   return s;
 }
 
 std::string per_run_summary(const Input& in, std::size_t i) {
   const auto& p = in.per_run[i];
   char buf[256];
-  std::snprintf(buf, sizeof buf, "run%zu vs run1: %d benchmarks compared, %d regression(s) beyond %g%%, %d lost (ok in the base, not in the new run)",
+  std::snprintf(buf, sizeof buf,
+                "run%zu vs run1: %d benchmarks compared, %d regression(s) beyond %g%%, %d lost (ok in the "
+                "base, not in the new run)",
                 i + 1, p.compared, p.regressions, in.threshold, p.lost);
   std::string s = buf;
-  if (p.not_comparable) s += ", " + std::to_string(p.not_comparable) + " not comparable (skipped on run" + std::to_string(i + 1) + "'s SKU)";
-  if (p.within_noise) s += ", " + std::to_string(p.within_noise) + " beyond the threshold but within the runs' noise";
+  if (p.not_comparable)
+    s += ", " + std::to_string(p.not_comparable) + " not comparable (skipped on run" + std::to_string(i + 1) +
+         "'s SKU)";
+  if (p.within_noise)
+    s += ", " + std::to_string(p.within_noise) + " beyond the threshold but within the runs' noise";
   return s;
 }
 
@@ -165,7 +185,8 @@ std::vector<const Comparison*> shown(const Input& in, std::size_t i) {
   std::vector<const Comparison*> out;
   const bool same_sku = run_sku(in.docs[0]) == run_sku(in.docs[i]);
   for (const auto& r : in.per_run[i].rows)
-    if (in.all || r.lost || r.regression || r.not_comparable || (same_sku && std::abs(r.change_pct) >= in.threshold))
+    if (in.all || r.lost || r.regression || r.not_comparable ||
+        (same_sku && std::abs(r.change_pct) >= in.threshold))
       out.push_back(&r);
   return out;
 }
@@ -181,10 +202,11 @@ void print_table(const Input& in, std::ostream& out) {
       family = r.family;
       width = 9;
       for (const auto& o : in.rows)
-        if (o.family == family) width = std::max(width, static_cast<int>(std::min<std::size_t>(80, o.benchmark.size())));
+        if (o.family == family)
+          width = std::max(width, static_cast<int>(std::min<std::size_t>(80, o.benchmark.size())));
       out << "\n== " << family_title(family) << "\n";
-      std::snprintf(line, sizeof line, "%-*s %-9s %-5s %14s %-10s %8s %8s  %-26s", width, "benchmark", "size", "run", "value",
-                    "unit", "x run1", "% peak", "verdict vs run1");
+      std::snprintf(line, sizeof line, "%-*s %-9s %-5s %14s %-10s %8s %8s  %-26s", width, "benchmark", "size",
+                    "run", "value", "unit", "x run1", "% peak", "verdict vs run1");
       out << line;
       if (priced) out << "  per $/GPU-h   x run1";
       out << "\n";
@@ -193,25 +215,29 @@ void print_table(const Input& in, std::ostream& out) {
       const RunCell& c = r.runs[i];
       const std::string bench = i == 0 ? r.benchmark.substr(0, 80) : "";
       if (!c.present) {
-        std::snprintf(line, sizeof line, "%-*s %-9s %-5s %14s\n", width, bench.c_str(), "", ("run" + std::to_string(i + 1)).c_str(), "-");
+        std::snprintf(line, sizeof line, "%-*s %-9s %-5s %14s\n", width, bench.c_str(), "",
+                      ("run" + std::to_string(i + 1)).c_str(), "-");
         out << line;
         continue;
       }
       std::snprintf(line, sizeof line, "%-*s %-9s %-5s %14s %-10s %8s %8s  %-26s", width, bench.c_str(),
-                    size_text(r.id, c.at.size).c_str(), ("run" + std::to_string(i + 1)).c_str(), num(c.at.value).c_str(),
-                    metric_unit(r.metric).c_str(), ratio_text(c.ratio).c_str(), pct_text(c.at.pct_of_peak).c_str(),
-                    verdict_text(c, i).c_str());
+                    size_text(r.id, c.at.size).c_str(), ("run" + std::to_string(i + 1)).c_str(),
+                    num(c.at.value).c_str(), metric_unit(r.metric).c_str(), ratio_text(c.ratio).c_str(),
+                    pct_text(c.at.pct_of_peak).c_str(), verdict_text(c, i).c_str());
       out << line;
-      if (priced && c.per_dollar) out << "  " << std::string(11 - std::min<std::size_t>(11, num(*c.per_dollar).size()), ' ')
-                                      << num(*c.per_dollar) << "  " << std::string(7 - std::min<std::size_t>(7, ratio_text(c.per_dollar_ratio).size()), ' ')
-                                      << ratio_text(c.per_dollar_ratio);
+      if (priced && c.per_dollar)
+        out << "  " << std::string(11 - std::min<std::size_t>(11, num(*c.per_dollar).size()), ' ')
+            << num(*c.per_dollar) << "  "
+            << std::string(7 - std::min<std::size_t>(7, ratio_text(c.per_dollar_ratio).size()), ' ')
+            << ratio_text(c.per_dollar_ratio);
       out << "\n";
     }
   }
   for (std::size_t i = 1; i < in.docs.size(); ++i) {
     out << "\n== per benchmark and GPU, run" << i + 1 << " vs run1 (the exit status)\n";
     const auto list = shown(in, i);
-    std::snprintf(line, sizeof line, "%-60s %-15s %12s %12s %9s\n", "benchmark", "metric", "base", "new", "change");
+    std::snprintf(line, sizeof line, "%-60s %-15s %12s %12s %9s\n", "benchmark", "metric", "base", "new",
+                  "change");
     if (!list.empty()) out << line;
     std::size_t printed = 0;
     for (const Comparison* r : list) {
@@ -221,13 +247,15 @@ void print_table(const Input& in, std::ostream& out) {
       }
       ++printed;
       if (r->lost || r->not_comparable) {
-        std::snprintf(line, sizeof line, "%-60s %-15s %12.2f %12s %9s  %s (%s)\n", r->id.substr(0, 60).c_str(),
-                      r->metric.c_str(), r->base, "-", "-", r->lost ? "LOST" : "not comparable",
-                      r->why.substr(0, 120).c_str());
+        std::snprintf(line, sizeof line, "%-60s %-15s %12.2f %12s %9s  %s (%s)\n",
+                      r->id.substr(0, 60).c_str(), r->metric.c_str(), r->base, "-", "-",
+                      r->lost ? "LOST" : "not comparable", r->why.substr(0, 120).c_str());
       } else {
-        std::snprintf(line, sizeof line, "%-60s %-15s %12.2f %12.2f %+8.1f%%%s\n", r->id.substr(0, 60).c_str(),
-                      r->metric.c_str(), r->base, r->now, r->change_pct,
-                      r->regression ? "  REGRESSION" : r->within_noise ? ("  (" + r->why + ")").c_str() : "");
+        std::snprintf(line, sizeof line, "%-60s %-15s %12.2f %12.2f %+8.1f%%%s\n",
+                      r->id.substr(0, 60).c_str(), r->metric.c_str(), r->base, r->now, r->change_pct,
+                      r->regression     ? "  REGRESSION"
+                      : r->within_noise ? ("  (" + r->why + ")").c_str()
+                                        : "");
       }
       out << line;
     }
@@ -239,24 +267,30 @@ void print_markdown(const Input& in, std::ostream& out) {
   out << "| run | file | GPUs | run id | note |\n|---|---|---|---|---|\n";
   for (std::size_t i = 0; i < in.docs.size(); ++i) {
     const json& d = in.docs[i];
-    out << "| run" << i + 1 << " | " << in.files[i] << " | " << gpus_text(d) << " | " << d["run"]["id"].get<std::string>()
-        << " | " << (is_fixture(d) ? "**FIXTURE, not a measurement**" : "") << " |\n";
+    out << "| run" << i + 1 << " | " << in.files[i] << " | " << gpus_text(d) << " | "
+        << d["run"]["id"].get<std::string>() << " | "
+        << (is_fixture(d) ? "**FIXTURE, not a measurement**" : "") << " |\n";
   }
   const bool priced = !in.prices.empty();
   std::string family;
   for (const auto& r : in.rows) {
     if (r.family != family) {
       family = r.family;
-      out << "\n### " << family_title(family) << "\n\n| benchmark | size | run | value | × run1 | % of peak | verdict vs run1 |"
-          << (priced ? " per $/GPU-h | × run1 |" : "") << "\n|---|---|---|---:|---:|---:|---|" << (priced ? "---:|---:|" : "") << "\n";
+      out << "\n### " << family_title(family)
+          << "\n\n| benchmark | size | run | value | × run1 | % of peak | verdict vs run1 |"
+          << (priced ? " per $/GPU-h | × run1 |" : "") << "\n|---|---|---|---:|---:|---:|---|"
+          << (priced ? "---:|---:|" : "") << "\n";
     }
     for (std::size_t i = 0; i < r.runs.size(); ++i) {
       const RunCell& c = r.runs[i];
-      out << "| " << (i == 0 ? "`" + r.benchmark + "`" : "") << " | " << (c.present ? size_text(r.id, c.at.size) : "") << " | run"
-          << i + 1 << " | " << (c.present ? num(c.at.value) + " " + metric_unit(r.metric) : "-") << " | "
-          << (c.present ? ratio_text(c.ratio) : "-") << " | " << (c.present ? pct_text(c.at.pct_of_peak) : "-") << " | "
-          << verdict_text(c, i) << " |";
-      if (priced) out << " " << (c.per_dollar ? num(*c.per_dollar) : "-") << " | " << ratio_text(c.per_dollar_ratio) << " |";
+      out << "| " << (i == 0 ? "`" + r.benchmark + "`" : "") << " | "
+          << (c.present ? size_text(r.id, c.at.size) : "") << " | run" << i + 1 << " | "
+          << (c.present ? num(c.at.value) + " " + metric_unit(r.metric) : "-") << " | "
+          << (c.present ? ratio_text(c.ratio) : "-") << " | "
+          << (c.present ? pct_text(c.at.pct_of_peak) : "-") << " | " << verdict_text(c, i) << " |";
+      if (priced)
+        out << " " << (c.per_dollar ? num(*c.per_dollar) : "-") << " | " << ratio_text(c.per_dollar_ratio)
+            << " |";
       out << "\n";
     }
   }
@@ -271,38 +305,50 @@ void print_markdown(const Input& in, std::ostream& out) {
         out << "| … " << list.size() - kDefaultListed << " more (--all) | | | | |\n";
         break;
       }
-      out << "| `" << r->id << "` | " << r->metric << " | " << num(r->base) << " | " << (r->lost || r->not_comparable ? "-" : num(r->now))
-          << " | ";
-      if (r->lost) out << "LOST (" << r->why << ")";
-      else if (r->not_comparable) out << "not comparable (" << r->why << ")";
-      else out << (r->change_pct >= 0 ? "+" : "") << num(r->change_pct) << "%" << (r->regression ? " REGRESSION" : "");
+      out << "| `" << r->id << "` | " << r->metric << " | " << num(r->base) << " | "
+          << (r->lost || r->not_comparable ? "-" : num(r->now)) << " | ";
+      if (r->lost)
+        out << "LOST (" << r->why << ")";
+      else if (r->not_comparable)
+        out << "not comparable (" << r->why << ")";
+      else
+        out << (r->change_pct >= 0 ? "+" : "") << num(r->change_pct) << "%"
+            << (r->regression ? " REGRESSION" : "");
       out << " |\n";
     }
   }
 }
 
 void print_csv(const Input& in, std::ostream& out) {
-  out << "section,family,benchmark,metric,unit,size,run,file,sku,value,ratio_to_run1,pct_of_peak,verdict,p_value,"
+  out << "section,family,benchmark,metric,unit,size,run,file,sku,value,ratio_to_run1,pct_of_peak,verdict,p_"
+         "value,"
          "per_dollar_gpu_hour,per_dollar_ratio,fixture\n";
   auto opt = [](const std::optional<double>& v) { return v ? num(*v) : std::string(); };
   for (const auto& r : in.rows)
     for (std::size_t i = 0; i < r.runs.size(); ++i) {
       const RunCell& c = r.runs[i];
       if (!c.present) continue;
-      out << "family," << r.family << "," << csv_field(r.benchmark) << "," << r.metric << "," << csv_field(metric_unit(r.metric)) << ","
-          << csv_field(size_text(r.id, c.at.size)) << ",run" << i + 1 << "," << csv_field(in.files[i]) << "," << run_sku(in.docs[i])
-          << "," << num(c.at.value) << "," << opt(c.ratio) << "," << opt(c.at.pct_of_peak) << ","
-          << (i == 0 ? "base" : to_string(c.verdict.verdict)) << "," << (i == 0 || c.verdict.verdict == Verdict::unknown ? "" : num(c.verdict.p_value))
-          << "," << opt(c.per_dollar) << "," << opt(c.per_dollar_ratio) << "," << (is_fixture(in.docs[i]) ? "yes" : "no") << "\n";
+      out << "family," << r.family << "," << csv_field(r.benchmark) << "," << r.metric << ","
+          << csv_field(metric_unit(r.metric)) << "," << csv_field(size_text(r.id, c.at.size)) << ",run"
+          << i + 1 << "," << csv_field(in.files[i]) << "," << run_sku(in.docs[i]) << "," << num(c.at.value)
+          << "," << opt(c.ratio) << "," << opt(c.at.pct_of_peak) << ","
+          << (i == 0 ? "base" : to_string(c.verdict.verdict)) << ","
+          << (i == 0 || c.verdict.verdict == Verdict::unknown ? "" : num(c.verdict.p_value)) << ","
+          << opt(c.per_dollar) << "," << opt(c.per_dollar_ratio) << ","
+          << (is_fixture(in.docs[i]) ? "yes" : "no") << "\n";
     }
   for (std::size_t i = 1; i < in.docs.size(); ++i)
     for (const Comparison* r : shown(in, i)) {
       const std::string fam = r->id.substr(0, r->id.find('/'));
-      out << "benchmark," << fam << "," << csv_field(r->id) << "," << r->metric << "," << csv_field(metric_unit(r->metric)) << ",,run"
-          << i + 1 << "," << csv_field(in.files[i]) << "," << run_sku(in.docs[i]) << "," << (r->lost || r->not_comparable ? "" : num(r->now))
-          << "," << (r->lost || r->not_comparable || r->base == 0 ? "" : num(r->now / r->base)) << ",,"
-          << (r->lost ? "LOST" : r->not_comparable ? "not_comparable" : r->regression ? "REGRESSION" : "ok") << ",,,,"
-          << (is_fixture(in.docs[i]) ? "yes" : "no") << "\n";
+      out << "benchmark," << fam << "," << csv_field(r->id) << "," << r->metric << ","
+          << csv_field(metric_unit(r->metric)) << ",,run" << i + 1 << "," << csv_field(in.files[i]) << ","
+          << run_sku(in.docs[i]) << "," << (r->lost || r->not_comparable ? "" : num(r->now)) << ","
+          << (r->lost || r->not_comparable || r->base == 0 ? "" : num(r->now / r->base)) << ",,"
+          << (r->lost             ? "LOST"
+              : r->not_comparable ? "not_comparable"
+              : r->regression     ? "REGRESSION"
+                                  : "ok")
+          << ",,,," << (is_fixture(in.docs[i]) ? "yes" : "no") << "\n";
     }
 }
 
@@ -312,8 +358,13 @@ json to_json_output(const Input& in, int exit_code) {
   j["runs"] = json::array();
   for (std::size_t i = 0; i < in.docs.size(); ++i) {
     const json& d = in.docs[i];
-    json r = {{"run", i + 1}, {"file", in.files[i]}, {"run_id", d["run"]["id"]}, {"gpus", gpus_text(d)},
-              {"sku", run_sku(d)}, {"schema_version", d["schema_version"]}, {"fixture", is_fixture(d)}};
+    json r = {{"run", i + 1},
+              {"file", in.files[i]},
+              {"run_id", d["run"]["id"]},
+              {"gpus", gpus_text(d)},
+              {"sku", run_sku(d)},
+              {"schema_version", d["schema_version"]},
+              {"fixture", is_fixture(d)}};
     if (d["run"].contains("note")) r["note"] = d["run"]["note"];
     if (auto it = in.prices.find(run_sku(d)); it != in.prices.end()) r["price_per_gpu_hour"] = it->second;
     j["runs"].push_back(r);
@@ -321,9 +372,11 @@ json to_json_output(const Input& in, int exit_code) {
   j["families"] = json::array();
   for (const auto& r : in.rows) {
     if (j["families"].empty() || j["families"].back()["family"] != r.family)
-      j["families"].push_back({{"family", r.family}, {"title", family_title(r.family)}, {"rows", json::array()}});
-    json row = {{"benchmark", r.benchmark}, {"metric", r.metric}, {"unit", metric_unit(r.metric)},
-                {"higher_is_better", r.higher_is_better}, {"compared_at", r.compared_at}, {"values", json::array()}};
+      j["families"].push_back(
+          {{"family", r.family}, {"title", family_title(r.family)}, {"rows", json::array()}});
+    json row = {{"benchmark", r.benchmark},      {"metric", r.metric},
+                {"unit", metric_unit(r.metric)}, {"higher_is_better", r.higher_is_better},
+                {"compared_at", r.compared_at},  {"values", json::array()}};
     for (std::size_t i = 0; i < r.runs.size(); ++i) {
       const RunCell& c = r.runs[i];
       json v = {{"run", i + 1}, {"present", c.present}};
@@ -338,10 +391,12 @@ json to_json_output(const Input& in, int exit_code) {
           if (c.verdict.verdict != Verdict::unknown)
             v["p_value"] = jnum(c.verdict.p_value), v["change_pct"] = jnum(c.verdict.change_pct),
             v["spread_pct"] = jnum(c.verdict.spread_pct);
-          else v["verdict_why"] = c.verdict.why;
+          else
+            v["verdict_why"] = c.verdict.why;
         }
         v["samples"] = c.at.samples.size();
-        v["median_interval"] = {jnum(median_interval(c.at.samples).lo), jnum(median_interval(c.at.samples).hi)};
+        v["median_interval"] = {jnum(median_interval(c.at.samples).lo),
+                                jnum(median_interval(c.at.samples).hi)};
         if (c.per_dollar) v["per_dollar_gpu_hour"] = jnum(*c.per_dollar);
         if (c.per_dollar_ratio) v["per_dollar_ratio_to_run1"] = jnum(*c.per_dollar_ratio);
       }
@@ -352,12 +407,23 @@ json to_json_output(const Input& in, int exit_code) {
   j["per_benchmark"] = json::array();
   for (std::size_t i = 1; i < in.docs.size(); ++i) {
     const auto& p = in.per_run[i];
-    json e = {{"run", i + 1}, {"base_run", 1}, {"compared", p.compared}, {"regressions", p.regressions},
-              {"lost", p.lost}, {"not_comparable", p.not_comparable}, {"within_noise", p.within_noise},
-              {"no_ok_benchmark", p.no_ok}, {"rows", json::array()}};
+    json e = {{"run", i + 1},
+              {"base_run", 1},
+              {"compared", p.compared},
+              {"regressions", p.regressions},
+              {"lost", p.lost},
+              {"not_comparable", p.not_comparable},
+              {"within_noise", p.within_noise},
+              {"no_ok_benchmark", p.no_ok},
+              {"rows", json::array()}};
     for (const Comparison* r : shown(in, i)) {
-      json c = {{"id", r->id}, {"metric", r->metric}, {"base", jnum(r->base)}, {"regression", r->regression},
-                {"within_noise", r->within_noise}, {"lost", r->lost}, {"not_comparable", r->not_comparable}};
+      json c = {{"id", r->id},
+                {"metric", r->metric},
+                {"base", jnum(r->base)},
+                {"regression", r->regression},
+                {"within_noise", r->within_noise},
+                {"lost", r->lost},
+                {"not_comparable", r->not_comparable}};
       if (!r->lost && !r->not_comparable) c["now"] = jnum(r->now), c["change_pct"] = jnum(r->change_pct);
       if (!r->why.empty()) c["why"] = r->why;
       e["rows"].push_back(c);
@@ -370,7 +436,8 @@ json to_json_output(const Input& in, int exit_code) {
 
 }  // namespace
 
-std::vector<Comparison> compare_documents(const json& base, const json& now, double threshold_pct, bool skipped_is_lost) {
+std::vector<Comparison> compare_documents(const json& base, const json& now, double threshold_pct,
+                                          bool skipped_is_lost) {
   std::vector<Comparison> out;
   const auto a = entries(base, true);
   const auto b = entries(now, false);
@@ -393,8 +460,10 @@ std::vector<Comparison> compare_documents(const json& base, const json& now, dou
       c.why = "missing";
     } else if (const std::string st = it->second->at("status").get<std::string>(); st != "ok") {
       c.why = st + (it->second->contains("reason") ? ": " + it->second->at("reason").get<std::string>() : "");
-      if (st == "skipped" && !skipped_is_lost) c.not_comparable = true;
-      else c.lost = true;
+      if (st == "skipped" && !skipped_is_lost)
+        c.not_comparable = true;
+      else
+        c.lost = true;
     } else if (const json& mb = it->second->value("metrics", json::object()); !mb.contains(h->name)) {
       c.lost = true;
       c.why = "no " + std::string(h->name);
@@ -408,12 +477,14 @@ std::vector<Comparison> compare_documents(const json& base, const json& now, dou
       if (c.regression) {
         // Beyond the threshold but inside the runs' own spread (enough samples on both sides to tell):
         // noise, not a regression.
-        const NoiseVerdict v = noise_verdict(metric_samples(*ea, *h), metric_samples(*it->second, *h), h->higher_is_better);
+        const NoiseVerdict v =
+            noise_verdict(metric_samples(*ea, *h), metric_samples(*it->second, *h), h->higher_is_better);
         if (v.verdict == Verdict::same) {
           c.regression = false;
           c.within_noise = true;
           char buf[96];
-          std::snprintf(buf, sizeof buf, "within the runs' noise: spread %.1f%%, p=%.2g", v.spread_pct, v.p_value);
+          std::snprintf(buf, sizeof buf, "within the runs' noise: spread %.1f%%, p=%.2g", v.spread_pct,
+                        v.p_value);
           c.why = buf;
         }
       }
@@ -423,7 +494,8 @@ std::vector<Comparison> compare_documents(const json& base, const json& now, dou
   return out;
 }
 
-std::vector<FamilyRow> compare_runs(const std::vector<json>& docs, const std::map<std::string, double>& prices) {
+std::vector<FamilyRow> compare_runs(const std::vector<json>& docs,
+                                    const std::map<std::string, double>& prices) {
   std::vector<std::map<std::string, Series>> series;
   for (const auto& d : docs) series.push_back(series_of(d));
   std::vector<std::string> keys;
@@ -446,7 +518,8 @@ std::vector<FamilyRow> compare_runs(const std::vector<json>& docs, const std::ma
     row.metric = first->metric->name;
     row.higher_is_better = first->metric->higher_is_better;
     const auto common = largest_common_size(present);
-    if (!row.id.size_axis.empty()) row.compared_at = common ? "largest common size" : "each run's largest size";
+    if (!row.id.size_axis.empty())
+      row.compared_at = common ? "largest common size" : "each run's largest size";
     for (std::size_t i = 0; i < docs.size(); ++i) {
       RunCell c;
       if (present[i]) {
@@ -463,7 +536,8 @@ std::vector<FamilyRow> compare_runs(const std::vector<json>& docs, const std::ma
       RunCell& c = row.runs[i];
       if (!c.present || !base.present) continue;
       if (base.at.value > 0) c.ratio = c.at.value / base.at.value;
-      if (c.per_dollar && base.per_dollar && *base.per_dollar > 0) c.per_dollar_ratio = *c.per_dollar / *base.per_dollar;
+      if (c.per_dollar && base.per_dollar && *base.per_dollar > 0)
+        c.per_dollar_ratio = *c.per_dollar / *base.per_dollar;
       if (i > 0) c.verdict = noise_verdict(base.at.samples, c.at.samples, row.higher_is_better);
     }
     rows.push_back(std::move(row));
@@ -481,7 +555,8 @@ std::map<std::string, double> parse_prices(const std::string& text) {
   std::stringstream ss(text);
   for (std::string part; std::getline(ss, part, ',');) {
     const auto eq = part.find('=');
-    if (eq == std::string::npos) throw std::invalid_argument("--price: '" + part + "' is not SKU=USD_PER_GPU_HOUR");
+    if (eq == std::string::npos)
+      throw std::invalid_argument("--price: '" + part + "' is not SKU=USD_PER_GPU_HOUR");
     const std::string sku = part.substr(0, eq);
     if (!find_spec_by_key(sku)) {
       std::string known;
@@ -489,7 +564,9 @@ std::map<std::string, double> parse_prices(const std::string& text) {
       throw std::invalid_argument("--price: '" + sku + "' is not a SKU of the spec table (" + known + ")");
     }
     const auto v = parse_finite(part.substr(eq + 1));
-    if (!v || *v <= 0) throw std::invalid_argument("--price: '" + part.substr(eq + 1) + "' for " + sku + " is not a price > 0");
+    if (!v || *v <= 0)
+      throw std::invalid_argument("--price: '" + part.substr(eq + 1) + "' for " + sku +
+                                  " is not a price > 0");
     out[sku] = *v;
   }
   if (out.empty()) throw std::invalid_argument("--price needs SKU=USD_PER_GPU_HOUR[,...]");
@@ -513,7 +590,8 @@ int compare_command(const std::vector<std::string>& args, std::ostream& out, std
   app->add_option("--format", format, "table (default), markdown, csv or json")
       ->type_name("F")
       ->check(one_of({"table", "markdown", "csv", "json"}, "table, markdown, csv or json"));
-  app->add_flag("--all", in.all, "list every per-benchmark pair (default: regressions, lost, the largest changes)");
+  app->add_flag("--all", in.all,
+                "list every per-benchmark pair (default: regressions, lost, the largest changes)");
   if (const int code = parse_args(*app, args, out, err); code >= 0) return code;
   try {
     if (app->count("--price")) in.prices = parse_prices(prices);
@@ -571,10 +649,14 @@ int compare_command(const std::vector<std::string>& args, std::ostream& out, std
     failed |= p.regressions || p.lost || p.no_ok;
   }
   const int code = failed ? 1 : 0;
-  if (format == "json") out << to_json_output(in, code).dump(2) << "\n";
-  else if (format == "markdown") print_markdown(in, out);
-  else if (format == "csv") print_csv(in, out);
-  else print_table(in, out);
+  if (format == "json")
+    out << to_json_output(in, code).dump(2) << "\n";
+  else if (format == "markdown")
+    print_markdown(in, out);
+  else if (format == "csv")
+    print_csv(in, out);
+  else
+    print_table(in, out);
   for (std::size_t i = 1; i < in.docs.size(); ++i)
     if (in.per_run[i].no_ok) err << "gpuscale compare: " << in.files[i] << " has no benchmark that ran ok\n";
   return code;

@@ -9,19 +9,19 @@
 // with --price the value per dollar per GPU-hour.
 //
 // Exit status, per benchmark id and GPU as before: a drop beyond --threshold-pct against the first
-// run that the runs' noise does not explain is a regression (exit 1); a benchmark ok in the first run and missing, errored, not run or
-// without its metric in a later one is LOST (exit 1; skipped too when the runs are of one SKU).
+// run that the runs' noise does not explain is a regression (exit 1); a benchmark ok in the first run and
+// missing, errored, not run or without its metric in a later one is LOST (exit 1; skipped too when the runs
+// are of one SKU).
 //
 //   gpuscale compare a100.json h100.json h200.json --price a100-sxm-80gb=1.8,h100-sxm-80gb=2.5
 #pragma once
 
 #include <iosfwd>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "cross_run.hpp"
 
@@ -29,9 +29,9 @@ namespace gpuscale::cli {
 
 struct Comparison {
   std::string id;
-  std::string metric;       // bandwidth_gbps, tflops, busbw_gbps, latency_ns, ...
+  std::string metric;  // bandwidth_gbps, tflops, busbw_gbps, latency_ns, ...
   double base = 0, now = 0;
-  double change_pct = 0;    // + is better (for latency, lower is better and the sign is flipped)
+  double change_pct = 0;  // + is better (for latency, lower is better and the sign is flipped)
   // Worse than the threshold and, where both entries carry enough samples, `slower` by the noise
   // verdict (cross_run.hpp): a drop the runs' own spread explains is `within_noise` instead.
   bool regression = false;
@@ -54,10 +54,10 @@ std::vector<Comparison> compare_documents(const nlohmann::json& base, const nloh
 
 // One run's cell of a family row.
 struct RunCell {
-  bool present = false;        // the run has this benchmark ok
-  SeriesValue at;              // the value at the compared size
-  std::optional<double> ratio; // value / the first run's value
-  NoiseVerdict verdict;        // against the first run (runs after the first, both present)
+  bool present = false;         // the run has this benchmark ok
+  SeriesValue at;               // the value at the compared size
+  std::optional<double> ratio;  // value / the first run's value
+  NoiseVerdict verdict;         // against the first run (runs after the first, both present)
   std::optional<double> per_dollar, per_dollar_ratio;  // value / USD per GPU-hour
 };
 

@@ -63,8 +63,10 @@ double mann_whitney_p(const std::vector<double>& a, const std::vector<double>& b
   bool ties = false;
   for (double x : a)
     for (double y : b) {
-      if (x > y) u += 1;
-      else if (x == y) u += 0.5, ties = true;
+      if (x > y)
+        u += 1;
+      else if (x == y)
+        u += 0.5, ties = true;
     }
   // Ties inside one sample also break the exact distribution.
   std::vector<double> all(a);
@@ -111,26 +113,32 @@ double mann_whitney_p(const std::vector<double>& a, const std::vector<double>& b
 
 const char* to_string(Verdict v) {
   switch (v) {
-    case Verdict::same: return "same";
-    case Verdict::faster: return "faster";
-    case Verdict::slower: return "slower";
-    case Verdict::unknown: return "n/a";
+    case Verdict::same:
+      return "same";
+    case Verdict::faster:
+      return "faster";
+    case Verdict::slower:
+      return "slower";
+    case Verdict::unknown:
+      return "n/a";
   }
   return "n/a";
 }
 
-NoiseVerdict noise_verdict(const std::vector<double>& base, const std::vector<double>& now, bool higher_is_better) {
+NoiseVerdict noise_verdict(const std::vector<double>& base, const std::vector<double>& now,
+                           bool higher_is_better) {
   NoiseVerdict r;
   r.base = median_interval(base);
   r.now = median_interval(now);
   if (base.size() < kMinSamplesForVerdict || now.size() < kMinSamplesForVerdict) {
-    r.why = "too few samples (" + std::to_string(base.size()) + " and " + std::to_string(now.size()) + "; needs " +
-            std::to_string(kMinSamplesForVerdict) + " each)";
+    r.why = "too few samples (" + std::to_string(base.size()) + " and " + std::to_string(now.size()) +
+            "; needs " + std::to_string(kMinSamplesForVerdict) + " each)";
     return r;
   }
   r.p_value = mann_whitney_p(now, base);
   const bool apart = r.now.lo > r.base.hi || r.now.hi < r.base.lo;
-  const double iqr = std::max(quantile(base, 0.75) - quantile(base, 0.25), quantile(now, 0.75) - quantile(now, 0.25));
+  const double iqr =
+      std::max(quantile(base, 0.75) - quantile(base, 0.25), quantile(now, 0.75) - quantile(now, 0.25));
   if (r.base.median != 0) {
     r.change_pct = 100 * (r.now.median - r.base.median) / std::abs(r.base.median);
     r.spread_pct = 100 * iqr / std::abs(r.base.median);
@@ -160,7 +168,8 @@ std::vector<double> metric_samples(const json& entry, const HeadlineMetric& m) {
   std::vector<double> raw;
   if (entry.contains("samples_s"))
     for (const auto& s : entry["samples_s"])
-      if (s.is_number() && s.get<double>() > 0 && std::isfinite(s.get<double>())) raw.push_back(s.get<double>());
+      if (s.is_number() && s.get<double>() > 0 && std::isfinite(s.get<double>()))
+        raw.push_back(s.get<double>());
   if (raw.empty() || !std::isfinite(value)) return {value};
   const std::vector<double> kept = drop_outliers(raw);
   const double med = entry.contains("stats") ? entry["stats"].value("median_s", 0.0) : median(kept);
@@ -275,7 +284,8 @@ double datasheet_peak(const json& entry, const GpuSpec* spec, std::string* what)
   }
   if (family == "transfer" && metric == "bandwidth_gbps") {
     if (id->name == "d2d_peer") {
-      const std::string link = entry.contains("parameters") ? entry["parameters"].value("link", std::string()) : "";
+      const std::string link =
+          entry.contains("parameters") ? entry["parameters"].value("link", std::string()) : "";
       if (link == "nvlink" && spec->nvlink_gbps > 0) {
         say("NVLink one way");
         return spec->nvlink_gbps / 2;
@@ -313,7 +323,8 @@ std::map<std::string, Series> series_of(const json& doc) {
       s.metric = m;
     }
     std::string inst = id->instance;
-    if (inst.empty()) inst = b.contains("gpu_index") ? "gpu" + std::to_string(b["gpu_index"].get<int>()) : "node";
+    if (inst.empty())
+      inst = b.contains("gpu_index") ? "gpu" + std::to_string(b["gpu_index"].get<int>()) : "node";
     s.by_size[id->size].push_back({inst, &b});
   }
   return out;
@@ -381,10 +392,13 @@ std::string gpus_text(const json& doc) {
   if (gpus.empty()) return "host backend (no GPU)";
   std::vector<std::pair<std::string, int>> counts;
   for (const auto& g : gpus) {
-    const std::string name = g.value("name", std::string("?")) + " (" + g.value("sku", std::string("unknown")) + ")";
+    const std::string name =
+        g.value("name", std::string("?")) + " (" + g.value("sku", std::string("unknown")) + ")";
     auto it = std::find_if(counts.begin(), counts.end(), [&](const auto& c) { return c.first == name; });
-    if (it == counts.end()) counts.emplace_back(name, 1);
-    else ++it->second;
+    if (it == counts.end())
+      counts.emplace_back(name, 1);
+    else
+      ++it->second;
   }
   std::string out;
   for (const auto& [name, n] : counts) out += (out.empty() ? "" : ", ") + std::to_string(n) + "x " + name;
@@ -407,8 +421,8 @@ json read_results_document(const std::string& path) {
   if (!doc.is_object() || !doc.contains("schema_version"))
     throw std::runtime_error(path + ": not a results document (no schema_version)");
   if (doc["schema_version"] != kResultsSchemaVersion)
-    throw std::runtime_error(path + ": schema_version " + doc["schema_version"].dump() + "; this gpuscale reads schema_version " +
-                             std::to_string(kResultsSchemaVersion));
+    throw std::runtime_error(path + ": schema_version " + doc["schema_version"].dump() +
+                             "; this gpuscale reads schema_version " + std::to_string(kResultsSchemaVersion));
   if (const auto problems = validate_json(results_schema(), doc); !problems.empty())
     throw std::runtime_error(path + ": not a results document: " + problems.front());
   return doc;

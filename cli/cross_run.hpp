@@ -18,11 +18,10 @@
 
 #include <cstddef>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "gpuscale/core/results.hpp"
 #include "gpuscale/core/spec_table.hpp"
@@ -60,7 +59,8 @@ inline constexpr std::size_t kMinSamplesForVerdict = 4;  // below, no two-sided 
 inline constexpr double kVerdictAlpha = 0.05;
 // `faster`/`slower` describe `now` against `base` (values of a metric where higher is better when
 // `higher_is_better`).
-NoiseVerdict noise_verdict(const std::vector<double>& base, const std::vector<double>& now, bool higher_is_better);
+NoiseVerdict noise_verdict(const std::vector<double>& base, const std::vector<double>& now,
+                           bool higher_is_better);
 
 // --- one entry -------------------------------------------------------------------------------
 
@@ -82,12 +82,12 @@ struct SplitId {
   std::string family;
   bool host = false;
   std::string name;
-  std::string series;     // id without size and instance axes: "memory/copy/width:16"
-  std::string label;      // the same without the family: "copy/width:16"
-  std::string axes_label; // the remaining axes alone: "width:16"
-  std::string size_axis;  // "bytes", "m=n=k" or "" (no size axis)
-  double size = 0;        // 0 when there is no size axis
-  std::string instance;   // "src:0/dst:1" for peer copies, else ""
+  std::string series;      // id without size and instance axes: "memory/copy/width:16"
+  std::string label;       // the same without the family: "copy/width:16"
+  std::string axes_label;  // the remaining axes alone: "width:16"
+  std::string size_axis;   // "bytes", "m=n=k" or "" (no size axis)
+  double size = 0;         // 0 when there is no size axis
+  std::string instance;    // "src:0/dst:1" for peer copies, else ""
 };
 std::optional<SplitId> split_id(const std::string& id);
 
@@ -125,9 +125,9 @@ std::map<std::string, Series> series_of(const nlohmann::json& doc);
 // A series at one size: the median over its instances, and every instance's samples pooled.
 struct SeriesValue {
   double size = 0;
-  double value = 0;                 // median over instances
-  std::vector<double> samples;      // pooled metric_samples of every instance
-  std::vector<double> per_instance; // each instance's metric, in by_size order
+  double value = 0;                   // median over instances
+  std::vector<double> samples;        // pooled metric_samples of every instance
+  std::vector<double> per_instance;   // each instance's metric, in by_size order
   std::optional<double> pct_of_peak;  // median over instances of value / datasheet_peak
   std::string peak_what;
   int instances = 0;

@@ -11,16 +11,16 @@
 #include <string>
 #include <vector>
 
+#include "args.hpp"
+#include "check_command.hpp"
+#include "compare_command.hpp"
 #include "gpuscale/core/file_io.hpp"
 #include "gpuscale/core/host_info.hpp"
 #include "gpuscale/core/schema_validator.hpp"
 #include "gpuscale/core/schemas.hpp"
-#include "args.hpp"
-#include "check_command.hpp"
-#include "compare_command.hpp"
+#include "planner_commands.hpp"
 #include "report_command.hpp"
 #include "run_command.hpp"
-#include "planner_commands.hpp"
 
 namespace {
 
@@ -35,7 +35,8 @@ constexpr Command kCommands[] = {
     {"compare",
      "runs side by side across nodes and GPU generations (ratios, % of peak, noise-aware verdicts, per "
      "dollar); regressions and lost benchmarks exit 1"},
-    {"check", "accept or reject a node from its results document: pass / warn / fail per GPU; a fail exits 1"},
+    {"check",
+     "accept or reject a node from its results document: pass / warn / fail per GPU; a fail exits 1"},
     {"report", "an HTML page with charts (sweeps, roofline, several runs overlaid, the compare table)"},
     {"calibrate", "fit results documents into a GPU profile"},
     {"plan", "memory, time and cost of a fine-tuning or inference scenario"},
@@ -54,11 +55,11 @@ examples:
 
 int validate_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   std::vector<std::string> files;
-  auto app = gpuscale::cli::make_app(
-      "validate",
-      "Checks each document against the results schema; prints every violation\n"
-      "as FILE: /json/pointer: message.",
-      "exit status: 0 when all are valid, 2 otherwise.");
+  auto app =
+      gpuscale::cli::make_app("validate",
+                              "Checks each document against the results schema; prints every violation\n"
+                              "as FILE: /json/pointer: message.",
+                              "exit status: 0 when all are valid, 2 otherwise.");
   app->add_option("RESULTS.json", files, "results documents")
       ->type_name("")
       ->required()
@@ -67,10 +68,13 @@ int validate_command(const std::vector<std::string>& args, std::ostream& out, st
   int bad = 0;
   for (const auto& path : files) {
     try {
-      const auto problems = gpuscale::validate_json(gpuscale::results_schema(), gpuscale::read_json_file(path));
+      const auto problems =
+          gpuscale::validate_json(gpuscale::results_schema(), gpuscale::read_json_file(path));
       for (const auto& p : problems) err << path << ": " << p << "\n";
-      if (problems.empty()) out << path << ": valid\n";
-      else ++bad;
+      if (problems.empty())
+        out << path << ": valid\n";
+      else
+        ++bad;
     } catch (const std::exception& e) {
       err << e.what() << "\n";
       ++bad;
@@ -85,8 +89,10 @@ int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   // The top level takes the command and hands everything after it, untouched, to the command's
   // own parser (each has its options, help and errors).
-  auto app = gpuscale::cli::make_app("", "One command for the whole flow: measure, validate, compare, accept, "
-                                         "chart, calibrate and plan.", kFooter);
+  auto app = gpuscale::cli::make_app("",
+                                     "One command for the whole flow: measure, validate, compare, accept, "
+                                     "chart, calibrate and plan.",
+                                     kFooter);
   app->require_subcommand(1);
   bool version = false;
   app->add_flag("--version", version, "print the version and the git SHA it was built from");
@@ -109,8 +115,10 @@ int main(int argc, char** argv) {
     gpuscale::cli::usage_error(*app, "unknown command '" + args.front() + "'", std::cerr);
     return 2;
   }
-  if (args.front() == "--version") version = true;
-  else if (const int code = gpuscale::cli::parse_args(*app, args, std::cout, std::cerr); code >= 0) return code;
+  if (args.front() == "--version")
+    version = true;
+  else if (const int code = gpuscale::cli::parse_args(*app, args, std::cout, std::cerr); code >= 0)
+    return code;
   std::string cmd = "version";
   std::vector<std::string> rest;
   if (!version) {

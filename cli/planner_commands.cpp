@@ -26,7 +26,8 @@ namespace {
 using json = nlohmann::json;
 using planner::InputError;
 
-const char* kPlanDescription = R"(       gpuscale plan [--scenario FILE] [--KEY VALUE ...] [--format table|json] [-o FILE]
+const char* kPlanDescription =
+    R"(       gpuscale plan [--scenario FILE] [--KEY VALUE ...] [--format table|json] [-o FILE]
        gpuscale plan ... --search [--gpu-counts 8,16,32] [--global-batch-tokens N]
                              [--gpu-models SKU[=PRICE],SKU[=PRICE],...]
        gpuscale plan --seed-tables [-o FILE]
@@ -108,7 +109,8 @@ examples:
                 --framework megatron --precision fp8 --tensor-parallel 4 --sequence-parallel \
                 --pipeline-parallel 4 --virtual-stages 5 --grad-accum 32 --sharding zero1)";
 
-const char* kCalibrateDescription = R"(       gpuscale calibrate RESULTS.json... -o PROFILE.json [--export llm-analysis FILE]
+const char* kCalibrateDescription =
+    R"(       gpuscale calibrate RESULTS.json... -o PROFILE.json [--export llm-analysis FILE]
                           [--end-to-end SCENARIO.json TOKENS_PER_S]
        gpuscale calibrate --builtin SKU -o PROFILE.json [--export llm-analysis FILE] [--end-to-end ...]
 
@@ -118,7 +120,8 @@ small-size latency, alpha-beta per collective and rank count, PCIe bandwidth, us
 coefficient names the run ids it came from; what the documents do not measure keeps the SKU's
 datasheet value and its citation. --builtin writes the datasheet profile of a spec-table SKU.)";
 
-const char* kCalibrateFooter = R"(--export llm-analysis FILE also writes llm-analysis's GPU-config JSON (gpu_configs/*.json format) and
+const char* kCalibrateFooter =
+    R"(--export llm-analysis FILE also writes llm-analysis's GPU-config JSON (gpu_configs/*.json format) and
 FILE's efficiency companion (FILE with .efficiency.json: flops_efficiency, hbm_memory_efficiency,
 intra_node_memory_efficiency, inter_node_memory_efficiency, the values llm-analysis takes as
 analysis arguments); the efficiency flags are also printed.
@@ -138,16 +141,16 @@ example: gpuscale calibrate h200-a.json h200-b.json -o h200.profile.json
 
 // Keys whose flag value is numeric.
 bool int_key(const std::string& k) {
-  return k == "lora_rank" || k == "seq_len" || k == "micro_batch" || k == "grad_accum" || k == "gpus_per_node" ||
-         k == "nodes" || k == "loss_chunks" || k == "tensor_parallel" || k == "pipeline_parallel" ||
-         k == "virtual_stages" || k == "context_parallel" || k == "shard_group";
+  return k == "lora_rank" || k == "seq_len" || k == "micro_batch" || k == "grad_accum" ||
+         k == "gpus_per_node" || k == "nodes" || k == "loss_chunks" || k == "tensor_parallel" ||
+         k == "pipeline_parallel" || k == "virtual_stages" || k == "context_parallel" || k == "shard_group";
 }
 bool float_key(const std::string& k) {
   return k == "tokens" || k == "price_per_gpu_hour" || k == "end_to_end_efficiency";
 }
 bool bool_key(const std::string& k) {
-  return k == "flash_attention" || k == "compile" || k == "optimizer_in_backward" || k == "activation_offload" ||
-         k == "fused_loss" || k == "sequence_parallel" || k == "tp_comm_overlap";
+  return k == "flash_attention" || k == "compile" || k == "optimizer_in_backward" ||
+         k == "activation_offload" || k == "fused_loss" || k == "sequence_parallel" || k == "tp_comm_overlap";
 }
 
 json flag_value(const std::string& key, const std::string& v, const std::string& flag) {
@@ -159,7 +162,8 @@ json flag_value(const std::string& key, const std::string& v, const std::string&
     } catch (...) {
       used = 0;
     }
-    if (used != v.size() || v.empty()) throw InputError("command line", flag, "expected an integer, got '" + v + "'");
+    if (used != v.size() || v.empty())
+      throw InputError("command line", flag, "expected an integer, got '" + v + "'");
     return x;
   }
   if (float_key(key)) {
@@ -179,8 +183,9 @@ json flag_value(const std::string& key, const std::string& v, const std::string&
 // A plan is never printed with NaN or infinity in it: inputs that lead there are named instead.
 void refuse_non_finite(const json& result, const std::string& where) {
   if (const auto bad = first_non_finite(result); !bad.empty())
-    throw InputError(where, bad,
-                     "the plan is not a finite number here: the scenario or the profile holds a value it cannot use");
+    throw InputError(
+        where, bad,
+        "the plan is not a finite number here: the scenario or the profile holds a value it cannot use");
 }
 
 int fail_input(std::ostream& err, const std::string& cmd, const std::exception& e) {
@@ -201,11 +206,14 @@ int plan_command(const std::vector<std::string>& args, std::ostream& out, std::o
   app->add_option("--scenario", scenario_path, "a scenario file (JSON): its keys, overridden by the flags")
       ->type_name("FILE");
   app->add_option("--format", format_arg, "table (default) or json")->type_name("table|json");
-  app->add_option("-o,--output", output, "write it there (atomically) instead of printing")->type_name("FILE");
+  app->add_option("-o,--output", output, "write it there (atomically) instead of printing")
+      ->type_name("FILE");
   app->add_flag("--search", search, "plan every combination of the settings not given (see below)");
-  app->add_option("--gpu-counts", gpu_counts, "with --search: the GPU counts to plan for (default: the scenario's)")
+  app->add_option("--gpu-counts", gpu_counts,
+                  "with --search: the GPU counts to plan for (default: the scenario's)")
       ->type_name("8,16,32");
-  app->add_option("--gpu-models", gpu_models, "with --search: GPU models to compare, each with an optional price")
+  app->add_option("--gpu-models", gpu_models,
+                  "with --search: GPU models to compare, each with an optional price")
       ->type_name("SKU[=PRICE],...");
   app->add_option("--global-batch-tokens", global_batch_tokens,
                   "with --search: every candidate trains on this batch (grad_accum follows)")
@@ -221,9 +229,12 @@ int plan_command(const std::vector<std::string>& args, std::ostream& out, std::o
     std::string dashed = keys[k];
     std::replace(dashed.begin(), dashed.end(), '_', '-');
     const std::string names = "--" + dashed + (dashed == keys[k] ? "" : ",--" + keys[k]);
-    auto* o = app->add_option(names, key_values[k], "scenario key " + keys[k] + " (see below)")->group("Scenario keys");
-    if (bool_key(keys[k])) o->expected(0, 1)->type_name("[true|false]");
-    else o->type_name("VALUE");
+    auto* o = app->add_option(names, key_values[k], "scenario key " + keys[k] + " (see below)")
+                  ->group("Scenario keys");
+    if (bool_key(keys[k]))
+      o->expected(0, 1)->type_name("[true|false]");
+    else
+      o->type_name("VALUE");
   }
   if (args.empty()) {
     err << app->help();
@@ -241,7 +252,8 @@ int plan_command(const std::vector<std::string>& args, std::ostream& out, std::o
       for (const auto& item : cli::split_commas(v)) {
         const auto n = flag_value("gpus_per_node", item, a).get<std::int64_t>();  // an integer flag
         if (n <= 0)
-          throw InputError("command line", "--gpu-counts", "expected positive integers like 8,16,32, got '" + v + "'");
+          throw InputError("command line", "--gpu-counts",
+                           "expected positive integers like 8,16,32, got '" + v + "'");
         space.gpu_counts.push_back(n);
       }
     }
@@ -253,7 +265,8 @@ int plan_command(const std::vector<std::string>& args, std::ostream& out, std::o
         g.gpu = eq == std::string::npos ? text : text.substr(0, eq);
         if (eq != std::string::npos) {
           const double price = flag_value("price_per_gpu_hour", text.substr(eq + 1), a).get<double>();
-          if (!(price >= 0)) throw InputError("command line", a, "a price must not be negative, got '" + text + "'");
+          if (!(price >= 0))
+            throw InputError("command line", a, "a price must not be negative, got '" + text + "'");
           g.price_per_gpu_hour = price;
         }
         if (g.gpu.empty()) throw InputError("command line", a, "expected GPU[=PRICE],..., got '" + v + "'");
@@ -296,10 +309,12 @@ int plan_command(const std::vector<std::string>& args, std::ostream& out, std::o
       for (const auto& [k, v] : flags.items()) scenario[k] = v;
       if (!search && (!space.gpu_counts.empty() || space.global_batch_tokens > 0 || !space.gpus.empty()))
         throw InputError("command line",
-                         !space.gpus.empty() ? "--gpu-models"
-                         : space.gpu_counts.empty() ? "--global-batch-tokens" : "--gpu-counts",
+                         !space.gpus.empty()        ? "--gpu-models"
+                         : space.gpu_counts.empty() ? "--global-batch-tokens"
+                                                    : "--gpu-counts",
                          "only with --search");
-      if (search && !space.gpus.empty() && !scenario.contains("gpu")) scenario["gpu"] = space.gpus.front().gpu;
+      if (search && !space.gpus.empty() && !scenario.contains("gpu"))
+        scenario["gpu"] = space.gpus.front().gpu;
       if (search) {
         std::vector<std::string> fixed;
         for (const auto& [k, v] : scenario.items()) fixed.push_back(k);
@@ -315,8 +330,10 @@ int plan_command(const std::vector<std::string>& args, std::ostream& out, std::o
         text = format == "json" ? j.dump(2) + "\n" : planner::plan_to_table(result);
       }
     }
-    if (output.empty()) out << text;
-    else write_file_atomic(output, text);
+    if (output.empty())
+      out << text;
+    else
+      write_file_atomic(output, text);
     return 0;
   } catch (const InputError& e) {
     return fail_input(err, "plan", e);
@@ -378,7 +395,8 @@ int calibrate_command(const std::vector<std::string>& args, std::ostream& out, s
     if (export_arg.size() == 2) {
       export_format = export_arg[0];
       if (export_format != "llm-analysis")
-        throw InputError("command line", "--export", "only 'llm-analysis' is supported, got '" + export_format + "'");
+        throw InputError("command line", "--export",
+                         "only 'llm-analysis' is supported, got '" + export_format + "'");
       export_path = export_arg[1];
     }
     if (e2e_arg.size() == 2) {
@@ -386,15 +404,18 @@ int calibrate_command(const std::vector<std::string>& args, std::ostream& out, s
       const std::string v = e2e_arg[1];
       e2e_tokens_per_s = flag_value("tokens", v, "--end-to-end").get<double>();  // a number flag
       if (!(e2e_tokens_per_s > 0))
-        throw InputError("command line", "--end-to-end", "expected SCENARIO.json and a positive tokens/s, got '" + v + "'");
+        throw InputError("command line", "--end-to-end",
+                         "expected SCENARIO.json and a positive tokens/s, got '" + v + "'");
     }
     if (inputs.empty() && builtin.empty()) {
       err << app->help();
       return 2;
     }
     if (!inputs.empty() && !builtin.empty())
-      throw InputError("command line", "--builtin", "give either results documents or --builtin SKU, not both");
-    if (output.empty() && export_path.empty()) throw InputError("command line", "-o", "missing: where to write the profile");
+      throw InputError("command line", "--builtin",
+                       "give either results documents or --builtin SKU, not both");
+    if (output.empty() && export_path.empty())
+      throw InputError("command line", "-o", "missing: where to write the profile");
 
     planner::Profile profile;
     if (!builtin.empty()) {
@@ -424,7 +445,8 @@ int calibrate_command(const std::vector<std::string>& args, std::ostream& out, s
     const json profile_json = planner::profile_to_json(profile);
     const std::string out_name = output.empty() ? std::string("the profile") : output;
     if (const auto bad = first_non_finite(profile_json); !bad.empty())
-      throw InputError(out_name, bad, "the fit is not a finite number: the results hold values it cannot use");
+      throw InputError(out_name, bad,
+                       "the fit is not a finite number: the results hold values it cannot use");
     if (const auto problems = validate_json(planner::profile_schema(), profile_json); !problems.empty())
       throw InputError(out_name, "", "the fitted profile does not match its schema: " + problems.front());
     std::vector<std::pair<std::string, std::string>> files;
@@ -433,7 +455,8 @@ int calibrate_command(const std::vector<std::string>& args, std::ostream& out, s
     std::string eff_path = export_path;
     if (!export_path.empty()) {
       const json la = planner::to_llm_analysis(profile, &eff);
-      if (eff_path.size() > 5 && eff_path.substr(eff_path.size() - 5) == ".json") eff_path.resize(eff_path.size() - 5);
+      if (eff_path.size() > 5 && eff_path.substr(eff_path.size() - 5) == ".json")
+        eff_path.resize(eff_path.size() - 5);
       eff_path += ".efficiency.json";
       files.push_back({export_path, la.dump(4) + "\n"});
       files.push_back({eff_path, eff.dump(4) + "\n"});
@@ -442,8 +465,9 @@ int calibrate_command(const std::vector<std::string>& args, std::ostream& out, s
     for (std::size_t i = 0; i < files.size(); ++i)
       for (std::size_t k = i + 1; k < files.size(); ++k)
         if (fs::weakly_canonical(files[i].first) == fs::weakly_canonical(files[k].first))
-          throw InputError("command line", "--export",
-                           files[k].first + " is also where " + files[i].first + " goes: give them different paths");
+          throw InputError(
+              "command line", "--export",
+              files[k].first + " is also where " + files[i].first + " goes: give them different paths");
     write_all_or_nothing(files);
     if (!export_path.empty()) {
       out << "llm-analysis flags:";
@@ -458,8 +482,8 @@ int calibrate_command(const std::vector<std::string>& args, std::ostream& out, s
       for (const auto& [n, g] : profile.gemm)
         if (g.source.kind == "measured") {
           char buf[160];
-          std::snprintf(buf, sizeof buf, "; %s fit rms %.1f%%, held-out %.1f%%", n.c_str(), 100 * g.fit.rms_rel_error,
-                        100 * g.fit.holdout_rms_rel_error);
+          std::snprintf(buf, sizeof buf, "; %s fit rms %.1f%%, held-out %.1f%%", n.c_str(),
+                        100 * g.fit.rms_rel_error, 100 * g.fit.holdout_rms_rel_error);
           out << buf;
         }
       char e2e[96];

@@ -75,7 +75,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
                           double timeout_s, bool pass_stderr, const std::atomic<int>* stop) {
   if (argv.empty()) throw std::invalid_argument("run_process: empty command");
   int err_pipe[2];
-  if (::pipe2(err_pipe, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+  if (::pipe2(err_pipe, O_CLOEXEC) != 0)
+    throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
 
   pid_t pid = -1;
   int spawn_rc = 0;
@@ -90,10 +91,12 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
     sigset_t none;
     ::sigemptyset(&none);
     check(::posix_spawnattr_setsigmask(&sa.attr_, &none), "posix_spawnattr_setsigmask");
-    check(::posix_spawnattr_setflags(&sa.attr_, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK),
+    check(::posix_spawnattr_setflags(&sa.attr_,
+                                     POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK),
           "posix_spawnattr_setflags");
     const char* out = stdout_path.empty() ? "/dev/null" : stdout_path.c_str();
-    check(::posix_spawn_file_actions_addopen(&sa.actions_, STDOUT_FILENO, out, O_WRONLY | O_CREAT | O_TRUNC, 0644),
+    check(::posix_spawn_file_actions_addopen(&sa.actions_, STDOUT_FILENO, out, O_WRONLY | O_CREAT | O_TRUNC,
+                                             0644),
           "posix_spawn_file_actions_addopen");
     // dup2 clears close-on-exec on the copy: the child keeps only fd 2 of the pipe.
     check(::posix_spawn_file_actions_adddup2(&sa.actions_, err_pipe[1], STDERR_FILENO),
@@ -161,8 +164,10 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
   ::close(err_pipe[0]);
   // Whatever the child left running in its group (it would hold the GPU or the pipe) goes too.
   ::kill(-pid, SIGKILL);
-  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-  else if (WIFSIGNALED(status)) r.term_signal = WTERMSIG(status);
+  if (WIFEXITED(status))
+    r.exit_code = WEXITSTATUS(status);
+  else if (WIFSIGNALED(status))
+    r.term_signal = WTERMSIG(status);
   if (r.timed_out || r.interrupted) r.term_signal = 0, r.exit_code = -1;
   r.stderr_tail = buffer.size() > 2000 ? buffer.substr(buffer.size() - 2000) : buffer;
   return r;

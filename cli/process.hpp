@@ -28,7 +28,6 @@ struct ProcessResult {
 // non-zero, the child's process group gets that signal, then SIGKILL after a 2 s grace. Throws
 // std::runtime_error when the program cannot be started.
 ProcessResult run_process(const std::vector<std::string>& argv, const std::string& stdout_path,
-                          double timeout_s, bool pass_stderr = true,
-                          const std::atomic<int>* stop = nullptr);
+                          double timeout_s, bool pass_stderr = true, const std::atomic<int>* stop = nullptr);
 
 }  // namespace gpuscale::cli

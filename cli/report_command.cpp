@@ -41,16 +41,23 @@ constexpr Kind kKinds[] = {
 // One colour per run (or per series in a single-run chart).
 constexpr const char* kColors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                                    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
-const char* color(int i) { return kColors[static_cast<unsigned>(i) % 10]; }
+const char* color(int i) {
+  return kColors[static_cast<unsigned>(i) % 10];
+}
 
 std::string html_escape(const std::string& s) {
   std::string o;
   for (char c : s) {
-    if (c == '<') o += "&lt;";
-    else if (c == '>') o += "&gt;";
-    else if (c == '&') o += "&amp;";
-    else if (c == '"') o += "&quot;";
-    else o += c;
+    if (c == '<')
+      o += "&lt;";
+    else if (c == '>')
+      o += "&gt;";
+    else if (c == '&')
+      o += "&amp;";
+    else if (c == '"')
+      o += "&quot;";
+    else
+      o += c;
   }
   return o;
 }
@@ -92,7 +99,8 @@ std::string axis_of(const SplitId& id, const std::string& axis) {
   for (std::size_t pos = 0; (pos = a.find(key, pos)) != std::string::npos; pos += key.size())
     if (pos == 0 || a[pos - 1] == '/') {
       const auto end = a.find('/', pos);
-      return a.substr(pos + key.size(), end == std::string::npos ? std::string::npos : end - pos - key.size());
+      return a.substr(pos + key.size(),
+                      end == std::string::npos ? std::string::npos : end - pos - key.size());
     }
   return "";
 }
@@ -106,11 +114,13 @@ std::pair<double, double> element_bytes(const std::string& precision) {
 
 std::string svg_open(double w, double h, const std::string& title) {
   char buf[512];
-  std::snprintf(buf, sizeof buf,
-                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
-                "font-family=\"sans-serif\" font-size=\"11\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
-                "<text x=\"12\" y=\"18\" font-size=\"14\" font-weight=\"bold\">%s</text>\n",
-                w, h, w, h, html_escape(title).c_str());
+  std::snprintf(
+      buf, sizeof buf,
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
+      "font-family=\"sans-serif\" font-size=\"11\">\n<rect width=\"100%%\" height=\"100%%\" "
+      "fill=\"white\"/>\n"
+      "<text x=\"12\" y=\"18\" font-size=\"14\" font-weight=\"bold\">%s</text>\n",
+      w, h, w, h, html_escape(title).c_str());
   return buf;
 }
 
@@ -125,11 +135,14 @@ std::vector<Chart> charts_for(const json& doc) {
     std::map<std::string, Chart> by_title;
     std::map<std::string, int> most_instances;
     for (const auto& [key, s] : all) {
-      if (s.id.family != k.family || s.metric->name != std::string(k.metric) || s.id.size_axis.empty()) continue;
+      if (s.id.family != k.family || s.metric->name != std::string(k.metric) || s.id.size_axis.empty())
+        continue;
       std::string title = std::string(k.title) + (s.id.host ? " (host backend)" : "");
       std::string label = s.id.axes_label;
-      if (k.chart_per_name) title += ": " + s.id.name;
-      else label = s.id.name + (label.empty() ? "" : "/" + label);
+      if (k.chart_per_name)
+        title += ": " + s.id.name;
+      else
+        label = s.id.name + (label.empty() ? "" : "/" + label);
       ChartSeries cs{label.empty() ? s.id.name : label, {}, -1};
       int instances = 0;
       for (const auto& [size, inst] : s.by_size) {
@@ -141,7 +154,9 @@ std::vector<Chart> charts_for(const json& doc) {
       if (cs.points.size() < 2) continue;
       if (!by_title.count(title)) {
         order.push_back(title);
-        Chart c{title, k.family == std::string("gemm") ? "m = n = k" : "size", k.y_label, k.family != std::string("gemm"), {}, {}};
+        Chart c{title,     k.family == std::string("gemm") ? "m = n = k" : "size",
+                k.y_label, k.family != std::string("gemm"),
+                {},        {}};
         if (k.family == std::string("memory") && l2 > 0 && !s.id.host)
           c.markers.push_back({l2, "L2 " + tick_label(l2, true)});
         by_title.emplace(title, std::move(c));
@@ -151,7 +166,9 @@ std::vector<Chart> charts_for(const json& doc) {
     }
     for (const auto& t : order) {
       Chart c = std::move(by_title[t]);
-      if (most_instances[t] > 1) c.title += " - median of " + std::to_string(most_instances[t]) + (k.family == std::string("transfer") ? "" : " GPUs");
+      if (most_instances[t] > 1)
+        c.title += " - median of " + std::to_string(most_instances[t]) +
+                   (k.family == std::string("transfer") ? "" : " GPUs");
       charts.push_back(std::move(c));
     }
   }
@@ -174,7 +191,8 @@ std::vector<Chart> charts_for_runs(const std::vector<json>& docs) {
           out.push_back({key, c.x_label, c.y_label, c.x_is_bytes, {}, {}});
         }
         Chart& o = out[it->second];
-        o.series.push_back({"run" + std::to_string(i + 1) + " " + run_sku(docs[i]), s.points, static_cast<int>(i)});
+        o.series.push_back(
+            {"run" + std::to_string(i + 1) + " " + run_sku(docs[i]), s.points, static_cast<int>(i)});
         for (const Marker& m : c.markers)
           if (std::none_of(o.markers.begin(), o.markers.end(), [&](const Marker& x) { return x.x == m.x; }))
             o.markers.push_back({m.x, "run" + std::to_string(i + 1) + " " + m.label});
@@ -199,7 +217,8 @@ std::string svg_chart(const Chart& c) {
   const double ytop = nice_top(ymax);
   auto px = [&](double x) { return L + (std::log2(x) - lx0) / (lx1 - lx0) * pw; };
   auto py = [&](double y) { return T + ph - y / ytop * ph; };
-  const bool by_run = std::any_of(c.series.begin(), c.series.end(), [](const ChartSeries& s) { return s.run >= 0; });
+  const bool by_run =
+      std::any_of(c.series.begin(), c.series.end(), [](const ChartSeries& s) { return s.run >= 0; });
   std::ostringstream o;
   char buf[640];
   o << svg_open(W, H, c.title);
@@ -232,10 +251,12 @@ std::string svg_chart(const Chart& c) {
   for (std::size_t i = 0; i < c.markers.size(); ++i) {
     const Marker& m = c.markers[i];
     if (!(m.x > 0) || std::log2(m.x) < lx0 || std::log2(m.x) > lx1) continue;
-    std::snprintf(buf, sizeof buf,
-                  "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>"
-                  "<text x=\"%.1f\" y=\"%.1f\" fill=\"#666\">%s</text>\n",
-                  px(m.x), T, px(m.x), T + ph, px(m.x) + 3, T + 12 + 12.0 * static_cast<double>(i), html_escape(m.label).c_str());
+    std::snprintf(
+        buf, sizeof buf,
+        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>"
+        "<text x=\"%.1f\" y=\"%.1f\" fill=\"#666\">%s</text>\n",
+        px(m.x), T, px(m.x), T + ph, px(m.x) + 3, T + 12 + 12.0 * static_cast<double>(i),
+        html_escape(m.label).c_str());
     o << buf;
   }
   for (std::size_t i = 0; i < c.series.size(); ++i) {
@@ -248,16 +269,20 @@ std::string svg_chart(const Chart& c) {
     }
     o << "\"/>\n";
     for (const auto& [x, y] : s.points) {
-      std::snprintf(buf, sizeof buf, "<circle class=\"mark\" cx=\"%.1f\" cy=\"%.1f\" r=\"2.4\" fill=\"%s\"><title>%s: %s %s</title></circle>",
-                    px(x), py(y), col, html_escape(s.name).c_str(), tick_label(x, c.x_is_bytes).c_str(), num(y).c_str());
+      std::snprintf(buf, sizeof buf,
+                    "<circle class=\"mark\" cx=\"%.1f\" cy=\"%.1f\" r=\"2.4\" fill=\"%s\"><title>%s: %s "
+                    "%s</title></circle>",
+                    px(x), py(y), col, html_escape(s.name).c_str(), tick_label(x, c.x_is_bytes).c_str(),
+                    num(y).c_str());
       o << buf;
     }
     const std::string label = s.name.size() > 30 ? s.name.substr(0, 27) + "..." : s.name;
     std::snprintf(buf, sizeof buf,
                   "\n<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"/>"
                   "<text x=\"%.1f\" y=\"%.1f\">%s</text>\n",
-                  L + pw + 10, T + 8 + 14.0 * static_cast<double>(i), L + pw + 26, T + 8 + 14.0 * static_cast<double>(i), col,
-                  L + pw + 30, T + 12 + 14.0 * static_cast<double>(i), html_escape(label).c_str());
+                  L + pw + 10, T + 8 + 14.0 * static_cast<double>(i), L + pw + 26,
+                  T + 8 + 14.0 * static_cast<double>(i), col, L + pw + 30,
+                  T + 12 + 14.0 * static_cast<double>(i), html_escape(label).c_str());
     o << buf;
   }
   o << "</svg>\n";
@@ -272,10 +297,11 @@ struct BarGroup {
   std::vector<double> values;  // per run; < 0: none
 };
 
-std::string svg_bars(const std::string& title, const std::string& y_label, const std::vector<BarGroup>& groups,
-                     const std::vector<std::string>& runs) {
+std::string svg_bars(const std::string& title, const std::string& y_label,
+                     const std::vector<BarGroup>& groups, const std::vector<std::string>& runs) {
   const double L = 64, R = 20, T = 30 + 14.0 * static_cast<double>(runs.size() > 1 ? 1 : 0), B = 90;
-  const double W = std::max(640.0, L + R + 44.0 * static_cast<double>(groups.size()) * std::max<std::size_t>(1, runs.size()) / 1.6);
+  const double W = std::max(
+      640.0, L + R + 44.0 * static_cast<double>(groups.size()) * std::max<std::size_t>(1, runs.size()) / 1.6);
   const double H = 340, pw = W - L - R, ph = H - T - B;
   double ymax = 0;
   for (const auto& g : groups)
@@ -301,12 +327,14 @@ std::string svg_bars(const std::string& title, const std::string& y_label, const
       if (!(v >= 0)) continue;
       const double h = v / ytop * ph;
       std::snprintf(buf, sizeof buf,
-                    "<rect class=\"mark\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>%s %s: %s</title></rect>",
+                    "<rect class=\"mark\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                    "fill=\"%s\"><title>%s %s: %s</title></rect>",
                     gx + bw * static_cast<double>(r), T + ph - h, bw * 0.92, h, color(static_cast<int>(r)),
                     html_escape(runs[r]).c_str(), html_escape(groups[g].label).c_str(), num(v).c_str());
       o << buf;
     }
-    std::snprintf(buf, sizeof buf, "<text transform=\"translate(%.1f,%.1f) rotate(-35)\" text-anchor=\"end\">%s</text>\n",
+    std::snprintf(buf, sizeof buf,
+                  "<text transform=\"translate(%.1f,%.1f) rotate(-35)\" text-anchor=\"end\">%s</text>\n",
                   gx + gw * 0.4, T + ph + 12, html_escape(groups[g].label).c_str());
     o << buf;
   }
@@ -317,9 +345,11 @@ std::string svg_bars(const std::string& title, const std::string& y_label, const
   o << buf;
   if (runs.size() > 1)
     for (std::size_t r = 0; r < runs.size(); ++r) {
-      std::snprintf(buf, sizeof buf, "<rect x=\"%.1f\" y=\"24\" width=\"10\" height=\"10\" fill=\"%s\"/><text x=\"%.1f\" y=\"33\">%s</text>\n",
-                    L + 70.0 * static_cast<double>(r), color(static_cast<int>(r)), L + 14 + 70.0 * static_cast<double>(r),
-                    html_escape(runs[r]).c_str());
+      std::snprintf(buf, sizeof buf,
+                    "<rect x=\"%.1f\" y=\"24\" width=\"10\" height=\"10\" fill=\"%s\"/><text x=\"%.1f\" "
+                    "y=\"33\">%s</text>\n",
+                    L + 70.0 * static_cast<double>(r), color(static_cast<int>(r)),
+                    L + 14 + 70.0 * static_cast<double>(r), html_escape(runs[r]).c_str());
       o << buf;
     }
   o << "</svg>\n";
@@ -334,13 +364,17 @@ std::vector<std::string> layer_bar_charts(const std::vector<json>& docs) {
   std::map<std::string, std::vector<BarGroup>> charts;
   for (std::size_t i = 0; i < docs.size(); ++i)
     for (const auto& [key, s] : series_of(docs[i])) {
-      if (s.id.family != "gemm" || axis_of(s.id, "model").empty() || s.metric->name != std::string("tflops")) continue;
-      const std::string title = "GEMM at Llama layer shapes: " + axis_of(s.id, "model") + ", " + axis_of(s.id, "tokens") +
-                                " tokens, " + s.id.name + (axis_of(s.id, "fast_accum").empty() ? "" : " fast_accum:" + axis_of(s.id, "fast_accum"));
+      if (s.id.family != "gemm" || axis_of(s.id, "model").empty() || s.metric->name != std::string("tflops"))
+        continue;
+      const std::string title =
+          "GEMM at Llama layer shapes: " + axis_of(s.id, "model") + ", " + axis_of(s.id, "tokens") +
+          " tokens, " + s.id.name +
+          (axis_of(s.id, "fast_accum").empty() ? "" : " fast_accum:" + axis_of(s.id, "fast_accum"));
       const std::string label = axis_of(s.id, "op") + " " + axis_of(s.id, "pass");
       if (!charts.count(title)) order.push_back(title);
       auto& groups = charts[title];
-      auto it = std::find_if(groups.begin(), groups.end(), [&](const BarGroup& g) { return g.label == label; });
+      auto it =
+          std::find_if(groups.begin(), groups.end(), [&](const BarGroup& g) { return g.label == label; });
       if (it == groups.end()) {
         groups.push_back({label, std::vector<double>(docs.size(), -1)});
         it = groups.end() - 1;
@@ -360,12 +394,14 @@ Roofline roofline_of(const json& doc, const std::string& run_name) {
   const double l2 = gpus_of(doc).empty() ? 0 : gpus_of(doc)[0].value("l2_bytes", 0.0);
   for (const auto& [key, s] : series_of(doc)) {
     if (s.id.host) continue;
-    if (s.id.family == "memory" && s.metric->name == std::string("bandwidth_gbps") && s.id.size_axis == "bytes") {
+    if (s.id.family == "memory" && s.metric->name == std::string("bandwidth_gbps") &&
+        s.id.size_axis == "bytes") {
       r.hbm_gbps = std::max(r.hbm_gbps, series_value(doc, s, s.by_size.rbegin()->first).value);
       const auto op = memory_op_from_string(s.id.name);
       const double arrays = op ? memory_op_arrays(*op) : 2;
       for (const auto& [size, _] : s.by_size)
-        if (l2 > 0 && size * arrays <= l2 / 2) r.l2_gbps = std::max(r.l2_gbps, series_value(doc, s, size).value);
+        if (l2 > 0 && size * arrays <= l2 / 2)
+          r.l2_gbps = std::max(r.l2_gbps, series_value(doc, s, size).value);
     }
     if ((s.id.family == "gemm" || s.id.family == "compute") && s.metric->name == std::string("tflops")) {
       for (const auto& [size, inst] : s.by_size) {
@@ -375,12 +411,13 @@ Roofline roofline_of(const json& doc, const std::string& run_name) {
         const double v = series_value(doc, s, size).value;
         r.peak_tflops[peak] = std::max(r.peak_tflops[peak], v);
         if (s.id.family == "gemm" && !axis_of(s.id, "model").empty()) {
-          const auto m = parse_finite(axis_of(s.id, "m")), n = parse_finite(axis_of(s.id, "n")), k = parse_finite(axis_of(s.id, "k"));
+          const auto m = parse_finite(axis_of(s.id, "m")), n = parse_finite(axis_of(s.id, "n")),
+                     k = parse_finite(axis_of(s.id, "k"));
           if (!m || !n || !k) continue;
           const auto [in, outb] = element_bytes(s.id.name);
           const double bytes = (*m * *k + *k * *n) * in + *m * *n * outb;
-          r.points.push_back({s.id.name + " " + axis_of(s.id, "op") + " " + axis_of(s.id, "pass") + " (" + axis_of(s.id, "model") +
-                                  ", " + axis_of(s.id, "tokens") + " tokens)",
+          r.points.push_back({s.id.name + " " + axis_of(s.id, "op") + " " + axis_of(s.id, "pass") + " (" +
+                                  axis_of(s.id, "model") + ", " + axis_of(s.id, "tokens") + " tokens)",
                               peak, 2 * *m * *n * *k / bytes, v});
         }
       }
@@ -403,7 +440,8 @@ std::string svg_roofline(const std::vector<Roofline>& runs) {
     if (r.hbm_gbps > 0) ymin = std::min(ymin, r.hbm_gbps / 1e3);  // the roof at 1 FLOP/byte
   }
   const double lx0 = 0, lx1 = std::ceil(std::log10(xmax));
-  const double ly1 = std::ceil(std::log10(ymax * 1.5)), ly0 = std::min(ly1 - 1, std::floor(std::log10(ymin > 0 && ymin < 1e300 ? ymin : 1)));
+  const double ly1 = std::ceil(std::log10(ymax * 1.5)),
+               ly0 = std::min(ly1 - 1, std::floor(std::log10(ymin > 0 && ymin < 1e300 ? ymin : 1)));
   auto px = [&](double x) { return L + (std::log10(x) - lx0) / (lx1 - lx0) * pw; };
   auto py = [&](double y) { return T + ph - (std::log10(y) - ly0) / (ly1 - ly0) * ph; };
   std::ostringstream o;
@@ -411,23 +449,29 @@ std::string svg_roofline(const std::vector<Roofline>& runs) {
   o << svg_open(W, H, "Roofline from the measured ceilings (log-log)");
   for (double e = lx0; e <= lx1; ++e) {
     std::snprintf(buf, sizeof buf,
-                  "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/><text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%g</text>\n",
-                  px(std::pow(10, e)), T, px(std::pow(10, e)), T + ph, px(std::pow(10, e)), T + ph + 14, std::pow(10, e));
+                  "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/><text x=\"%.1f\" "
+                  "y=\"%.1f\" text-anchor=\"middle\">%g</text>\n",
+                  px(std::pow(10, e)), T, px(std::pow(10, e)), T + ph, px(std::pow(10, e)), T + ph + 14,
+                  std::pow(10, e));
     o << buf;
   }
   for (double e = ly0; e <= ly1; ++e) {
     std::snprintf(buf, sizeof buf,
-                  "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/><text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%g</text>\n",
-                  L, py(std::pow(10, e)), L + pw, py(std::pow(10, e)), L - 6, py(std::pow(10, e)) + 4, std::pow(10, e));
+                  "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/><text x=\"%.1f\" "
+                  "y=\"%.1f\" text-anchor=\"end\">%g</text>\n",
+                  L, py(std::pow(10, e)), L + pw, py(std::pow(10, e)), L - 6, py(std::pow(10, e)) + 4,
+                  std::pow(10, e));
     o << buf;
   }
   std::snprintf(buf, sizeof buf,
                 "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#333\"/>\n"
-                "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">arithmetic intensity (FLOP per byte of A, B and D)</text>\n"
+                "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">arithmetic intensity (FLOP per byte of "
+                "A, B and D)</text>\n"
                 "<text transform=\"translate(14,%.1f) rotate(-90)\" text-anchor=\"middle\">TFLOPS</text>\n",
                 L, T, pw, ph, L + pw / 2, H - 10, T + ph / 2);
   o << buf;
-  o << "<clipPath id=\"roof-clip\"><rect x=\"" << L << "\" y=\"" << T << "\" width=\"" << pw << "\" height=\"" << ph << "\"/></clipPath>\n"
+  o << "<clipPath id=\"roof-clip\"><rect x=\"" << L << "\" y=\"" << T << "\" width=\"" << pw << "\" height=\""
+    << ph << "\"/></clipPath>\n"
     << "<g clip-path=\"url(#roof-clip)\">\n";
   int legend = 0;
   std::ostringstream leg;
@@ -440,8 +484,10 @@ std::string svg_roofline(const std::vector<Roofline>& runs) {
     auto slanted = [&](double gbps, const char* dash, const std::string& what) {
       const double ridge = top * 1e3 / gbps;
       std::snprintf(buf, sizeof buf,
-                    "<line class=\"mark\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\" stroke-dasharray=\"%s\"><title>%s %s %s GB/s</title></line>\n",
-                    px(xa), py(gbps * xa / 1e3), px(ridge), py(top), col, dash, r.run.c_str(), what.c_str(), num(gbps).c_str());
+                    "<line class=\"mark\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+                    "stroke-width=\"2\" stroke-dasharray=\"%s\"><title>%s %s %s GB/s</title></line>\n",
+                    px(xa), py(gbps * xa / 1e3), px(ridge), py(top), col, dash, r.run.c_str(), what.c_str(),
+                    num(gbps).c_str());
       o << buf;
     };
     if (r.hbm_gbps > 0 && top > 0) slanted(r.hbm_gbps, "none", "HBM");
@@ -449,29 +495,34 @@ std::string svg_roofline(const std::vector<Roofline>& runs) {
     for (const auto& [p, v] : r.peak_tflops) {
       const double ridge = r.hbm_gbps > 0 ? v * 1e3 / r.hbm_gbps : xa;
       std::snprintf(buf, sizeof buf,
-                    "<line class=\"mark\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"1.5\"><title>%s %s %s TFLOPS</title></line>"
+                    "<line class=\"mark\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+                    "stroke-width=\"1.5\"><title>%s %s %s TFLOPS</title></line>"
                     "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" fill=\"%s\">%s %s</text>\n",
                     px(ridge), py(v), px(xb), py(v), col, r.run.c_str(), p.c_str(), num(v).c_str(),
-                    L + pw - 4 - 120.0 * static_cast<double>(ri), py(v) - 3, col,
-                    p.c_str(), num(v).c_str());
+                    L + pw - 4 - 120.0 * static_cast<double>(ri), py(v) - 3, col, p.c_str(), num(v).c_str());
       o << buf;
     }
     for (const auto& p : r.points) {
       std::snprintf(buf, sizeof buf,
-                    "<circle class=\"mark\" cx=\"%.1f\" cy=\"%.1f\" r=\"3.2\" fill=\"%s\" fill-opacity=\"0.75\" stroke=\"#333\" stroke-width=\"0.5\">"
+                    "<circle class=\"mark\" cx=\"%.1f\" cy=\"%.1f\" r=\"3.2\" fill=\"%s\" "
+                    "fill-opacity=\"0.75\" stroke=\"#333\" stroke-width=\"0.5\">"
                     "<title>%s %s: %.0f FLOP/B, %s TFLOPS</title></circle>\n",
-                    px(p.intensity), py(p.tflops), col, r.run.c_str(), html_escape(p.label).c_str(), p.intensity, num(p.tflops).c_str());
+                    px(p.intensity), py(p.tflops), col, r.run.c_str(), html_escape(p.label).c_str(),
+                    p.intensity, num(p.tflops).c_str());
       o << buf;
     }
-    std::snprintf(buf, sizeof buf, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"/><text x=\"%.1f\" y=\"%.1f\">%s: HBM %s GB/s%s</text>\n",
-                  L + pw + 10, T + 8 + 14.0 * legend, L + pw + 26, T + 8 + 14.0 * legend, col, L + pw + 30, T + 12 + 14.0 * legend,
-                  r.run.c_str(), num(r.hbm_gbps).c_str(), r.l2_gbps > 0 ? (", L2 " + num(r.l2_gbps)).c_str() : "");
+    std::snprintf(buf, sizeof buf,
+                  "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+                  "stroke-width=\"2\"/><text x=\"%.1f\" y=\"%.1f\">%s: HBM %s GB/s%s</text>\n",
+                  L + pw + 10, T + 8 + 14.0 * legend, L + pw + 26, T + 8 + 14.0 * legend, col, L + pw + 30,
+                  T + 12 + 14.0 * legend, r.run.c_str(), num(r.hbm_gbps).c_str(),
+                  r.l2_gbps > 0 ? (", L2 " + num(r.l2_gbps)).c_str() : "");
     leg << buf;
     ++legend;
   }
   o << "</g>\n" << leg.str();
-  std::snprintf(buf, sizeof buf, "<text x=\"%.1f\" y=\"%.1f\" fill=\"#555\">dots: Llama layer GEMMs</text>\n", L + pw + 10,
-                T + 12 + 14.0 * legend);
+  std::snprintf(buf, sizeof buf, "<text x=\"%.1f\" y=\"%.1f\" fill=\"#555\">dots: Llama layer GEMMs</text>\n",
+                L + pw + 10, T + 12 + 14.0 * legend);
   o << buf << "</svg>\n";
   return o.str();
 }
@@ -505,7 +556,8 @@ std::vector<std::string> grouped_problems(const json& doc) {
     if (!g.count) g.status = st, g.reason = reason;
     ++g.count;
     const auto id = split_id(b.value("id", std::string()));
-    g.benches.insert(id ? id->family + "/" + (id->host ? "host/" : "") + id->name : b.value("id", std::string()));
+    g.benches.insert(id ? id->family + "/" + (id->host ? "host/" : "") + id->name
+                        : b.value("id", std::string()));
     if (b.contains("gpu_index")) g.gpus.insert(std::to_string(b["gpu_index"].get<int>()));
   }
   std::stable_sort(order.begin(), order.end(), [&](const std::string& a, const std::string& b) {
@@ -523,8 +575,9 @@ std::vector<std::string> grouped_problems(const json& doc) {
       }
       benches += (benches.empty() ? "" : ", ") + b;
     }
-    out.push_back(g.status + " x" + std::to_string(g.count) + ": " + g.reason + (g.varied ? " (and similar)" : "") + " [" +
-                  benches + (g.gpus.size() > 1 ? "; " + std::to_string(g.gpus.size()) + " GPUs" : "") + "]");
+    out.push_back(g.status + " x" + std::to_string(g.count) + ": " + g.reason +
+                  (g.varied ? " (and similar)" : "") + " [" + benches +
+                  (g.gpus.size() > 1 ? "; " + std::to_string(g.gpus.size()) + " GPUs" : "") + "]");
   }
   return out;
 }
@@ -565,22 +618,29 @@ window.addEventListener('load', function () {
 </script>
 )";
 
-std::string figure(const std::string& svg) { return "<figure class=\"chart\">" + svg + "</figure>\n"; }
+std::string figure(const std::string& svg) {
+  return "<figure class=\"chart\">" + svg + "</figure>\n";
+}
 
 std::string provenance(const std::vector<json>& docs, const std::vector<std::string>& files) {
   std::ostringstream h;
-  h << "<table><tr><th>run</th><th>file</th><th>GPUs</th><th>run id</th><th>started (UTC)</th><th>suite / backend</th>"
+  h << "<table><tr><th>run</th><th>file</th><th>GPUs</th><th>run id</th><th>started (UTC)</th><th>suite / "
+       "backend</th>"
        "<th>git</th><th>driver / CUDA / NCCL</th><th>host</th><th>note</th></tr>\n";
   for (std::size_t i = 0; i < docs.size(); ++i) {
     const json& d = docs[i];
     const json& run = d["run"];
     const json& sys = d["system"];
-    h << "<tr><td><span style=\"color:" << color(static_cast<int>(i)) << "\">&#9632;</span> run" << i + 1 << "</td><td>"
-      << html_escape(files[i]) << "</td><td>" << html_escape(gpus_text(d)) << "</td><td>" << html_escape(run["id"].get<std::string>())
-      << "</td><td>" << html_escape(run["started_utc"].get<std::string>()) << "</td><td>" << html_escape(run["suite"].get<std::string>())
-      << " / " << html_escape(run["backend"].get<std::string>()) << "</td><td>" << html_escape(run["git_sha"].get<std::string>())
-      << "</td><td>" << html_escape(sys.value("driver_version", std::string("-")) + " / " + sys.value("cuda_runtime_version", std::string("-")) +
-                                    " / " + sys.value("nccl_version", std::string("-")))
+    h << "<tr><td><span style=\"color:" << color(static_cast<int>(i)) << "\">&#9632;</span> run" << i + 1
+      << "</td><td>" << html_escape(files[i]) << "</td><td>" << html_escape(gpus_text(d)) << "</td><td>"
+      << html_escape(run["id"].get<std::string>()) << "</td><td>"
+      << html_escape(run["started_utc"].get<std::string>()) << "</td><td>"
+      << html_escape(run["suite"].get<std::string>()) << " / "
+      << html_escape(run["backend"].get<std::string>()) << "</td><td>"
+      << html_escape(run["git_sha"].get<std::string>()) << "</td><td>"
+      << html_escape(sys.value("driver_version", std::string("-")) + " / " +
+                     sys.value("cuda_runtime_version", std::string("-")) + " / " +
+                     sys.value("nccl_version", std::string("-")))
       << "</td><td>" << html_escape(sys.value("hostname", std::string())) << "</td><td>";
     if (is_fixture(d)) h << "<span class=\"fixture\">FIXTURE, not a measurement.</span> ";
     h << html_escape(run.value("note", std::string())) << "</td></tr>\n";
@@ -615,7 +675,8 @@ std::string compare_table(const std::vector<json>& docs) {
       if (c.ratio) h << num(*c.ratio) << "&times;";
       if (c.at.pct_of_peak) h << " &middot; " << num(*c.at.pct_of_peak) << "% of peak";
       if (i > 0 && c.verdict.verdict != Verdict::unknown)
-        h << " &middot; <span class=\"" << to_string(c.verdict.verdict) << "\">" << to_string(c.verdict.verdict) << "</span>";
+        h << " &middot; <span class=\"" << to_string(c.verdict.verdict) << "\">"
+          << to_string(c.verdict.verdict) << "</span>";
       h << "</small></td>";
     }
     h << "</tr>\n";
@@ -658,12 +719,14 @@ int report_command(const std::vector<std::string>& args, std::ostream& out, std:
   std::string title = "gpuscale: ";
   for (std::size_t i = 0; i < docs.size(); ++i) title += (i ? " vs " : "") + gpus_text(docs[i]);
   const bool any_fixture = std::any_of(docs.begin(), docs.end(), [](const json& d) { return is_fixture(d); });
-  h << "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>" << html_escape(title) << "</title>\n" << kStyle
-    << "</head>\n<body>\n<h1>" << html_escape(title) << "</h1>\n";
+  h << "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>" << html_escape(title) << "</title>\n"
+    << kStyle << "</head>\n<body>\n<h1>" << html_escape(title) << "</h1>\n";
   if (any_fixture)
-    h << "<p class=\"fixture\">This page shows FIXTURE documents (marked below): computed stand-ins for testing and "
+    h << "<p class=\"fixture\">This page shows FIXTURE documents (marked below): computed stand-ins for "
+         "testing and "
          "illustration, not measurements of any GPU.</p>\n";
-  h << "<p>GB = 1e9 bytes; bandwidths count bytes read + written (transfers count the bytes crossing the link). "
+  h << "<p>GB = 1e9 bytes; bandwidths count bytes read + written (transfers count the bytes crossing the "
+       "link). "
        "Curves over several GPUs show their median.</p>\n"
     << provenance(docs, inputs);
   // Family charts: one family at a time, in kKinds order.
@@ -675,10 +738,11 @@ int report_command(const std::vector<std::string>& args, std::ostream& out, std:
     return std::string("transfer");
   };
   const auto bars = layer_bar_charts(docs);
-  const char* sections[][2] = {{"memory", "Memory: bandwidth and latency against size (the dashed line marks the L2 size)"},
-                               {"gemm", "GEMM: TFLOPS against size per precision, and the Llama layer shapes"},
-                               {"collective", "Collectives: busbw against message size"},
-                               {"transfer", "Transfers: host &harr; device and peer copies"}};
+  const char* sections[][2] = {
+      {"memory", "Memory: bandwidth and latency against size (the dashed line marks the L2 size)"},
+      {"gemm", "GEMM: TFLOPS against size per precision, and the Llama layer shapes"},
+      {"collective", "Collectives: busbw against message size"},
+      {"transfer", "Transfers: host &harr; device and peer copies"}};
   for (const auto& [fam, heading] : sections) {
     std::ostringstream body;
     for (const Chart& c : charts)
@@ -697,19 +761,25 @@ int report_command(const std::vector<std::string>& args, std::ostream& out, std:
   if (roofs.empty()) {
     h << "<p>No roofline: it needs a GPU run with memory bandwidth and GEMM or compute results.</p>\n";
   } else {
-    h << "<p>Ceilings are what each run measured: HBM at the largest size (solid), L2 where sizes inside it ran faster "
-         "(dotted), each precision's best rate (horizontal); the dots are the Llama layer GEMMs at their arithmetic "
+    h << "<p>Ceilings are what each run measured: HBM at the largest size (solid), L2 where sizes inside it "
+         "ran faster "
+         "(dotted), each precision's best rate (horizontal); the dots are the Llama layer GEMMs at their "
+         "arithmetic "
          "intensity.</p>\n<div class=\"charts\">"
       << figure(svg_roofline(roofs)) << "</div>\n";
   }
   if (docs.size() > 1)
-    h << "<h2>Compare (against run1)</h2>\n<p>Ratio to run1, % of each run's own SKU datasheet peak, and a verdict from both "
-         "runs' samples (a difference beyond the runs' interquartile spread, Mann-Whitney U p &lt; 0.05 and non-overlapping 95% intervals of the medians).</p>\n"
+    h << "<h2>Compare (against run1)</h2>\n<p>Ratio to run1, % of each run's own SKU datasheet peak, and a "
+         "verdict from both "
+         "runs' samples (a difference beyond the runs' interquartile spread, Mann-Whitney U p &lt; 0.05 and "
+         "non-overlapping 95% intervals of the medians).</p>\n"
       << compare_table(docs);
   h << "<h2>Not measured</h2>\n";
   for (std::size_t i = 0; i < docs.size(); ++i) {
     const auto lines = grouped_problems(docs[i]);
-    h << "<p>run" << i + 1 << ": " << (lines.empty() ? "every benchmark ran ok." : std::to_string(lines.size()) + " reason(s):") << "</p>\n";
+    h << "<p>run" << i + 1 << ": "
+      << (lines.empty() ? "every benchmark ran ok." : std::to_string(lines.size()) + " reason(s):")
+      << "</p>\n";
     if (lines.empty()) continue;
     h << "<ul class=\"problems\">\n";
     for (const auto& l : lines) h << "<li>" << html_escape(l) << "</li>\n";
@@ -717,8 +787,8 @@ int report_command(const std::vector<std::string>& args, std::ostream& out, std:
   }
   h << "<h2>Summary tables</h2>\n";
   for (std::size_t i = 0; i < docs.size(); ++i)
-    h << "<details><summary>run" << i + 1 << " (" << html_escape(inputs[i]) << ")</summary><pre>" << html_escape(summary_table(docs[i]))
-      << "</pre></details>\n";
+    h << "<details><summary>run" << i + 1 << " (" << html_escape(inputs[i]) << ")</summary><pre>"
+      << html_escape(summary_table(docs[i])) << "</pre></details>\n";
   h << "<p id=\"render-check\"></p>\n" << kRenderCheck << "</body></html>\n";
   try {
     write_file_atomic(output, h.str());

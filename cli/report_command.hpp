@@ -17,11 +17,10 @@
 
 #include <iosfwd>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace gpuscale::cli {
 
@@ -58,14 +57,14 @@ std::string svg_chart(const Chart& chart);
 
 // The measured ceilings of one run for a roofline, and the Llama layer GEMMs placed on it.
 struct Roofline {
-  std::string run;             // "run1"
-  double hbm_gbps = 0;         // memory bandwidth at the largest size (the HBM plateau)
-  double l2_gbps = 0;          // the best bandwidth with the arrays inside L2, when above HBM; else 0
+  std::string run;      // "run1"
+  double hbm_gbps = 0;  // memory bandwidth at the largest size (the HBM plateau)
+  double l2_gbps = 0;   // the best bandwidth with the arrays inside L2, when above HBM; else 0
   std::map<std::string, double> peak_tflops;  // work.peak ("bf16_tensor") -> best measured TFLOPS
   struct Point {
-    std::string label;         // "bf16 qkv fwd (llama-3-8b, 4096 tokens)"
-    std::string peak;          // the ceiling it is bound by
-    double intensity = 0;      // FLOP per byte of A, B and D once
+    std::string label;     // "bf16 qkv fwd (llama-3-8b, 4096 tokens)"
+    std::string peak;      // the ceiling it is bound by
+    double intensity = 0;  // FLOP per byte of A, B and D once
     double tflops = 0;
   };
   std::vector<Point> points;

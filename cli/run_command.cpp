@@ -9,29 +9,29 @@
 #include <atomic>
 #include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <iomanip>
+#include <iostream>
 #include <limits>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
-#include <chrono>
-#include <cstdio>
-#include <filesystem>
-#include <iomanip>
-#include <iostream>
-#include <map>
 #include <sstream>
 
+#include "args.hpp"
 #include "gpuscale/core/benchmark_id.hpp"
 #include "gpuscale/core/file_io.hpp"
 #include "gpuscale/core/host_info.hpp"
-#include "gpuscale/core/schema_validator.hpp"
 #include "gpuscale/core/results.hpp"
+#include "gpuscale/core/schema_validator.hpp"
 #include "gpuscale/core/schemas.hpp"
 #include "gpuscale/core/units.hpp"
-#include "args.hpp"
 #include "process.hpp"
 
 namespace gpuscale::cli {
@@ -51,10 +51,12 @@ constexpr Family kFamilies[] = {{"memory", "bench_memory", false},
                                 {"collective", "bench_collectives", true},
                                 {"transfer", "bench_transfer", false}};
 
-const char* kDescription = R"(Runs the benchmark suite on every local GPU (or, without a usable GPU, on the host backend) and
+const char* kDescription =
+    R"(Runs the benchmark suite on every local GPU (or, without a usable GPU, on the host backend) and
 writes one results document (schema results/schema/results.schema.json), then prints a summary.)";
 
-const char* kFooter = R"(The document is rewritten (atomically) after every binary, and each binary rewrites its own part
+const char* kFooter =
+    R"(The document is rewritten (atomically) after every binary, and each binary rewrites its own part
 after every benchmark: a run that is killed, or a binary that crashes, hangs or exits non-zero,
 keeps every benchmark that finished. Benchmarks a binary listed but never reached are recorded
 with status not_run and the reason; run.binaries says how each binary ended. An entry that fails
@@ -81,8 +83,8 @@ std::string find_binary(const std::string& name, const std::vector<fs::path>& di
 
 // Google Benchmark lists names with its own suffixes (/iterations:1/manual_time); ids have none.
 std::string id_from_listed_name(std::string name) {
-  static const char* kSuffixes[] = {"iterations:", "manual_time", "real_time", "process_time", "repeats:",
-                                    "min_time:", "min_warmup_time:", "threads:"};
+  static const char* kSuffixes[] = {"iterations:", "manual_time", "real_time",        "process_time",
+                                    "repeats:",    "min_time:",   "min_warmup_time:", "threads:"};
   for (;;) {
     const auto slash = name.rfind('/');
     if (slash == std::string::npos) return name;
@@ -119,14 +121,17 @@ json merge_fragments(const std::vector<json>& fragments, const json& run) {
       job = {{"ranks", s["ranks"]}, {"hosts", s.value("hosts", json::array())}};
     for (const auto& x : f.value("gpus", json::array())) {
       const std::string uuid = x.value("uuid", std::string());
-      const std::string key = !uuid.empty() ? uuid : x.value("host", std::string()) + "/" + x.at("index").dump();
+      const std::string key =
+          !uuid.empty() ? uuid : x.value("host", std::string()) + "/" + x.at("index").dump();
       auto it = gpus.find(key);
       if (it == gpus.end() || x.size() > it->second.size()) gpus[key] = x;
     }
     for (const auto& b : f.at("benchmarks")) benchmarks.push_back(b);
   }
-  if (!job.is_null()) system.update(job);
-  else system.erase("ranks"), system.erase("hosts");
+  if (!job.is_null())
+    system.update(job);
+  else
+    system.erase("ranks"), system.erase("hosts");
   std::vector<json> sorted;
   for (auto& [_, x] : gpus) sorted.push_back(x);
   std::stable_sort(sorted.begin(), sorted.end(), [](const json& a, const json& b) {
@@ -182,19 +187,22 @@ std::string summary_table(const json& doc) {
   }
   std::ostringstream os;
   os << std::left << std::setw(64) << "benchmark (largest size that ran)" << std::right << std::setw(12)
-     << "value" << "  " << std::left << std::setw(15) << "unit" << std::right << std::setw(8) << "% peak"
-     << std::setw(8) << "cv %" << "  ok/skip/err/not-run\n";
+     << "value"
+     << "  " << std::left << std::setw(15) << "unit" << std::right << std::setw(8) << "% peak" << std::setw(8)
+     << "cv %"
+     << "  ok/skip/err/not-run\n";
   for (const auto& g : order) {
     const Row& r = groups[g];
     char line[256];
     std::string name = g.size() > 63 ? g.substr(0, 60) + "..." : g;
     if (r.metric.empty())
-      std::snprintf(line, sizeof line, "%-64s %12s  %-15s %8s %7s  %d/%d/%d/%d\n", name.c_str(), "-", "-", "-",
-                    "-", r.ok, r.skipped, r.error, r.not_run);
+      std::snprintf(line, sizeof line, "%-64s %12s  %-15s %8s %7s  %d/%d/%d/%d\n", name.c_str(), "-", "-",
+                    "-", "-", r.ok, r.skipped, r.error, r.not_run);
     else
       std::snprintf(line, sizeof line, "%-64s %12.1f  %-15s %8s %7.2f  %d/%d/%d/%d\n", name.c_str(), r.value,
-                    r.metric.c_str(), r.pct >= 0 ? std::to_string(static_cast<int>(r.pct + 0.5)).c_str() : "-",
-                    r.cv * 100, r.ok, r.skipped, r.error, r.not_run);
+                    r.metric.c_str(),
+                    r.pct >= 0 ? std::to_string(static_cast<int>(r.pct + 0.5)).c_str() : "-", r.cv * 100,
+                    r.ok, r.skipped, r.error, r.not_run);
     os << line;
   }
   return os.str();
@@ -215,8 +223,12 @@ json not_run_entries(const std::vector<std::string>& listed, const json& fragmen
     } catch (const std::exception&) {
       continue;  // not a gpuscale id: nothing to record it under
     }
-    json e = {{"id", id},           {"family", parsed.family}, {"backend", parsed.host ? "host" : "gpu"},
-              {"parameters", json::object()}, {"status", "not_run"}, {"reason", reason}};
+    json e = {{"id", id},
+              {"family", parsed.family},
+              {"backend", parsed.host ? "host" : "gpu"},
+              {"parameters", json::object()},
+              {"status", "not_run"},
+              {"reason", reason}};
     if (backend == "gpu" && !parsed.host) e["gpu_index"] = device;
     out.push_back(std::move(e));
   }
@@ -247,7 +259,8 @@ std::vector<std::string> quarantine_invalid_entries(json& doc) {
     json fixed = {{"status", "error"}, {"reason", reason}, {"parameters", json::object()}};
     for (const char* k : {"id", "family", "backend", "gpu_index"})
       if (b.is_object() && b.contains(k)) fixed[k] = b[k];
-    if (b.is_object() && b.contains("parameters") && b["parameters"].is_object()) fixed["parameters"] = b["parameters"];
+    if (b.is_object() && b.contains("parameters") && b["parameters"].is_object())
+      fixed["parameters"] = b["parameters"];
     b = std::move(fixed);
     if (!validate_json(results_schema()["$defs"]["benchmark"], b).empty()) drop.push_back(i);
   }
@@ -258,7 +271,9 @@ std::vector<std::string> quarantine_invalid_entries(json& doc) {
 namespace {
 
 std::atomic<int> g_stop{0};
-extern "C" void on_stop_signal(int sig) { g_stop.store(sig); }
+extern "C" void on_stop_signal(int sig) {
+  g_stop.store(sig);
+}
 
 // SIGINT/SIGTERM raise g_stop for the length of a run; the previous handlers come back after.
 class StopSignals {
@@ -279,7 +294,8 @@ class StopSignals {
   StopSignals& operator=(const StopSignals&) = delete;
 
  private:
-  struct sigaction old_int_ {}, old_term_ {};
+  struct sigaction old_int_ {
+  }, old_term_{};
 };
 
 // The output's lock: a second run to the same file is refused instead of silently overwriting
@@ -291,7 +307,9 @@ class OutputLock {
     const fs::path parent = fs::path(output).parent_path();
     std::error_code ec;
     if (!parent.empty()) fs::create_directories(parent, ec);
-    if (ec) throw std::runtime_error("cannot write " + output + ": cannot create " + parent.string() + ": " + ec.message());
+    if (ec)
+      throw std::runtime_error("cannot write " + output + ": cannot create " + parent.string() + ": " +
+                               ec.message());
     fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd_ < 0) throw std::runtime_error("cannot write " + output + ": " + std::strerror(errno));
     if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
@@ -301,7 +319,8 @@ class OutputLock {
                                " is held); use another -o");
     }
     const std::string pid = std::to_string(::getpid()) + "\n";
-    if (::ftruncate(fd_, 0) != 0 || ::write(fd_, pid.data(), pid.size()) != static_cast<ssize_t>(pid.size())) {
+    if (::ftruncate(fd_, 0) != 0 ||
+        ::write(fd_, pid.data(), pid.size()) != static_cast<ssize_t>(pid.size())) {
       const std::string why = std::strerror(errno);
       release();
       throw std::runtime_error("cannot write " + output + ": " + why);
@@ -336,8 +355,8 @@ std::vector<std::string> list_ids(const std::string& listing_path) {
 
 int run_command(const std::vector<std::string>& args, const std::string& self_path, std::ostream& out,
                 std::ostream& err) {
-  std::string output, suite = "quick", backend = "auto", families_arg, devices_arg = "all", bin_dir,
-                      log_dir, note;
+  std::string output, suite = "quick", backend = "auto", families_arg, devices_arg = "all", bin_dir, log_dir,
+                      note;
   double timeout_s = 1800;
   double budget_s = std::numeric_limits<double>::infinity();
   {
@@ -396,7 +415,8 @@ int run_command(const std::vector<std::string>& args, const std::string& self_pa
     if (!find_binary(f.binary, dirs).empty()) families.push_back(&f);
   }
   for (const auto& w : wanted)
-    if (std::none_of(std::begin(kFamilies), std::end(kFamilies), [&](const Family& f) { return w == f.name; })) {
+    if (std::none_of(std::begin(kFamilies), std::end(kFamilies),
+                     [&](const Family& f) { return w == f.name; })) {
       err << "gpuscale run: unknown family '" << w << "'\n";
       return 2;
     }
@@ -428,8 +448,8 @@ int run_command(const std::vector<std::string>& args, const std::string& self_pa
     const std::string tmp = (fs::temp_directory_path() / ("gpuscale-probe-" + run_id)).string();
     ProcessResult r;
     try {
-      r = run_process({probe_bin, "--gpuscale_count_gpus"}, tmp, std::min(120.0, std::max(budget_left(), 1.0)), false,
-                      &g_stop);
+      r = run_process({probe_bin, "--gpuscale_count_gpus"}, tmp,
+                      std::min(120.0, std::max(budget_left(), 1.0)), false, &g_stop);
     } catch (const std::exception& e) {
       r.stderr_tail = e.what();
     }
@@ -494,9 +514,15 @@ int run_command(const std::vector<std::string>& args, const std::string& self_pa
   json doc;
   std::string write_error;
   auto write_document = [&]() {
-    json run = {{"id", run_id},          {"started_utc", started}, {"finished_utc", utc_now_iso8601()},
-                {"git_sha", build_git_sha()}, {"command_line", cmdline}, {"tool_version", tool_version()},
-                {"suite", suite},         {"backend", backend}, {"binaries", binaries}};
+    json run = {{"id", run_id},
+                {"started_utc", started},
+                {"finished_utc", utc_now_iso8601()},
+                {"git_sha", build_git_sha()},
+                {"command_line", cmdline},
+                {"tool_version", tool_version()},
+                {"suite", suite},
+                {"backend", backend},
+                {"binaries", binaries}};
     std::string full_note = note;
     for (const auto& f : failures) full_note += (full_note.empty() ? "" : "; ") + std::string("failed: ") + f;
     if (!full_note.empty()) run["note"] = full_note;
@@ -530,7 +556,8 @@ int run_command(const std::vector<std::string>& args, const std::string& self_pa
     const Family* f = targets[ti].family;
     const int dev = targets[ti].device;
     const std::string bin = find_binary(f->binary, dirs);
-    const std::string tag = std::string(f->binary) + (backend == "gpu" ? "-gpu" + std::to_string(dev) : "-host");
+    const std::string tag =
+        std::string(f->binary) + (backend == "gpu" ? "-gpu" + std::to_string(dev) : "-host");
     const std::string frag = (work / (tag + ".json")).string();
     const std::string log = log_dir.empty() ? std::string() : (fs::path(log_dir) / (tag + ".log")).string();
     const std::vector<std::string> common = {bin, "--backend=" + backend, "--suite=" + suite,
@@ -567,14 +594,16 @@ int run_command(const std::vector<std::string>& args, const std::string& self_pa
       }
       continue;
     }
-    err << "== " << tag << (backend == "host" ? " (host backend)" : "") << " [" << ti + 1 << "/" << targets.size();
+    err << "== " << tag << (backend == "host" ? " (host backend)" : "") << " [" << ti + 1 << "/"
+        << targets.size();
     if (std::isfinite(budget_s)) err << ", " << static_cast<long>(budget_left()) << " s of the budget left";
     err << "]\n";
 
     std::vector<std::string> listed;
     try {
       const ProcessResult lr = list_tests(std::min(60.0, budget_left()));
-      if (lr.exit_code == 2 && backend == "host" && lr.stderr_tail.find("no host backend") != std::string::npos) {
+      if (lr.exit_code == 2 && backend == "host" &&
+          lr.stderr_tail.find("no host backend") != std::string::npos) {
         err << "   (" << f->binary << " has no host backend)\n";
         continue;
       }
@@ -606,9 +635,9 @@ int run_command(const std::vector<std::string>& args, const std::string& self_pa
     }
     b["wall_s"] = r.wall_s;
     b["exit_code"] = r.exit_code;
-    b["status"] = r.ok() ? "ok"
-                  : r.interrupted ? "interrupted"
-                  : r.timed_out ? "timed_out"
+    b["status"] = r.ok()               ? "ok"
+                  : r.interrupted      ? "interrupted"
+                  : r.timed_out        ? "timed_out"
                   : r.term_signal != 0 ? "crashed"
                                        : "exit";
     if (r.term_signal != 0) b["signal"] = r.term_signal;
@@ -636,8 +665,8 @@ int run_command(const std::vector<std::string>& args, const std::string& self_pa
     } else if (!r.ok()) {
       err << "   " << tag << " wrote no results before it ended\n";
     }
-    const std::string reason = std::string(f->binary) + " " + (r.ok() ? "ended without running it" : how) +
-                               " before reaching it";
+    const std::string reason =
+        std::string(f->binary) + " " + (r.ok() ? "ended without running it" : how) + " before reaching it";
     json missing = not_run_entries(listed, fragment, backend, dev, reason);
     if (!missing.empty()) err << "   " << missing.size() << " benchmarks not run (" << how << ")\n";
     if (fragment.is_null()) fragment = host_fragment(json::array());
@@ -668,7 +697,8 @@ int run_command(const std::vector<std::string>& args, const std::string& self_pa
   for (const auto& f : failures) err << "gpuscale run: " << f << "\n";
   if (!schema_problems.empty()) {
     err << "gpuscale run: the document was written but does not match its schema (run.schema_problems):\n";
-    for (std::size_t i = 0; i < schema_problems.size() && i < 20; ++i) err << "  " << schema_problems[i] << "\n";
+    for (std::size_t i = 0; i < schema_problems.size() && i < 20; ++i)
+      err << "  " << schema_problems[i] << "\n";
     return stop_signal ? 128 + stop_signal : 1;
   }
   if (doc["run"].contains("schema_problems"))

@@ -19,8 +19,12 @@ const CollectiveInfo& collective_info(Collective op) {
   throw std::invalid_argument("unknown collective");
 }
 
-std::string_view dtype_name(DType t) { return t == DType::fp32 ? "fp32" : "bf16"; }
-std::size_t dtype_bytes(DType t) { return t == DType::fp32 ? 4 : 2; }
+std::string_view dtype_name(DType t) {
+  return t == DType::fp32 ? "fp32" : "bf16";
+}
+std::size_t dtype_bytes(DType t) {
+  return t == DType::fp32 ? 4 : 2;
+}
 
 std::uint64_t Layout::buffer_bytes(DType t, bool in_place) const {
   const std::size_t elems = in_place ? in_place_count() : send_count + recv_count;
@@ -91,14 +95,19 @@ double expected_value(Collective op, int rank, int ranks, std::size_t chunk, std
     return s;
   };
   switch (op) {
-    case Collective::all_reduce: return sum_over_ranks(j);
-    case Collective::all_gather: return input_value(static_cast<int>(j / chunk), j % chunk);
-    case Collective::reduce_scatter: return sum_over_ranks(static_cast<std::size_t>(rank) * chunk + j);
-    case Collective::broadcast: return input_value(kRoot, j);
+    case Collective::all_reduce:
+      return sum_over_ranks(j);
+    case Collective::all_gather:
+      return input_value(static_cast<int>(j / chunk), j % chunk);
+    case Collective::reduce_scatter:
+      return sum_over_ranks(static_cast<std::size_t>(rank) * chunk + j);
+    case Collective::broadcast:
+      return input_value(kRoot, j);
     case Collective::alltoall:
       // Block b came from rank b, which sent its block `rank`.
       return input_value(static_cast<int>(j / chunk), static_cast<std::size_t>(rank) * chunk + j % chunk);
-    case Collective::sendrecv: return input_value((rank + ranks - 1) % ranks, j);
+    case Collective::sendrecv:
+      return input_value((rank + ranks - 1) % ranks, j);
   }
   return kSentinel;
 }
@@ -120,7 +129,9 @@ std::uint16_t float_to_bf16(float f) {
   return static_cast<std::uint16_t>(u >> 16);
 }
 
-float bf16_to_float(std::uint16_t b) { return std::bit_cast<float>(static_cast<std::uint32_t>(b) << 16); }
+float bf16_to_float(std::uint16_t b) {
+  return std::bit_cast<float>(static_cast<std::uint32_t>(b) << 16);
+}
 
 namespace {
 
@@ -172,7 +183,8 @@ std::string check_output(Collective op, DType t, int rank, int ranks, std::size_
   }
   if (bad == 0) return {};
   char buf[256];
-  std::snprintf(buf, sizeof buf, "element %zu = %g, expected %g (%llu of %zu elements wrong)", first, value_at(first), expected_value(op, rank, ranks, chunk, first), bad, count);
+  std::snprintf(buf, sizeof buf, "element %zu = %g, expected %g (%llu of %zu elements wrong)", first,
+                value_at(first), expected_value(op, rank, ranks, chunk, first), bad, count);
   return buf;
 }
 
@@ -221,9 +233,10 @@ std::vector<CollectiveCase> collective_cases(const std::string& suite, bool host
           if (in_place && !info.has_in_place) continue;
           if (!full && !host) {
             // Quick GPU suite: the collectives that dominate training, out of place; BF16 for all_reduce.
-            const bool wanted = info.op == Collective::all_reduce ||
-                                ((info.op == Collective::all_gather || info.op == Collective::reduce_scatter) &&
-                                 t == DType::fp32);
+            const bool wanted =
+                info.op == Collective::all_reduce ||
+                ((info.op == Collective::all_gather || info.op == Collective::reduce_scatter) &&
+                 t == DType::fp32);
             if (!wanted || in_place) continue;
           }
           cases.push_back({info.op, t, bytes, in_place});

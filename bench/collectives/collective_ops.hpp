@@ -56,9 +56,9 @@ inline constexpr int kRoot = 0;  // broadcast root
 
 // Element counts of one rank's buffers for a message of `bytes`.
 struct Layout {
-  std::size_t send_count = 0;     // elements of the input buffer
-  std::size_t recv_count = 0;     // elements of the output buffer
-  std::size_t chunk = 0;          // elements per rank block (all_gather, reduce_scatter, alltoall)
+  std::size_t send_count = 0;       // elements of the input buffer
+  std::size_t recv_count = 0;       // elements of the output buffer
+  std::size_t chunk = 0;            // elements per rank block (all_gather, reduce_scatter, alltoall)
   std::uint64_t message_bytes = 0;  // size actually moved (bytes rounded down, see above); 0: too small
   // Elements of the one buffer an in-place run uses: max(send_count, recv_count).
   std::size_t in_place_count() const { return send_count > recv_count ? send_count : recv_count; }

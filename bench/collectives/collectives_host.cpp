@@ -47,7 +47,11 @@ std::uint64_t host_memory_available() {
 class MpiHostCase final : public CaseRunner {
  public:
   MpiHostCase(const CaseSpec& s, MpiGroup& g)
-      : c_(s.c), g_(g), n_(g.size()), rank_(g.rank()), layout_(make_layout(s.c.op, s.c.bytes, g.size(), s.c.dtype)) {
+      : c_(s.c),
+        g_(g),
+        n_(g.size()),
+        rank_(g.rank()),
+        layout_(make_layout(s.c.op, s.c.bytes, g.size(), s.c.dtype)) {
     dt_ = c_.dtype == DType::fp32 ? MPI_FLOAT : MPI_UINT16_T;
     sum_ = c_.dtype == DType::fp32 ? MPI_SUM : g.bf16_sum();
   }
@@ -147,7 +151,7 @@ class HostCollectiveCase final : public CollectiveBenchCase {
   }
   nlohmann::json extra_parameters(CaseState&) const override {
 #ifdef GPUSCALE_WITH_MPI
-    return {{"mpi_version", mpi_library_version()}};
+    return {{ "mpi_version", mpi_library_version() }};
 #else
     return nlohmann::json::object();
 #endif

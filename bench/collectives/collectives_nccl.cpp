@@ -47,10 +47,10 @@ class NcclError : public std::runtime_error {
 
 }  // namespace gpuscale::bench
 
-#define GPUSCALE_NCCL_CHECK(expr)                                                   \
-  do {                                                                              \
-    const ncclResult_t gpuscale_nccl_err_ = (expr);                                 \
-    if (gpuscale_nccl_err_ != ncclSuccess)                                          \
+#define GPUSCALE_NCCL_CHECK(expr)                                                        \
+  do {                                                                                   \
+    const ncclResult_t gpuscale_nccl_err_ = (expr);                                      \
+    if (gpuscale_nccl_err_ != ncclSuccess)                                               \
       throw ::gpuscale::bench::NcclError(gpuscale_nccl_err_, #expr, __FILE__, __LINE__); \
   } while (0)
 
@@ -61,7 +61,8 @@ std::string nccl_version_string() {
   int v = 0;
   if (ncclGetVersion(&v) != ncclSuccess) return "unknown";
   // NCCL_VERSION_CODE: major*10000 + minor*100 + patch since 2.9 (major*1000 + minor*100 + patch before).
-  if (v < 20900) return std::to_string(v / 1000) + "." + std::to_string((v % 1000) / 100) + "." + std::to_string(v % 100);
+  if (v < 20900)
+    return std::to_string(v / 1000) + "." + std::to_string((v % 1000) / 100) + "." + std::to_string(v % 100);
   return std::to_string(v / 10000) + "." + std::to_string((v % 10000) / 100) + "." + std::to_string(v % 100);
 }
 
@@ -157,7 +158,9 @@ struct NcclState {
 
 namespace {
 
-ncclDataType_t nccl_type(DType t) { return t == DType::fp32 ? ncclFloat32 : ncclBfloat16; }
+ncclDataType_t nccl_type(DType t) {
+  return t == DType::fp32 ? ncclFloat32 : ncclBfloat16;
+}
 
 class NcclCase final : public CaseRunner {
  public:
@@ -204,8 +207,10 @@ class NcclCase final : public CaseRunner {
       // The wait also keeps the host buffers, reused by the next member, alive until the copy is done.
       const cudaStream_t s = m.stream.get();
       if (!c_.in_place)
-        GPUSCALE_CUDA_CHECK(cudaMemcpyAsync(b.send.get(), send_h.data(), send_h.size(), cudaMemcpyHostToDevice, s));
-      GPUSCALE_CUDA_CHECK(cudaMemcpyAsync(b.recv.get(), recv_h.data(), recv_h.size(), cudaMemcpyHostToDevice, s));
+        GPUSCALE_CUDA_CHECK(
+            cudaMemcpyAsync(b.send.get(), send_h.data(), send_h.size(), cudaMemcpyHostToDevice, s));
+      GPUSCALE_CUDA_CHECK(
+          cudaMemcpyAsync(b.recv.get(), recv_h.data(), recv_h.size(), cudaMemcpyHostToDevice, s));
       m.stream.synchronize();
       buffers_.push_back(std::move(b));
     }
@@ -231,8 +236,10 @@ class NcclCase final : public CaseRunner {
       const OutputView v = output_view(c_.op, m.rank, layout_, c_.in_place, /*mpi_in_place_semantics=*/false);
       out.resize(v.count * elem);
       GPUSCALE_CUDA_CHECK(cudaSetDevice(m.device));
-      GPUSCALE_CUDA_CHECK(cudaMemcpy(out.data(), buffers_[g].recv.get() + v.offset * elem, out.size(), cudaMemcpyDeviceToHost));
-      const std::string bad = check_output(c_.op, c_.dtype, m.rank, comms_.ranks(), layout_.chunk, out.data(), v.count);
+      GPUSCALE_CUDA_CHECK(cudaMemcpy(out.data(), buffers_[g].recv.get() + v.offset * elem, out.size(),
+                                     cudaMemcpyDeviceToHost));
+      const std::string bad =
+          check_output(c_.op, c_.dtype, m.rank, comms_.ranks(), layout_.chunk, out.data(), v.count);
       if (!bad.empty()) return "GPU " + std::to_string(m.device) + ": validation failed: " + bad;
     }
     return {};
@@ -333,7 +340,8 @@ void record_job_gpus(const CollectiveContext& ctx, RankGroup& g) {
   } catch (const std::exception&) {
     mine.clear();  // this rank's GPUs stay undescribed; the run goes on
   }
-  const auto all = g.gather_text(rank_gpus_text(read_host_info().hostname, g.rank(), g.size(), std::move(mine)));
+  const auto all =
+      g.gather_text(rank_gpus_text(read_host_info().hostname, g.rank(), g.size(), std::move(mine)));
   if (g.rank() != 0) return;
   JobGpus job = merge_rank_gpus(all);
   if (!job.gpus.empty()) ctx.run->sink().set_gpus(std::move(job.gpus));

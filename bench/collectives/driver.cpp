@@ -28,10 +28,12 @@ nlohmann::json case_parameters(const CaseSpec& s, const Layout& l) {
           {"in_place", s.c.in_place},
           {"bus_factor", collective_bus_factor(s.c.op, s.ranks)},
           {"library", s.backend_label},
-          {"size_convention", "nccl-tests size: bytes of the largest buffer of one rank (all_gather: the gathered "
-                              "output; reduce_scatter, alltoall: the input)"},
-          {"timing", "wall clock per batch of back-to-back collectives; samples are the per-iteration max over "
-                     "ranks"}};
+          {"size_convention",
+           "nccl-tests size: bytes of the largest buffer of one rank (all_gather: the gathered "
+           "output; reduce_scatter, alltoall: the input)"},
+          {"timing",
+           "wall clock per batch of back-to-back collectives; samples are the per-iteration max over "
+           "ranks"}};
 }
 
 std::vector<CaseSpec> nccl_case_specs(const std::string& suite, int ranks) {
@@ -112,9 +114,10 @@ void maybe_hang(CollectiveContext& ctx, RankGroup& g) {
   if (g.rank() != ctx.config.debug_hang_rank || ctx.hang_done.exchange(true)) return;
   std::fprintf(stderr, "%s: rank %d: stalling on purpose (--collective_debug_hang_rank)\n",
                ctx.run ? ctx.run->binary().c_str() : "bench_collectives", g.rank());
-  const auto until = std::chrono::steady_clock::now() +
-                     std::chrono::duration<double>(10 * ctx.config.timeout_s + 10);
-  while (std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const auto until =
+      std::chrono::steady_clock::now() + std::chrono::duration<double>(10 * ctx.config.timeout_s + 10);
+  while (std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
 }
 
 }  // namespace

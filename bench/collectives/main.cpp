@@ -47,7 +47,9 @@ bool take(std::string_view arg, std::string_view name, std::string& value) {
   return true;
 }
 
-bool starts_with(std::string_view arg, std::string_view prefix) { return arg.rfind(prefix, 0) == 0; }
+bool starts_with(std::string_view arg, std::string_view prefix) {
+  return arg.rfind(prefix, 0) == 0;
+}
 
 #if defined(GPUSCALE_WITH_CUDA) && !defined(GPUSCALE_WITH_NCCL)
 // A CUDA build without NCCL: the GPU cases are listed and recorded as skipped, with the reason.
@@ -91,7 +93,8 @@ int main(int argc, char** argv) {
         continue;
       }
       host = host || a == "--backend=host";
-      listing = listing || (starts_with(a, "--benchmark_list_tests") && a.find("false") == std::string_view::npos);
+      listing =
+          listing || (starts_with(a, "--benchmark_list_tests") && a.find("false") == std::string_view::npos);
       help = help || a == "--help" || a == "-h";
       count_gpus = count_gpus || a == "--gpuscale_count_gpus";
       device_given = device_given || starts_with(a, "--device=");
@@ -115,7 +118,8 @@ int main(int argc, char** argv) {
       "  --collective_timeout_s=S        abort a collective that takes longer (default 60)\n"
       "  --collective_gpus=N             GPUs one process drives (default: all visible)\n"
       "  --collective_debug_hang_rank=R  rank R stalls before its first collective (tests the timeout)";
-  spec.example = "mpirun -np 8 bench_collectives --benchmark_filter='collective/all_reduce/' --gpuscale_out=c.json";
+  spec.example =
+      "mpirun -np 8 bench_collectives --benchmark_filter='collective/all_reduce/' --gpuscale_out=c.json";
   spec.register_host = [&ctx](Registry& r) { register_host_collectives(r, ctx); };
 #ifdef GPUSCALE_WITH_CUDA
 #ifdef GPUSCALE_WITH_NCCL
@@ -148,7 +152,8 @@ int main(int argc, char** argv) {
       }
       std::erase_if(args, [](char* a) {
         const std::string_view s = a;
-        return starts_with(s, "--gpuscale_out=") || starts_with(s, "--benchmark_out=") || s == "--gpuscale_progress";
+        return starts_with(s, "--gpuscale_out=") || starts_with(s, "--benchmark_out=") ||
+               s == "--gpuscale_progress";
       });
       // The console reporter prints its context to stderr; the JSON reporter prints everything to
       // stdout, which goes nowhere here. stderr stays open for this rank's errors.

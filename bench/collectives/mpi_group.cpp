@@ -25,7 +25,8 @@ void bf16_sum_fn(void* in, void* inout, int* len, MPI_Datatype*) {
 }  // namespace
 
 MpiError::MpiError(int code, const char* expr, const char* file, int line)
-    : std::runtime_error(std::string(file) + ":" + std::to_string(line) + ": " + expr + ": " + error_string(code)) {}
+    : std::runtime_error(std::string(file) + ":" + std::to_string(line) + ": " + expr + ": " +
+                         error_string(code)) {}
 
 MpiGroup::MpiGroup() {
   GPUSCALE_MPI_CHECK(MPI_Comm_dup(MPI_COMM_WORLD, &comm_));
@@ -74,9 +75,11 @@ std::vector<std::string> MpiGroup::gather_text(const std::string& mine) {
   int total = 0;
   for (std::size_t r = 0; r < lens.size(); ++r) displs[r] = total, total += lens[r];
   std::vector<char> all(static_cast<std::size_t>(total));
-  GPUSCALE_MPI_CHECK(MPI_Gatherv(mine.data(), len, MPI_CHAR, all.data(), lens.data(), displs.data(), MPI_CHAR, 0, comm_));
+  GPUSCALE_MPI_CHECK(
+      MPI_Gatherv(mine.data(), len, MPI_CHAR, all.data(), lens.data(), displs.data(), MPI_CHAR, 0, comm_));
   std::vector<std::string> out;
-  for (std::size_t r = 0; r < lens.size(); ++r) out.emplace_back(all.data() + displs[r], static_cast<std::size_t>(lens[r]));
+  for (std::size_t r = 0; r < lens.size(); ++r)
+    out.emplace_back(all.data() + displs[r], static_cast<std::size_t>(lens[r]));
   return out;
 }
 

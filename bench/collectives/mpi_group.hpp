@@ -21,10 +21,10 @@ class MpiError : public std::runtime_error {
 
 }  // namespace gpuscale::bench
 
-#define GPUSCALE_MPI_CHECK(expr)                                                   \
-  do {                                                                             \
-    const int gpuscale_mpi_err_ = (expr);                                          \
-    if (gpuscale_mpi_err_ != MPI_SUCCESS)                                          \
+#define GPUSCALE_MPI_CHECK(expr)                                                       \
+  do {                                                                                 \
+    const int gpuscale_mpi_err_ = (expr);                                              \
+    if (gpuscale_mpi_err_ != MPI_SUCCESS)                                              \
       throw ::gpuscale::bench::MpiError(gpuscale_mpi_err_, #expr, __FILE__, __LINE__); \
   } while (0)
 

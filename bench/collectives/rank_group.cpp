@@ -1,8 +1,7 @@
 #include "collectives/rank_group.hpp"
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace gpuscale::bench {
 

@@ -47,7 +47,9 @@ class LocalGroup final : public RankGroup {
   int local_size() const override { return 1; }
   bool is_mpi() const override { return false; }
   std::array<double, 2> max(std::array<double, 2> v) override { return v; }
-  std::string first_error(const std::string& mine) override { return mine.empty() ? mine : "rank 0: " + mine; }
+  std::string first_error(const std::string& mine) override {
+    return mine.empty() ? mine : "rank 0: " + mine;
+  }
   void broadcast(void*, std::size_t) override {}
   std::vector<std::vector<double>> gather(const std::vector<double>& mine) override { return {mine}; }
   std::vector<std::string> gather_text(const std::string& mine) override { return {mine}; }

@@ -13,7 +13,8 @@ RankAggregate aggregate_ranks(const std::vector<std::vector<double>>& per_rank) 
   if (per_rank.empty()) throw std::invalid_argument("aggregate_ranks: no ranks");
   const std::size_t n = per_rank.front().size();
   for (const auto& r : per_rank)
-    if (r.size() != n) throw std::invalid_argument("aggregate_ranks: ranks took different numbers of samples");
+    if (r.size() != n)
+      throw std::invalid_argument("aggregate_ranks: ranks took different numbers of samples");
   RankAggregate a;
   a.completion_s.assign(n, 0.0);
   for (const auto& r : per_rank)
@@ -34,7 +35,7 @@ RankAggregate aggregate_ranks(const std::vector<std::vector<double>>& per_rank) 
 }
 
 InStepSamples collect_samples_in_step(const std::function<double()>& sample, const SamplingPolicy& p,
-                                            const MaxOverRanks& max_over_ranks) {
+                                      const MaxOverRanks& max_over_ranks) {
   using clock = std::chrono::steady_clock;
   auto seconds_since = [](clock::time_point t0) {
     return std::chrono::duration<double>(clock::now() - t0).count();

@@ -17,8 +17,8 @@
 namespace gpuscale::bench {
 
 struct RankAggregate {
-  std::vector<double> completion_s;  // per sample: max over ranks
-  std::vector<double> rank_median_s;  // per rank
+  std::vector<double> completion_s;        // per sample: max over ranks
+  std::vector<double> rank_median_s;       // per rank
   double min_s = 0, avg_s = 0, max_s = 0;  // over rank_median_s
   int slowest_rank = 0;
 };
@@ -40,6 +40,6 @@ struct InStepSamples {
   std::vector<double> slowest;  // the max over ranks of each sample (the same on every rank)
 };
 InStepSamples collect_samples_in_step(const std::function<double()>& sample, const SamplingPolicy& policy,
-                                            const MaxOverRanks& max_over_ranks);
+                                      const MaxOverRanks& max_over_ranks);
 
 }  // namespace gpuscale::bench

@@ -18,7 +18,8 @@ void Watchdog::arm(double seconds, std::string what) {
     std::lock_guard lock(mu_);
     armed_ = true;
     seconds_ = seconds;
-    deadline_ = clock::now() + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(seconds));
+    deadline_ =
+        clock::now() + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(seconds));
     what_ = std::move(what);
   }
   cv_.notify_all();

@@ -8,9 +8,12 @@ using namespace gpuscale::kernels;
 
 std::string ComputeCase::kernel_name() const {
   switch (kernel) {
-    case PeakKernel::fma: return "fma";
-    case PeakKernel::mma: return "mma";
-    case PeakKernel::wgmma: return "wgmma";
+    case PeakKernel::fma:
+      return "fma";
+    case PeakKernel::mma:
+      return "mma";
+    case PeakKernel::wgmma:
+      return "wgmma";
   }
   return "?";
 }
@@ -27,8 +30,8 @@ std::vector<ComputeCase> compute_cases() {
     out.push_back({PeakKernel::fma, static_cast<int>(t.type), std::string(t.name),
                    fma_peaks[static_cast<int>(t.type)], 8, 256,
                    t.type == FmaType::fp64 ? (1 << 13) : (1 << 14)});
-  const char* mma_peaks[] = {"fp16_tensor", "bf16_tensor", "tf32_tensor", "int8_tensor", "fp8_tensor",
-                             "fp8_tensor"};
+  const char* mma_peaks[] = {"fp16_tensor", "bf16_tensor", "tf32_tensor",
+                             "int8_tensor", "fp8_tensor",  "fp8_tensor"};
   for (const auto& t : kMmaTypes)
     out.push_back({PeakKernel::mma, static_cast<int>(t.type), std::string(t.name),
                    mma_peaks[static_cast<int>(t.type)], 4, 256, (1 << 12) | 1});
@@ -44,13 +47,15 @@ std::vector<ComputeCase> compute_cases() {
 
 std::string compute_unsupported_reason(const ComputeCase& c, int major, int minor) {
   switch (c.kernel) {
-    case PeakKernel::fma: return {};
+    case PeakKernel::fma:
+      return {};
     case PeakKernel::mma: {
       const auto t = static_cast<MmaType>(c.type);
       if (mma_supported(t, major, minor)) return {};
       return "mma.sync " + c.name + " needs compute capability " +
-             std::to_string(mma_type_info(t).min_cc / 10) + "." + std::to_string(mma_type_info(t).min_cc % 10) +
-             "; this GPU is " + std::to_string(major) + "." + std::to_string(minor);
+             std::to_string(mma_type_info(t).min_cc / 10) + "." +
+             std::to_string(mma_type_info(t).min_cc % 10) + "; this GPU is " + std::to_string(major) + "." +
+             std::to_string(minor);
     }
     case PeakKernel::wgmma:
       if (wgmma_supported(major, minor)) return {};
@@ -69,7 +74,9 @@ std::string compute_peak_for(const ComputeCase& c, int major, int minor) {
   return c.peak;
 }
 
-int compute_grid(const ComputeCase& c, int sm_count) { return sm_count * c.blocks_per_sm; }
+int compute_grid(const ComputeCase& c, int sm_count) {
+  return sm_count * c.blocks_per_sm;
+}
 
 nlohmann::json compute_parameters(const ComputeCase& c, int sm_count) {
   return {{"kernel", c.kernel_name()},
@@ -89,8 +96,10 @@ Work compute_work(const ComputeCase& c, int sm_count, int cc_major, int cc_minor
 
 double compute_flops(const ComputeCase& c, long long threads, long long iterations) {
   switch (c.kernel) {
-    case PeakKernel::fma: return fma_peak_flops(static_cast<FmaType>(c.type), threads, iterations);
-    case PeakKernel::mma: return mma_peak_flops(static_cast<MmaType>(c.type), threads / kWarpSize, iterations);
+    case PeakKernel::fma:
+      return fma_peak_flops(static_cast<FmaType>(c.type), threads, iterations);
+    case PeakKernel::mma:
+      return mma_peak_flops(static_cast<MmaType>(c.type), threads / kWarpSize, iterations);
     case PeakKernel::wgmma:
       return wgmma_peak_flops(static_cast<WgmmaType>(c.type), threads / kWarpgroupThreads, iterations);
   }
@@ -99,9 +108,12 @@ double compute_flops(const ComputeCase& c, long long threads, long long iteratio
 
 double compute_expected(const ComputeCase& c, long long iterations) {
   switch (c.kernel) {
-    case PeakKernel::fma: return fma_peak_expected(static_cast<FmaType>(c.type), iterations);
-    case PeakKernel::mma: return mma_peak_expected(static_cast<MmaType>(c.type), iterations);
-    case PeakKernel::wgmma: return wgmma_peak_expected(static_cast<WgmmaType>(c.type), iterations);
+    case PeakKernel::fma:
+      return fma_peak_expected(static_cast<FmaType>(c.type), iterations);
+    case PeakKernel::mma:
+      return mma_peak_expected(static_cast<MmaType>(c.type), iterations);
+    case PeakKernel::wgmma:
+      return wgmma_peak_expected(static_cast<WgmmaType>(c.type), iterations);
   }
   return 0;
 }

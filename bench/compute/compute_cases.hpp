@@ -16,9 +16,9 @@ enum class PeakKernel { fma, mma, wgmma };
 
 struct ComputeCase {
   PeakKernel kernel;
-  int type;              // FmaType / MmaType / WgmmaType as int
-  std::string name;      // "fp32", "bf16", ...
-  std::string peak;      // spec-table peak name ("fp32", "bf16_tensor", ...)
+  int type;          // FmaType / MmaType / WgmmaType as int
+  std::string name;  // "fp32", "bf16", ...
+  std::string peak;  // spec-table peak name ("fp32", "bf16_tensor", ...)
   int blocks_per_sm;
   int block;
   long long iterations;  // per launch; odd for the tensor kernels (a skipped kernel cannot pass)

@@ -24,8 +24,10 @@ namespace {
 cudaError_t launch_peak(const ComputeCase& c, int grid, float* out, cudaStream_t s) {
   using namespace gpuscale::kernels;
   switch (c.kernel) {
-    case PeakKernel::fma: return launch_fma_peak(static_cast<FmaType>(c.type), grid, c.block, c.iterations, out, s);
-    case PeakKernel::mma: return launch_mma_peak(static_cast<MmaType>(c.type), grid, c.block, c.iterations, out, s);
+    case PeakKernel::fma:
+      return launch_fma_peak(static_cast<FmaType>(c.type), grid, c.block, c.iterations, out, s);
+    case PeakKernel::mma:
+      return launch_mma_peak(static_cast<MmaType>(c.type), grid, c.block, c.iterations, out, s);
     case PeakKernel::wgmma:
       return launch_wgmma_peak(static_cast<WgmmaType>(c.type), grid, c.block, c.iterations, out, s);
   }

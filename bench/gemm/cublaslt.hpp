@@ -4,12 +4,12 @@
 
 #include <cublasLt.h>
 
-#include "gpu/cublas_check.hpp"
-
 #include <cstdio>
 #include <stdexcept>
 #include <string>
 #include <utility>
+
+#include "gpu/cublas_check.hpp"
 
 namespace gpuscale::bench::gemm {
 

@@ -200,7 +200,7 @@ class GemmGpuCase final : public GpuStreamCase {
         } catch (const CublasError& err) {
           t["error"] = err.what();  // an algorithm that fails to launch is passed over
         } catch (const CudaError& err) {
-          t["error"] = err.what();  // so is one whose launch or timing fails in the runtime
+          t["error"] = err.what();   // so is one whose launch or timing fails in the runtime
           (void)cudaGetLastError();  // and it leaves no error for the next candidate to trip on
         }
         tried.push_back(std::move(t));

@@ -26,19 +26,18 @@ class CudaError : public std::runtime_error {
 
 }  // namespace gpuscale::bench
 
-#define GPUSCALE_CUDA_CHECK(expr)                                                  \
-  do {                                                                             \
-    const cudaError_t gpuscale_err_ = (expr);                                      \
-    if (gpuscale_err_ != cudaSuccess)                                              \
+#define GPUSCALE_CUDA_CHECK(expr)                                                   \
+  do {                                                                              \
+    const cudaError_t gpuscale_err_ = (expr);                                       \
+    if (gpuscale_err_ != cudaSuccess)                                               \
       throw ::gpuscale::bench::CudaError(gpuscale_err_, #expr, __FILE__, __LINE__); \
   } while (0)
 
 #define GPUSCALE_CUDA_CHECK_LAUNCH() GPUSCALE_CUDA_CHECK(cudaGetLastError())
 
-#define GPUSCALE_CUDA_WARN(expr)                                                          \
-  do {                                                                                    \
-    const cudaError_t gpuscale_err_ = (expr);                                             \
-    if (gpuscale_err_ != cudaSuccess)                                                     \
-      std::fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #expr,                  \
-                   cudaGetErrorString(gpuscale_err_));                                    \
+#define GPUSCALE_CUDA_WARN(expr)                                                                             \
+  do {                                                                                                       \
+    const cudaError_t gpuscale_err_ = (expr);                                                                \
+    if (gpuscale_err_ != cudaSuccess)                                                                        \
+      std::fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #expr, cudaGetErrorString(gpuscale_err_)); \
   } while (0)

@@ -27,8 +27,8 @@ std::string uuid_string(const cudaUUID_t& u) {
   char buf[64];
   const auto* b = reinterpret_cast<const unsigned char*>(u.bytes);
   std::snprintf(buf, sizeof buf, "GPU-%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-                b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-                b[14], b[15]);
+                b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+                b[15]);
   return buf;
 }
 
@@ -60,8 +60,8 @@ LibraryVersions library_versions() {
   if (cudaRuntimeGetVersion(&rt) == cudaSuccess) v.cuda_runtime_version = version_string(rt, 1000, 10);
   if (cudaDriverGetVersion(&drv) == cudaSuccess) v.cuda_driver_version = version_string(drv, 1000, 10);
   const std::size_t lt = cublasLtGetVersion();
-  v.cublas_version = std::to_string(lt / 10000) + "." + std::to_string((lt % 10000) / 100) + "." +
-                     std::to_string(lt % 100);
+  v.cublas_version =
+      std::to_string(lt / 10000) + "." + std::to_string((lt % 10000) / 100) + "." + std::to_string(lt % 100);
 #ifdef GPUSCALE_WITH_NCCL
   int nv = 0;
   if (ncclGetVersion(&nv) == ncclSuccess)
@@ -148,7 +148,8 @@ std::vector<std::pair<std::string, std::string>> describe(int device, Run& run) 
       {"nvml", nvml.available() ? "available" : nvml.why_unavailable()}};
   if (!libs.driver_version.empty()) lines.emplace_back("driver_version", libs.driver_version);
   if (!libs.nccl_version.empty()) lines.emplace_back("nccl_version", libs.nccl_version);
-  if (g.max_sm_clock_mhz) lines.emplace_back("gpu_max_sm_clock_mhz", std::to_string(static_cast<int>(*g.max_sm_clock_mhz)));
+  if (g.max_sm_clock_mhz)
+    lines.emplace_back("gpu_max_sm_clock_mhz", std::to_string(static_cast<int>(*g.max_sm_clock_mhz)));
   run.set_gpu(std::move(target));
   return lines;
 }
@@ -179,6 +180,8 @@ GpuInfo describe_gpu(int device) {
   return read_gpu_target(device).info;
 }
 
-GpuBackend gpu_backend() { return GpuBackend{probe, count, describe}; }
+GpuBackend gpu_backend() {
+  return GpuBackend{probe, count, describe};
+}
 
 }  // namespace gpuscale::bench

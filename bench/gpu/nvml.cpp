@@ -101,7 +101,8 @@ Nvml::Nvml() : api_(new Api) {
 
 std::optional<std::string> Nvml::driver_version() {
   char buf[96] = {};
-  if (!ok_ || !api_->driver_version || api_->driver_version(buf, sizeof buf) != kNvmlSuccess) return std::nullopt;
+  if (!ok_ || !api_->driver_version || api_->driver_version(buf, sizeof buf) != kNvmlSuccess)
+    return std::nullopt;
   return std::string(buf);
 }
 
@@ -123,10 +124,18 @@ std::optional<unsigned> query(bool ok, const std::vector<void*>& h, int dev, Fn 
 }
 }  // namespace
 
-std::optional<unsigned> Nvml::sm_clock_mhz(int dev) { return query(ok_, handles_, dev, api_->clock, kClockSm); }
-std::optional<unsigned> Nvml::memory_clock_mhz(int dev) { return query(ok_, handles_, dev, api_->clock, kClockMem); }
-std::optional<unsigned> Nvml::max_sm_clock_mhz(int dev) { return query(ok_, handles_, dev, api_->max_clock, kClockSm); }
-std::optional<unsigned> Nvml::max_memory_clock_mhz(int dev) { return query(ok_, handles_, dev, api_->max_clock, kClockMem); }
+std::optional<unsigned> Nvml::sm_clock_mhz(int dev) {
+  return query(ok_, handles_, dev, api_->clock, kClockSm);
+}
+std::optional<unsigned> Nvml::memory_clock_mhz(int dev) {
+  return query(ok_, handles_, dev, api_->clock, kClockMem);
+}
+std::optional<unsigned> Nvml::max_sm_clock_mhz(int dev) {
+  return query(ok_, handles_, dev, api_->max_clock, kClockSm);
+}
+std::optional<unsigned> Nvml::max_memory_clock_mhz(int dev) {
+  return query(ok_, handles_, dev, api_->max_clock, kClockMem);
+}
 std::optional<unsigned> Nvml::temperature_c(int dev) {
   return query(ok_, handles_, dev, api_->temperature, kTemperatureGpu);
 }

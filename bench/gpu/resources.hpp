@@ -111,9 +111,7 @@ class Event {
 class GraphExec {
  public:
   GraphExec() = default;
-  explicit GraphExec(cudaGraph_t graph) {
-    GPUSCALE_CUDA_CHECK(cudaGraphInstantiate(&exec_, graph, 0));
-  }
+  explicit GraphExec(cudaGraph_t graph) { GPUSCALE_CUDA_CHECK(cudaGraphInstantiate(&exec_, graph, 0)); }
   ~GraphExec() {
     if (exec_) GPUSCALE_CUDA_WARN(cudaGraphExecDestroy(exec_));
   }

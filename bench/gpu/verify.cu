@@ -1,7 +1,6 @@
-#include "gpu/verify.hpp"
-
 #include "gpu/cuda_check.hpp"
 #include "gpu/resources.hpp"
+#include "gpu/verify.hpp"
 
 namespace gpuscale::bench {
 namespace {
@@ -45,7 +44,9 @@ int grid_for(std::size_t n) {
 
 }  // namespace
 
-float ramp_value(std::size_t i) { return ramp_of(i); }
+float ramp_value(std::size_t i) {
+  return ramp_of(i);
+}
 
 std::string Mismatch::describe(const char* name) const {
   if (count == 0) return {};

@@ -113,7 +113,8 @@ int bench_main(int argc, char** argv, const BinarySpec& spec) {
   // Listing needs no GPU. Decided before benchmark::Initialize, which removes the flags it reads.
   bool listing = false;
   for (char* a : rest)
-    if (std::strncmp(a, "--benchmark_list_tests", 22) == 0 && std::strstr(a, "false") == nullptr) listing = true;
+    if (std::strncmp(a, "--benchmark_list_tests", 22) == 0 && std::strstr(a, "false") == nullptr)
+      listing = true;
 
   int rest_argc = static_cast<int>(rest.size());
   benchmark::Initialize(&rest_argc, rest.data());

@@ -8,7 +8,7 @@
 namespace gpuscale::bench {
 
 struct SamplingPolicy {
-  double warmup_s = 0.02;      // at least this long warming up (and at least 2 calls)
+  double warmup_s = 0.02;  // at least this long warming up (and at least 2 calls)
   int min_samples = 5;
   int max_samples = 100;
   double target_cv = 0.01;     // stop once stddev/mean of the kept samples is below this

@@ -26,9 +26,10 @@ nlohmann::json host_numa_node(const void* p, std::size_t bytes) {
   const long page = ::sysconf(_SC_PAGESIZE);
   const auto base = reinterpret_cast<std::uintptr_t>(p) & ~static_cast<std::uintptr_t>(page - 1);
   const std::uintptr_t last = reinterpret_cast<std::uintptr_t>(p) + bytes - 1;
-  void* pages[3] = {reinterpret_cast<void*>(base),
-                    reinterpret_cast<void*>((base + (last - base) / 2) & ~static_cast<std::uintptr_t>(page - 1)),
-                    reinterpret_cast<void*>(last & ~static_cast<std::uintptr_t>(page - 1))};
+  void* pages[3] = {
+      reinterpret_cast<void*>(base),
+      reinterpret_cast<void*>((base + (last - base) / 2) & ~static_cast<std::uintptr_t>(page - 1)),
+      reinterpret_cast<void*>(last & ~static_cast<std::uintptr_t>(page - 1))};
   int status[3] = {-1, -1, -1};
   // nodes = NULL: report where each page is, move nothing.
   if (::syscall(SYS_move_pages, 0, 3, pages, nullptr, status, 0) != 0) return "unknown";

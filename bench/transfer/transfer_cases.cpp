@@ -7,15 +7,23 @@ namespace gpuscale::bench {
 
 std::string_view direction_name(Direction d) {
   switch (d) {
-    case Direction::h2d: return "h2d";
-    case Direction::d2h: return "d2h";
-    case Direction::bidir: return "bidir";
-    case Direction::d2d_peer: return "d2d_peer";
+    case Direction::h2d:
+      return "h2d";
+    case Direction::d2h:
+      return "d2h";
+    case Direction::bidir:
+      return "bidir";
+    case Direction::d2d_peer:
+      return "d2d_peer";
   }
   return "unknown";
 }
-std::string_view memory_name(HostMemory m) { return m == HostMemory::pinned ? "pinned" : "pageable"; }
-std::string_view engine_name(Engine e) { return e == Engine::copy_engine ? "copy_engine" : "sm"; }
+std::string_view memory_name(HostMemory m) {
+  return m == HostMemory::pinned ? "pinned" : "pageable";
+}
+std::string_view engine_name(Engine e) {
+  return e == Engine::copy_engine ? "copy_engine" : "sm";
+}
 
 BenchmarkId transfer_id(const TransferCase& c) {
   BenchmarkId id{"transfer", false, std::string(direction_name(c.direction)), {}};
@@ -55,7 +63,8 @@ std::vector<TransferCase> host_device_cases(const std::string& suite) {
 }
 
 std::vector<TransferCase> peer_cases(const std::string& suite, int gpus) {
-  std::vector<std::uint64_t> sizes = suite == "full" ? transfer_sweep_bytes(suite) : std::vector<std::uint64_t>{256 * kMiB};
+  std::vector<std::uint64_t> sizes =
+      suite == "full" ? transfer_sweep_bytes(suite) : std::vector<std::uint64_t>{256 * kMiB};
   std::vector<TransferCase> cases;
   for (std::uint64_t bytes : sizes)
     for (int s = 0; s < gpus; ++s)
@@ -77,12 +86,12 @@ std::vector<TransferCase> gpu_transfer_cases(const std::string& suite, int gpus)
 }
 
 nlohmann::json transfer_parameters(const TransferCase& c) {
-  nlohmann::json params = {{"direction", direction_name(c.direction)},
-                           {"engine", engine_name(c.engine)},
-                           {"bytes", c.bytes},
-                           {"counts", c.direction == Direction::bidir
-                                          ? "bytes transferred, both directions (2 x bytes)"
-                                          : "bytes transferred (each byte once)"}};
+  nlohmann::json params = {
+      {"direction", direction_name(c.direction)},
+      {"engine", engine_name(c.engine)},
+      {"bytes", c.bytes},
+      {"counts", c.direction == Direction::bidir ? "bytes transferred, both directions (2 x bytes)"
+                                                 : "bytes transferred (each byte once)"}};
   if (c.direction == Direction::d2d_peer) {
     params["src"] = c.src;
     params["dst"] = c.dst;

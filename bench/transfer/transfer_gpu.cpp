@@ -102,7 +102,8 @@ int sm_grid(int device) {
   return 4 * sms;
 }
 
-void copy(Engine e, void* dst, const void* src, std::size_t bytes, cudaMemcpyKind kind, int grid, cudaStream_t s) {
+void copy(Engine e, void* dst, const void* src, std::size_t bytes, cudaMemcpyKind kind, int grid,
+          cudaStream_t s) {
   if (e == Engine::copy_engine)
     GPUSCALE_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, kind, s));
   else
@@ -119,7 +120,8 @@ std::string device_memory_short(int device, std::size_t need) {
   std::size_t free = 0, total = 0;
   GPUSCALE_CUDA_CHECK(cudaMemGetInfo(&free, &total));
   if (need + 256 * kMiB <= free) return {};
-  return "GPU " + std::to_string(device) + ": needs " + format_bytes(need) + ", " + format_bytes(free) + " free";
+  return "GPU " + std::to_string(device) + ": needs " + format_bytes(need) + ", " + format_bytes(free) +
+         " free";
 }
 
 // Case-agnostic parts of a transfer case: id, parameters and work from transfer_cases.hpp.
@@ -314,7 +316,8 @@ class PeerCase final : public TransferGpuCase {
       cudaDeviceProp pa{}, pb{};
       GPUSCALE_CUDA_CHECK(cudaGetDeviceProperties(&pa, c_.src));
       GPUSCALE_CUDA_CHECK(cudaGetDeviceProperties(&pb, c_.dst));
-      nvlink = nvml.p2p_nvlink(nvml.device_for_pci_bus_id(pci_bus_id(pa)), nvml.device_for_pci_bus_id(pci_bus_id(pb)));
+      nvlink = nvml.p2p_nvlink(nvml.device_for_pci_bus_id(pci_bus_id(pa)),
+                               nvml.device_for_pci_bus_id(pci_bus_id(pb)));
     }
     const PeerLink link = peer_link(can != 0, atomics != 0, nvlink);
     p["link"] = link.link;

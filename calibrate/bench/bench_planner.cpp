@@ -29,8 +29,13 @@ using nlohmann::json;
 using namespace gpuscale::planner;
 
 json scenario_70b_qlora() {
-  return {{"model", "llama-3.1-70b"}, {"gpu", "h100-sxm-80gb"}, {"method", "qlora"}, {"seq_len", 4096},
-          {"gpus_per_node", 8}, {"sharding", "zero3"}, {"activation_checkpointing", "full"}};
+  return {{"model", "llama-3.1-70b"},
+          {"gpu", "h100-sxm-80gb"},
+          {"method", "qlora"},
+          {"seq_len", 4096},
+          {"gpus_per_node", 8},
+          {"sharding", "zero3"},
+          {"activation_checkpointing", "full"}};
 }
 
 void BM_CalibrateAndPlan(benchmark::State& state) {
@@ -70,12 +75,20 @@ void BM_Plan(benchmark::State& state, json scenario) {
 }
 BENCHMARK_CAPTURE(BM_Plan, llama31_70b_qlora_8xh100, scenario_70b_qlora())->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Plan, llama31_8b_full_fsdp_8xh100,
-                  json{{"model", "llama-3.1-8b"}, {"gpu", "h100-sxm-80gb"}, {"gpus_per_node", 8},
-                       {"sharding", "zero3"}, {"seq_len", 4096}, {"micro_batch", 2}})
+                  json{{"model", "llama-3.1-8b"},
+                       {"gpu", "h100-sxm-80gb"},
+                       {"gpus_per_node", 8},
+                       {"sharding", "zero3"},
+                       {"seq_len", 4096},
+                       {"micro_batch", 2}})
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Plan, llama31_70b_inference_h200,
-                  json{{"model", "llama-3.1-70b"}, {"gpu", "h200-sxm-141gb"}, {"method", "inference"},
-                       {"precision", "fp8"}, {"seq_len", 8192}, {"micro_batch", 8}})
+                  json{{"model", "llama-3.1-70b"},
+                       {"gpu", "h200-sxm-141gb"},
+                       {"method", "inference"},
+                       {"precision", "fp8"},
+                       {"seq_len", 8192},
+                       {"micro_batch", 8}})
     ->Unit(benchmark::kMillisecond);
 
 // Prints as the console reporter does and keeps what the target check needs.
@@ -86,9 +99,9 @@ class TargetReporter : public benchmark::ConsoleReporter {
   int errors = 0;
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const auto& r : runs) {
-      if (r.error_occurred) ++errors;
-      else if (r.benchmark_name() == "BM_CalibrateAndPlan/real_time" && r.iterations > 0)
-      {
+      if (r.error_occurred)
+        ++errors;
+      else if (r.benchmark_name() == "BM_CalibrateAndPlan/real_time" && r.iterations > 0) {
         calibrate_and_plan_ms = r.real_accumulated_time / static_cast<double>(r.iterations) * 1e3;
         calibrate_and_plan_cpu_ms = r.cpu_accumulated_time / static_cast<double>(r.iterations) * 1e3;
       }
@@ -104,9 +117,12 @@ int main(int argc, char** argv) {
   double guard_cpu_ms = -1;  // when set, the exit status checks CPU time against this instead
   std::vector<char*> args;
   for (int i = 0; i < argc; ++i) {
-    if (std::strncmp(argv[i], "--target_ms=", 12) == 0) target_ms = std::atof(argv[i] + 12);
-    else if (std::strncmp(argv[i], "--guard_cpu_ms=", 15) == 0) guard_cpu_ms = std::atof(argv[i] + 15);
-    else args.push_back(argv[i]);
+    if (std::strncmp(argv[i], "--target_ms=", 12) == 0)
+      target_ms = std::atof(argv[i] + 12);
+    else if (std::strncmp(argv[i], "--guard_cpu_ms=", 15) == 0)
+      guard_cpu_ms = std::atof(argv[i] + 15);
+    else
+      args.push_back(argv[i]);
   }
   for (char* a : args)
     if (std::strcmp(a, "--help") == 0 || std::strcmp(a, "-h") == 0) {
@@ -116,7 +132,8 @@ int main(int argc, char** argv) {
           "  BM_Plan/<scenario>    plan alone with a datasheet profile\n"
           "Exits 1 when BM_CalibrateAndPlan's mean is at or above --target_ms (default 100) or a benchmark "
           "failed its output check.\n"
-          "  --guard_cpu_ms=X      exit 1 only when its mean CPU time is at or above X instead (the wall-time\n"
+          "  --guard_cpu_ms=X      exit 1 only when its mean CPU time is at or above X instead (the "
+          "wall-time\n"
           "                        target is still reported): a guard that a busy machine does not trip\n"
           "\nGoogle Benchmark flags:\n");
       break;
@@ -134,7 +151,8 @@ int main(int argc, char** argv) {
   if (reporter.calibrate_and_plan_ms >= 0) {
     const bool ok = reporter.calibrate_and_plan_ms < target_ms;
     std::printf("calibration + plan: %.2f ms per scenario, %.2f ms of CPU (target < %.0f ms): %s\n",
-                reporter.calibrate_and_plan_ms, reporter.calibrate_and_plan_cpu_ms, target_ms, ok ? "met" : "NOT met");
+                reporter.calibrate_and_plan_ms, reporter.calibrate_and_plan_cpu_ms, target_ms,
+                ok ? "met" : "NOT met");
     if (guard_cpu_ms >= 0) {
       const bool guard_ok = reporter.calibrate_and_plan_cpu_ms < guard_cpu_ms;
       std::printf("CPU-time guard: %.2f ms < %g ms: %s\n", reporter.calibrate_and_plan_cpu_ms, guard_cpu_ms,

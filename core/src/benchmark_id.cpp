@@ -8,8 +8,8 @@ namespace {
 
 bool valid_token(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-' || c == '.' || c == '+';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.' || c == '+';
   });
 }
 
@@ -51,7 +51,8 @@ BenchmarkId BenchmarkId::parse(std::string_view id) {
   if (parts.size() < 2) throw std::invalid_argument("benchmark id '" + std::string(id) + "' has no name");
   out.family = parts[0];
   if (!is_family(out.family))
-    throw std::invalid_argument("benchmark id '" + std::string(id) + "': unknown family '" + out.family + "'");
+    throw std::invalid_argument("benchmark id '" + std::string(id) + "': unknown family '" + out.family +
+                                "'");
   std::size_t i = 1;
   if (parts[i] == "host") {
     out.host = true;
@@ -63,8 +64,8 @@ BenchmarkId BenchmarkId::parse(std::string_view id) {
   for (; i < parts.size(); ++i) {
     const auto colon = parts[i].find(':');
     if (colon == std::string_view::npos)
-      throw std::invalid_argument("benchmark id '" + std::string(id) + "': axis '" +
-                                  std::string(parts[i]) + "' is not axis:value");
+      throw std::invalid_argument("benchmark id '" + std::string(id) + "': axis '" + std::string(parts[i]) +
+                                  "' is not axis:value");
     std::string axis(parts[i].substr(0, colon)), value(parts[i].substr(colon + 1));
     if (!valid_token(axis) || !valid_token(value))
       throw std::invalid_argument("benchmark id '" + std::string(id) + "': invalid axis '" +

@@ -52,8 +52,8 @@ nlohmann::json parse_json_text(const std::string& text, const std::string& path)
         ++col;
       }
     }
-    throw std::runtime_error(path + ": malformed JSON at line " + std::to_string(line) +
-                             ", column " + std::to_string(col) + ": " + e.what());
+    throw std::runtime_error(path + ": malformed JSON at line " + std::to_string(line) + ", column " +
+                             std::to_string(col) + ": " + e.what());
   }
 }
 

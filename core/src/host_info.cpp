@@ -70,9 +70,9 @@ std::string utc_iso8601(std::int64_t unix_seconds) {
 }
 
 std::string utc_now_iso8601() {
-  return utc_iso8601(std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count());
+  return utc_iso8601(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
 }
 
 std::string make_run_id() {
@@ -86,7 +86,11 @@ std::string make_run_id() {
   return compact + "-" + hex;
 }
 
-std::string tool_version() { return GPUSCALE_VERSION; }
-std::string build_git_sha() { return GPUSCALE_GIT_SHA; }
+std::string tool_version() {
+  return GPUSCALE_VERSION;
+}
+std::string build_git_sha() {
+  return GPUSCALE_GIT_SHA;
+}
 
 }  // namespace gpuscale

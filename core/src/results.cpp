@@ -1,7 +1,6 @@
 #include "gpuscale/core/results.hpp"
 
 #include <algorithm>
-
 #include <stdexcept>
 
 #include "gpuscale/core/units.hpp"
@@ -12,10 +11,14 @@ using nlohmann::json;
 
 std::string to_string(Status s) {
   switch (s) {
-    case Status::ok: return "ok";
-    case Status::skipped: return "skipped";
-    case Status::error: return "error";
-    case Status::not_run: return "not_run";
+    case Status::ok:
+      return "ok";
+    case Status::skipped:
+      return "skipped";
+    case Status::error:
+      return "error";
+    case Status::not_run:
+      return "not_run";
   }
   return "error";
 }
@@ -40,9 +43,9 @@ json to_json(const BenchmarkEntry& e) {
   j["samples_s"] = e.samples_s;
   if (e.stats) {
     const Stats& s = *e.stats;
-    j["stats"] = {{"median_s", s.median}, {"min_s", s.min},   {"max_s", s.max},
-                  {"mean_s", s.mean},     {"stddev_s", s.stddev}, {"cv", s.cv},
-                  {"n", s.n},             {"outliers_dropped", s.outliers_dropped}};
+    j["stats"] = {
+        {"median_s", s.median}, {"min_s", s.min}, {"max_s", s.max}, {"mean_s", s.mean},
+        {"stddev_s", s.stddev}, {"cv", s.cv},     {"n", s.n},       {"outliers_dropped", s.outliers_dropped}};
   }
   json w = json::object();
   if (e.work.bytes_read > 0) w["bytes_read"] = e.work.bytes_read;
@@ -106,8 +109,7 @@ BenchmarkEntry benchmark_entry_from_json(const json& j) {
     e.stats = Stats{field<double>(s, "median_s", sat), field<double>(s, "min_s", sat),
                     field<double>(s, "max_s", sat),    field<double>(s, "mean_s", sat),
                     field<double>(s, "stddev_s", sat), field<double>(s, "cv", sat),
-                    field<std::size_t>(s, "n", sat),
-                    field_or<std::size_t>(s, "outliers_dropped", 0, sat)};
+                    field<std::size_t>(s, "n", sat),   field_or<std::size_t>(s, "outliers_dropped", 0, sat)};
   }
   if (j.contains("work")) {
     const json& w = j["work"];
@@ -153,7 +155,8 @@ void derive_metrics(BenchmarkEntry& e, const GpuSpec* spec, double max_sm_clock_
   if (bytes > 0) {
     const double bw = bandwidth_gbps(bytes, t);
     e.metrics["bandwidth_gbps"] = bw;
-    if (on_gpu && spec && e.family == "memory") e.metrics["pct_of_peak"] = pct_of(bw, spec->memory_bandwidth_gbps);
+    if (on_gpu && spec && e.family == "memory")
+      e.metrics["pct_of_peak"] = pct_of(bw, spec->memory_bandwidth_gbps);
   }
   if (e.work.flops > 0) {
     const double rate = tflops(e.work.flops, t);
@@ -212,7 +215,8 @@ GpuInfo gpu_info_from_json(const json& j) {
   g.sm_count = j.at("sm_count").get<int>();
   const std::string cc = j.at("compute_capability").get<std::string>();
   const auto dot = cc.find('.');
-  if (dot == std::string::npos) throw std::invalid_argument("compute_capability '" + cc + "' is not MAJOR.MINOR");
+  if (dot == std::string::npos)
+    throw std::invalid_argument("compute_capability '" + cc + "' is not MAJOR.MINOR");
   g.cc_major = std::stoi(cc.substr(0, dot));
   g.cc_minor = std::stoi(cc.substr(dot + 1));
   g.memory_bytes = j.at("memory_bytes").get<std::uint64_t>();
@@ -227,8 +231,8 @@ GpuInfo gpu_info_from_json(const json& j) {
   if (j.contains("numa_node")) g.numa_node = j["numa_node"].get<int>();
   if (j.contains("pcie")) {
     const auto& p = j["pcie"];
-    g.pcie = PcieInfo{p.value("generation_current", 0), p.value("generation_max", 0), p.value("width_current", 0),
-                      p.value("width_max", 0)};
+    g.pcie = PcieInfo{p.value("generation_current", 0), p.value("generation_max", 0),
+                      p.value("width_current", 0), p.value("width_max", 0)};
   }
   g.host = j.value("host", std::string());
   if (j.contains("rank")) g.rank = j["rank"].get<int>();

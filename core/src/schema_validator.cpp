@@ -12,15 +12,16 @@ namespace {
 using nlohmann::json;
 
 const std::set<std::string>& annotation_keywords() {
-  static const std::set<std::string> k = {"$schema", "$id", "$defs", "title", "description",
-                                          "format", "default", "examples", "$comment"};
+  static const std::set<std::string> k = {"$schema", "$id",     "$defs",    "title",   "description",
+                                          "format",  "default", "examples", "$comment"};
   return k;
 }
 
 const std::set<std::string>& checked_keywords() {
   static const std::set<std::string> k = {
-      "type",  "properties", "required", "additionalProperties", "propertyNames", "items",
-      "minItems", "enum", "const", "minimum", "exclusiveMinimum", "maximum", "minLength", "pattern", "$ref"};
+      "type", "properties", "required", "additionalProperties", "propertyNames", "items",     "minItems",
+      "enum", "const",      "minimum",  "exclusiveMinimum",     "maximum",       "minLength", "pattern",
+      "$ref"};
   return k;
 }
 
@@ -38,7 +39,8 @@ bool has_type(const json& v, const std::string& t) {
   if (t == "number") return v.is_number();
   if (t == "integer") {
     if (v.is_number_integer() || v.is_number_unsigned()) return true;
-    return v.is_number_float() && v.get<double>() == static_cast<double>(static_cast<long long>(v.get<double>()));
+    return v.is_number_float() &&
+           v.get<double>() == static_cast<double>(static_cast<long long>(v.get<double>()));
   }
   return type_name(v) == t;
 }
@@ -50,7 +52,8 @@ std::string describe(const json& v) {
   if (v.is_object()) return "an object of " + std::to_string(v.size()) + " fields";
   if (v.is_string()) {
     const auto& s = v.get_ref<const std::string&>();
-    if (s.size() > 80) return json(s.substr(0, 60)).dump() + "... (" + std::to_string(s.size()) + " characters)";
+    if (s.size() > 80)
+      return json(s.substr(0, 60)).dump() + "... (" + std::to_string(s.size()) + " characters)";
   }
   return v.dump();
 }
@@ -64,9 +67,12 @@ constexpr std::size_t kMaxErrors = 100;
 std::string escape_pointer_token(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out += c;
   }
   return out;
 }
@@ -130,8 +136,8 @@ class Validator {
         fail(ptr, "string shorter than " + m->dump());
       if (auto p = schema.find("pattern"); p != schema.end()) {
         if (s.size() > kMaxPatternInput)
-          fail(ptr, "a string of " + std::to_string(s.size()) + " characters is too long for " + p->get<std::string>() +
-                        " (at most " + std::to_string(kMaxPatternInput) + ")");
+          fail(ptr, "a string of " + std::to_string(s.size()) + " characters is too long for " +
+                        p->get<std::string>() + " (at most " + std::to_string(kMaxPatternInput) + ")");
         else if (!std::regex_search(s, compiled(p->get<std::string>())))
           fail(ptr, describe(v) + " does not match " + p->get<std::string>());
       }
@@ -241,7 +247,8 @@ std::vector<std::string> validate_json(const json& schema, const json& doc) {
   if (const auto bad = first_non_finite(doc); !bad.empty()) v.errors.push_back(bad + ": not a finite number");
   v.check(schema, doc, "");
   if (v.truncated_)
-    v.errors.push_back("/: more problems not listed (the first " + std::to_string(kMaxErrors) + " are above)");
+    v.errors.push_back("/: more problems not listed (the first " + std::to_string(kMaxErrors) +
+                       " are above)");
   return std::move(v.errors);
 }
 

@@ -7,7 +7,9 @@
 
 namespace gpuscale {
 
-double median(std::vector<double> values) { return quantile(std::move(values), 0.5); }
+double median(std::vector<double> values) {
+  return quantile(std::move(values), 0.5);
+}
 
 double quantile(std::vector<double> values, double q) {
   if (values.empty()) return 0;

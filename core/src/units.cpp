@@ -2,9 +2,9 @@
 
 #include <cctype>
 #include <cerrno>
-#include <cstdlib>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 
@@ -14,12 +14,15 @@ double bandwidth_gbps(double bytes, double seconds) {
   return seconds > 0 ? bytes / seconds / kGB : 0;
 }
 
-double tflops(double flops, double seconds) { return seconds > 0 ? flops / seconds / kTera : 0; }
+double tflops(double flops, double seconds) {
+  return seconds > 0 ? flops / seconds / kTera : 0;
+}
 
-double pct_of(double achieved, double peak) { return peak > 0 ? 100.0 * achieved / peak : 0; }
+double pct_of(double achieved, double peak) {
+  return peak > 0 ? 100.0 * achieved / peak : 0;
+}
 
-double clock_normalised_efficiency_pct(double achieved_tflops, double flops_per_clock,
-                                       double clock_mhz) {
+double clock_normalised_efficiency_pct(double achieved_tflops, double flops_per_clock, double clock_mhz) {
   if (flops_per_clock <= 0 || clock_mhz <= 0) return 0;
   return 100.0 * achieved_tflops * kTera / (flops_per_clock * clock_mhz * 1e6);
 }
@@ -72,14 +75,22 @@ std::uint64_t parse_bytes(std::string_view text) {
   }
   const std::string unit = s.substr(pos);
   double mult = 0;
-  if (unit.empty() || unit == "B") mult = 1;
-  else if (unit == "KiB" || unit == "K") mult = 1024.0;
-  else if (unit == "MiB" || unit == "M") mult = 1024.0 * 1024;
-  else if (unit == "GiB" || unit == "G") mult = 1024.0 * 1024 * 1024;
-  else if (unit == "KB") mult = 1e3;
-  else if (unit == "MB") mult = 1e6;
-  else if (unit == "GB") mult = 1e9;
-  else throw std::invalid_argument("unknown size unit in '" + std::string(text) + "'");
+  if (unit.empty() || unit == "B")
+    mult = 1;
+  else if (unit == "KiB" || unit == "K")
+    mult = 1024.0;
+  else if (unit == "MiB" || unit == "M")
+    mult = 1024.0 * 1024;
+  else if (unit == "GiB" || unit == "G")
+    mult = 1024.0 * 1024 * 1024;
+  else if (unit == "KB")
+    mult = 1e3;
+  else if (unit == "MB")
+    mult = 1e6;
+  else if (unit == "GB")
+    mult = 1e9;
+  else
+    throw std::invalid_argument("unknown size unit in '" + std::string(text) + "'");
   if (value < 0) throw std::invalid_argument("negative size: '" + std::string(text) + "'");
   return static_cast<std::uint64_t>(std::llround(value * mult));
 }

@@ -1,8 +1,8 @@
 // Peak tensor-core throughput through mma.sync (see mma_peak.hpp). A holds 1 in every element;
 // B_pos holds +1 and B_neg -1, and each accumulator alternates between them, so it goes
 // 0, k, 0, k, ... exactly. Fragment layouts do not matter: every element of a fragment is equal.
-#include "kernels/compute/mma_peak.hpp"
 #include "kernels/compute/device_query.hpp"
+#include "kernels/compute/mma_peak.hpp"
 
 namespace gpuscale::kernels {
 namespace {

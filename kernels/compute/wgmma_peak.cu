@@ -9,8 +9,8 @@
 //
 // The wgmma code exists only in the sm_90a image (__CUDA_ARCH_FEAT_SM90_ALL); every other
 // architecture compiles a stub that writes NaN, and the launcher refuses devices other than 9.0.
-#include "kernels/compute/wgmma_peak.hpp"
 #include "kernels/compute/device_query.hpp"
+#include "kernels/compute/wgmma_peak.hpp"
 
 namespace gpuscale::kernels {
 namespace {

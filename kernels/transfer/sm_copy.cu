@@ -1,14 +1,14 @@
 // SM copy kernels (see sm_copy.hpp). Each thread keeps kSmCopyUnroll independent 16-byte loads in
 // flight before storing them, so a few blocks per SM saturate a link with long latency (PCIe, NVLink).
-#include "sm_copy.hpp"
-
 #include <cstdint>
+
+#include "sm_copy.hpp"
 
 namespace gpuscale::kernels {
 namespace {
 
-__global__ void __launch_bounds__(kSmCopyBlock) sm_copy_vec16(uint4* __restrict__ dst, const uint4* __restrict__ src,
-                                                              std::size_t n) {
+__global__ void __launch_bounds__(kSmCopyBlock)
+    sm_copy_vec16(uint4* __restrict__ dst, const uint4* __restrict__ src, std::size_t n) {
   const std::size_t stride = static_cast<std::size_t>(gridDim.x) * blockDim.x;
   std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   for (; i + (kSmCopyUnroll - 1) * stride < n; i += kSmCopyUnroll * stride) {
@@ -21,8 +21,8 @@ __global__ void __launch_bounds__(kSmCopyBlock) sm_copy_vec16(uint4* __restrict_
   for (; i < n; i += stride) dst[i] = src[i];
 }
 
-__global__ void __launch_bounds__(kSmCopyBlock) sm_copy_bytes(unsigned char* __restrict__ dst,
-                                                              const unsigned char* __restrict__ src, std::size_t n) {
+__global__ void __launch_bounds__(kSmCopyBlock)
+    sm_copy_bytes(unsigned char* __restrict__ dst, const unsigned char* __restrict__ src, std::size_t n) {
   const std::size_t stride = static_cast<std::size_t>(gridDim.x) * blockDim.x;
   for (std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride)
     dst[i] = src[i];

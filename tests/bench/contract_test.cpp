@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "command.hpp"
+#include "gpu_entries.hpp"
 #include "gpuscale/core/benchmark_id.hpp"
 #include "gpuscale/core/host_info.hpp"
 #include "gpuscale/core/results.hpp"
@@ -27,7 +28,6 @@
 #include "gpuscale/planner/plan.hpp"
 #include "gpuscale/planner/profile.hpp"
 #include "gpuscale/planner/scenario.hpp"
-#include "gpu_entries.hpp"
 #include "run_command.hpp"
 
 namespace gpuscale::bench {

@@ -14,11 +14,10 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "command.hpp"
 #include "gpuscale/core/results.hpp"
@@ -36,7 +35,9 @@ bool updating() {
   return v && std::string(v) == "1";
 }
 
-std::string golden_path(const std::string& name) { return std::string(GOLDEN_DIR) + "/" + name + ".jsonl"; }
+std::string golden_path(const std::string& name) {
+  return std::string(GOLDEN_DIR) + "/" + name + ".jsonl";
+}
 
 std::vector<std::string> read_lines(const std::string& path) {
   std::ifstream in(path);
@@ -70,7 +71,8 @@ void expect_golden(const std::string& name, const std::vector<std::string>& line
   ASSERT_FALSE(golden.empty()) << path << " is missing or empty (GPUSCALE_UPDATE_GOLDEN=1 writes it)";
   for (std::size_t i = 0; i < std::min(golden.size(), lines.size()); ++i)
     ASSERT_EQ(lines[i], golden[i]) << name << ": line " << i + 1 << " differs";
-  ASSERT_EQ(lines.size(), golden.size()) << name << ": " << lines.size() << " entries, golden has " << golden.size();
+  ASSERT_EQ(lines.size(), golden.size())
+      << name << ": " << lines.size() << " entries, golden has " << golden.size();
 }
 
 // "memory/host/copy/bytes:1048576/iterations:1/manual_time" -> the id.
@@ -113,10 +115,18 @@ void check_host_run(const std::string& name, const std::string& binary, const st
   expect_golden("host_" + name + "_" + suite, lines);
 }
 
-TEST(Golden, HostMemoryQuick) { check_host_run("bench_memory", BENCH_MEMORY_BIN, "quick"); }
-TEST(Golden, HostMemoryFull) { check_host_run("bench_memory", BENCH_MEMORY_BIN, "full"); }
-TEST(Golden, HostCollectivesQuick) { check_host_run("bench_collectives", BENCH_COLLECTIVES_BIN, "quick"); }
-TEST(Golden, HostCollectivesFull) { check_host_run("bench_collectives", BENCH_COLLECTIVES_BIN, "full"); }
+TEST(Golden, HostMemoryQuick) {
+  check_host_run("bench_memory", BENCH_MEMORY_BIN, "quick");
+}
+TEST(Golden, HostMemoryFull) {
+  check_host_run("bench_memory", BENCH_MEMORY_BIN, "full");
+}
+TEST(Golden, HostCollectivesQuick) {
+  check_host_run("bench_collectives", BENCH_COLLECTIVES_BIN, "quick");
+}
+TEST(Golden, HostCollectivesFull) {
+  check_host_run("bench_collectives", BENCH_COLLECTIVES_BIN, "full");
+}
 
 #if GOLDEN_WITH_CUDA
 void check_gpu_entries(const std::string& binary, const std::string& suite) {
@@ -124,7 +134,8 @@ void check_gpu_entries(const std::string& binary, const std::string& suite) {
   facts.nccl_ranks = 8;
   facts.gpus = 2;
   std::vector<std::string> lines;
-  for (const BenchmarkEntry& e : fixtures::gpu_entries(binary, suite, facts)) lines.push_back(declared_line(e));
+  for (const BenchmarkEntry& e : fixtures::gpu_entries(binary, suite, facts))
+    lines.push_back(declared_line(e));
   ASSERT_FALSE(lines.empty()) << binary;
   expect_golden("gpu_" + binary + "_" + suite, lines);
 }

@@ -8,7 +8,12 @@ TEST(Sampling, StopsOnceTheSpreadIsUnderTarget) {
   int calls = 0;
   SamplingPolicy p;
   p.warmup_s = 0;
-  auto samples = collect_samples([&] { ++calls; return 1.0; }, p);
+  auto samples = collect_samples(
+      [&] {
+        ++calls;
+        return 1.0;
+      },
+      p);
   EXPECT_EQ(samples.size(), static_cast<std::size_t>(p.min_samples));
   EXPECT_EQ(calls, p.min_samples + 2);  // two warm-up calls
 }

@@ -1,14 +1,15 @@
 // The argument rules every gpuscale subcommand shares (cli/args.hpp): both flag forms, malformed
 // numbers named by their flag, unknown flags rejected with exit 2, --help generated with exit 0.
+#include "args.hpp"
+
 #include <gtest/gtest.h>
 
 #include <sstream>
 #include <string>
 #include <vector>
 
-#include "args.hpp"
-#include "gpuscale/core/units.hpp"
 #include "command.hpp"
+#include "gpuscale/core/units.hpp"
 
 namespace gpuscale {
 using test::run_command_line;
@@ -66,14 +67,15 @@ TEST(Args, BadNumbersAreErrorsNamingTheFlag) {
   struct Case {
     std::string command, flag;
   };
-  const Case cases[] = {{"run --bin-dir /nonexistent", "--timeout-s"},
-                        {"run --bin-dir /nonexistent", "--time-budget-s"},
-                        {"compare a.json b.json", "--threshold-pct"},
-                        {"check a.json", "--tolerance-pct"},
-                        {"plan --model llama-3-8b --method lora --gpu h100-sxm-80gb", "--seq-len"},
-                        {"plan --model llama-3-8b --method lora --gpu h100-sxm-80gb", "--gpus-per-node"},
-                        {"plan --model llama-3-8b --method lora --gpu h100-sxm-80gb", "--tokens"},
-                        {"plan --model llama-3-8b --method lora --gpu h100-sxm-80gb", "--price-per-gpu-hour"}};
+  const Case cases[] = {
+      {"run --bin-dir /nonexistent", "--timeout-s"},
+      {"run --bin-dir /nonexistent", "--time-budget-s"},
+      {"compare a.json b.json", "--threshold-pct"},
+      {"check a.json", "--tolerance-pct"},
+      {"plan --model llama-3-8b --method lora --gpu h100-sxm-80gb", "--seq-len"},
+      {"plan --model llama-3-8b --method lora --gpu h100-sxm-80gb", "--gpus-per-node"},
+      {"plan --model llama-3-8b --method lora --gpu h100-sxm-80gb", "--tokens"},
+      {"plan --model llama-3-8b --method lora --gpu h100-sxm-80gb", "--price-per-gpu-hour"}};
   for (const auto& c : cases) {
     for (const std::string bad : {"3abc", "nan", "inf", "''"}) {
       for (const bool inline_form : {false, true}) {
@@ -126,7 +128,9 @@ TEST(Args, ParseArgsReportsHelpAndErrors) {
   double x = 1;
   std::string s;
   auto app = cli::make_app("demo", "A demo.", "exit status: 0 fine.");
-  app->add_option("--x", x, "a number")->check(cli::finite_number("a number > 0", [](double v) { return v > 0; }));
+  app->add_option("--x", x, "a number")->check(cli::finite_number("a number > 0", [](double v) {
+    return v > 0;
+  }));
   app->add_option("--s", s, "a string");
   std::ostringstream out, err;
   EXPECT_EQ(cli::parse_args(*app, {"--x=2.5", "--s", "a", "--s", "b"}, out, err), -1) << err.str();
@@ -140,7 +144,8 @@ TEST(Args, ParseArgsReportsHelpAndErrors) {
     auto app2 = cli::make_app("demo", "");
     app2->add_option("--x", x)->check(cli::finite_number("a number > 0", [](double v) { return v > 0; }));
     EXPECT_EQ(cli::parse_args(*app2, {"--x", bad}, out, err), 2) << bad;
-    EXPECT_EQ(err.str(), "gpuscale demo: --x: '" + bad + "' is not a number > 0 (see gpuscale demo --help)\n");
+    EXPECT_EQ(err.str(),
+              "gpuscale demo: --x: '" + bad + "' is not a number > 0 (see gpuscale demo --help)\n");
   }
   EXPECT_FALSE(parse_finite(" 1"));
   EXPECT_FALSE(parse_finite("1 "));

@@ -45,7 +45,8 @@ class Check : public test::FixtureDir {
   static std::set<std::string> failing(const json& j) {
     std::set<std::string> s;
     for (const auto& i : j["items"])
-      if (i["status"] == "fail") s.insert(i["subject"].get<std::string>() + " " + i["item"].get<std::string>());
+      if (i["status"] == "fail")
+        s.insert(i["subject"].get<std::string>() + " " + i["item"].get<std::string>());
     return s;
   }
   std::string node(const std::string& name, const std::string& plants = "") {
@@ -64,8 +65,8 @@ TEST_F(Check, AHealthyFixtureNodePassesAgainstTheDatasheet) {
   EXPECT_TRUE(j["fixture"].get<bool>());
   for (int g = 0; g < 8; ++g) {
     const std::string s = "gpu" + std::to_string(g);
-    for (const char* item : {"pcie link", "power limit", "mig mode", "throttling", "memory vs expected", "memory vs peers",
-                             "gemm vs expected", "gemm vs peers", "transfer vs expected"})
+    for (const char* item : {"pcie link", "power limit", "mig mode", "throttling", "memory vs expected",
+                             "memory vs peers", "gemm vs expected", "gemm vs peers", "transfer vs expected"})
       EXPECT_EQ(status(j, s, item), "pass") << s << " " << item;
   }
   EXPECT_EQ(status(j, "node", "nvlink / peer access"), "pass");
@@ -77,7 +78,8 @@ TEST_F(Check, AHealthyFixtureNodePassesAgainstTheDatasheet) {
   const json* hbm = find(j, "gpu0", "memory vs expected");
   ASSERT_NE(hbm, nullptr);
   bool cited = false;
-  for (const auto& c : (*hbm)["checks"]) cited |= c["source"].get<std::string>().find("gpu-benches") != std::string::npos;
+  for (const auto& c : (*hbm)["checks"])
+    cited |= c["source"].get<std::string>().find("gpu-benches") != std::string::npos;
   EXPECT_TRUE(cited) << hbm->dump();
 }
 
@@ -93,7 +95,8 @@ TEST_F(Check, ALowerPcieGenerationFailsOnlyWithShortHostCopies) {
   // Gen3 and host copies at 30%: a downtrained link.
   json j = check_json(node("gen3.json", "--pcie 2:3:16 --slow 2:0.3:transfer"), 1);
   EXPECT_EQ(status(j, "gpu2", "pcie link"), "fail");
-  EXPECT_NE((*find(j, "gpu2", "pcie link"))["detail"].get<std::string>().find("host copies short"), std::string::npos);
+  EXPECT_NE((*find(j, "gpu2", "pcie link"))["detail"].get<std::string>().find("host copies short"),
+            std::string::npos);
   EXPECT_EQ(status(j, "gpu2", "transfer vs peers"), "fail");
   // Gen3 when read but copies at full rate: an idle link that trained down, a warning.
   j = check_json(node("idle.json", "--pcie 2:3:16"), 0);
@@ -103,8 +106,10 @@ TEST_F(Check, ALowerPcieGenerationFailsOnlyWithShortHostCopies) {
 TEST_F(Check, APlantedThrottledGpuFails) {
   const json j = check_json(node("hot.json", "--throttle 6"), 1);
   EXPECT_EQ(status(j, "gpu6", "throttling"), "fail");
-  EXPECT_NE((*find(j, "gpu6", "throttling"))["detail"].get<std::string>().find("lowest SM clock 1386 MHz of 1980"),
-            std::string::npos) << find(j, "gpu6", "throttling")->dump();
+  EXPECT_NE(
+      (*find(j, "gpu6", "throttling"))["detail"].get<std::string>().find("lowest SM clock 1386 MHz of 1980"),
+      std::string::npos)
+      << find(j, "gpu6", "throttling")->dump();
   for (int g : {0, 1, 2, 3, 4, 5, 7}) EXPECT_EQ(status(j, "gpu" + std::to_string(g), "throttling"), "pass");
   EXPECT_EQ(failing(j), std::set<std::string>{"gpu6 throttling"});
 }
@@ -122,7 +127,8 @@ TEST_F(Check, APlantedSlowGpuAmongEightFailsAgainstItsPeers) {
   }
   // Its peer copies (the pairs it sends from) are slower than the other pairs.
   EXPECT_EQ(status(j, "node", "peer bw copy_engine"), "fail");
-  EXPECT_NE((*find(j, "node", "peer bw copy_engine"))["detail"].get<std::string>().find("src:3/dst:0"), std::string::npos);
+  EXPECT_NE((*find(j, "node", "peer bw copy_engine"))["detail"].get<std::string>().find("src:3/dst:0"),
+            std::string::npos);
   // 80% of the published figure is at the edge of the datasheet range (fails below 80%): not pass.
   EXPECT_NE(status(j, "gpu3", "memory vs expected"), "pass");
 }
@@ -132,10 +138,12 @@ TEST_F(Check, PowerCapPeerOverPcieMigAndEccAreReported) {
   json j = check_json(f, 1);
   EXPECT_EQ(status(j, "gpu1", "power limit"), "fail");
   EXPECT_EQ(status(j, "node", "nvlink / peer access"), "fail");
-  EXPECT_NE((*find(j, "node", "nvlink / peer access"))["detail"].get<std::string>().find("src:0/dst:3"), std::string::npos);
+  EXPECT_NE((*find(j, "node", "nvlink / peer access"))["detail"].get<std::string>().find("src:0/dst:3"),
+            std::string::npos);
   // The two pairs over PCIe are also slower than the other 54 pairs.
   EXPECT_EQ(status(j, "node", "peer bw copy_engine"), "fail");
-  EXPECT_EQ(failing(j), (std::set<std::string>{"gpu1 power limit", "node nvlink / peer access", "node peer bw copy_engine"}));
+  EXPECT_EQ(failing(j), (std::set<std::string>{"gpu1 power limit", "node nvlink / peer access",
+                                               "node peer bw copy_engine"}));
   json doc = read_json_file(f);
   doc["gpus"][4]["mig_enabled"] = true;
   doc["gpus"][5]["ecc_enabled"] = false;
@@ -191,7 +199,8 @@ TEST_F(Check, ARunWithoutGpusHasNothingToAcceptAndBadInputExitsTwo) {
   // The table says the same as the JSON, one line per item, and exits 1.
   const auto t = gpuscale("check " + node("x8.json", "--pcie 5:5:8"));
   EXPECT_EQ(t.exit_code, 1);
-  EXPECT_NE(t.out.find("FAIL  gpu5       pcie link              Gen5 x8"), std::string::npos) << t.out.substr(0, 3000);
+  EXPECT_NE(t.out.find("FAIL  gpu5       pcie link              Gen5 x8"), std::string::npos)
+      << t.out.substr(0, 3000);
   EXPECT_NE(t.out.find("summary: "), std::string::npos);
   EXPECT_NE(t.out.find(": FAIL"), std::string::npos);
 }

@@ -69,7 +69,9 @@ TEST_F(Cli, UnwritableOutputIsAnErrorNamingThePathAndLeavesNothing) {
 
 TEST_F(Cli, BadUsageExitsTwo) {
   EXPECT_EQ(run_command_line(std::string(GPUSCALE_BIN) + " run --suite huge").exit_code, 2);
-  EXPECT_EQ(run_command_line(std::string(GPUSCALE_BIN) + " run --families disks --bin-dir " + BENCH_BIN_DIR).exit_code, 2);
+  EXPECT_EQ(run_command_line(std::string(GPUSCALE_BIN) + " run --families disks --bin-dir " + BENCH_BIN_DIR)
+                .exit_code,
+            2);
   EXPECT_EQ(run_command_line(std::string(GPUSCALE_BIN) + " frobnicate").exit_code, 2);
   auto help = run_command_line(std::string(GPUSCALE_BIN) + " run --help");
   EXPECT_EQ(help.exit_code, 0);
@@ -120,12 +122,19 @@ TEST_F(Cli, BenchBinaryListsTestsWithoutTouchingTheDriver) {
 
 TEST(Run, MergedDocumentListsEveryGpuOnceAndTheJobsExtent) {
   auto gpu = [](int index, const std::string& uuid, const std::string& host = "", int rank = -1) {
-    json g = {{"index", index}, {"name", "NVIDIA H100 80GB HBM3"}, {"uuid", uuid}, {"sku", "h100-sxm-80gb"},
-              {"sm_count", 132}, {"compute_capability", "9.0"}, {"memory_bytes", 85520809984LL}, {"l2_bytes", 52428800}};
+    json g = {{"index", index},
+              {"name", "NVIDIA H100 80GB HBM3"},
+              {"uuid", uuid},
+              {"sku", "h100-sxm-80gb"},
+              {"sm_count", 132},
+              {"compute_capability", "9.0"},
+              {"memory_bytes", 85520809984LL},
+              {"l2_bytes", 52428800}};
     if (!host.empty()) g["host"] = host, g["rank"] = rank;
     return g;
   };
-  const json sys = {{"hostname", "node-1"}, {"cpu_model", "x"}, {"cpu_logical_cores", 2}, {"os", "x"}, {"kernel", "x"}};
+  const json sys = {
+      {"hostname", "node-1"}, {"cpu_model", "x"}, {"cpu_logical_cores", 2}, {"os", "x"}, {"kernel", "x"}};
   json job_sys = sys;
   job_sys["ranks"] = 2;
   job_sys["hosts"] = {"node-1", "node-2"};
@@ -150,7 +159,8 @@ TEST(Run, MergedDocumentListsEveryGpuOnceAndTheJobsExtent) {
 TEST(Summary, GroupsBySizeAndShowsTheLargest) {
   json doc = {{"benchmarks", json::array()}};
   auto add = [&](const std::string& id, double bytes_metric, const char* status) {
-    doc["benchmarks"].push_back({{"id", id}, {"status", status},
+    doc["benchmarks"].push_back({{"id", id},
+                                 {"status", status},
                                  {"metrics", {{"bandwidth_gbps", bytes_metric}, {"pct_of_peak", 90.0}}},
                                  {"stats", {{"cv", 0.004}}}});
   };
@@ -172,12 +182,16 @@ namespace gpuscale {
 TEST(Compare, FlagsDropsBeyondTheThresholdBothWays) {
   auto doc = [](double bw, double lat) {
     json d = {{"benchmarks", json::array()}};
-    d["benchmarks"].push_back({{"id", "memory/copy/bytes:1/width:16"}, {"status", "ok"}, {"gpu_index", 0},
+    d["benchmarks"].push_back({{"id", "memory/copy/bytes:1/width:16"},
+                               {"status", "ok"},
+                               {"gpu_index", 0},
                                {"metrics", {{"bandwidth_gbps", bw}, {"pct_of_peak", 1.0}}}});
-    d["benchmarks"].push_back({{"id", "memory/latency/bytes:1"}, {"status", "ok"}, {"gpu_index", 0},
+    d["benchmarks"].push_back({{"id", "memory/latency/bytes:1"},
+                               {"status", "ok"},
+                               {"gpu_index", 0},
                                {"metrics", {{"latency_ns", lat}}}});
-    d["benchmarks"].push_back({{"id", "memory/only-in-base/bytes:1"}, {"status", "ok"},
-                               {"metrics", {{"bandwidth_gbps", 1.0}}}});
+    d["benchmarks"].push_back(
+        {{"id", "memory/only-in-base/bytes:1"}, {"status", "ok"}, {"metrics", {{"bandwidth_gbps", 1.0}}}});
     return d;
   };
   json base = doc(4000, 500);
@@ -200,10 +214,13 @@ TEST(Compare, FlagsDropsBeyondTheThresholdBothWays) {
 TEST_F(Cli, CompareExitsOneOnRegressionAndTwoOnBadInput) {
   const std::string a = path("a.json"), b = path("b.json");
   ASSERT_EQ(run_command_line(std::string(GPUSCALE_BIN) + " run --backend host --families memory --bin-dir " +
-                             BENCH_BIN_DIR + " -o " + a).exit_code, 0);
+                             BENCH_BIN_DIR + " -o " + a)
+                .exit_code,
+            0);
   json doc = read_json_file(a);
   for (auto& e : doc["benchmarks"])
-    if (e["metrics"].contains("bandwidth_gbps")) e["metrics"]["bandwidth_gbps"] = e["metrics"]["bandwidth_gbps"].get<double>() / 2;
+    if (e["metrics"].contains("bandwidth_gbps"))
+      e["metrics"]["bandwidth_gbps"] = e["metrics"]["bandwidth_gbps"].get<double>() / 2;
   write_file_atomic(b, doc.dump());
   auto same = run_command_line(std::string(GPUSCALE_BIN) + " compare " + a + " " + a);
   EXPECT_EQ(same.exit_code, 0) << same.err;
@@ -224,7 +241,8 @@ namespace gpuscale {
 TEST(Report, ChartsGroupBySizeAxisAndSkipSinglePoints) {
   json doc = {{"benchmarks", json::array()}};
   auto add = [&](const std::string& id, const char* family, const char* metric, double v) {
-    doc["benchmarks"].push_back({{"id", id}, {"family", family}, {"status", "ok"}, {"metrics", {{metric, v}}}});
+    doc["benchmarks"].push_back(
+        {{"id", id}, {"family", family}, {"status", "ok"}, {"metrics", {{metric, v}}}});
   };
   add("memory/copy/bytes:1048576/width:16", "memory", "bandwidth_gbps", 3000);
   add("memory/copy/bytes:4194304/width:16", "memory", "bandwidth_gbps", 4000);
@@ -251,13 +269,16 @@ TEST(Report, ChartsGroupBySizeAxisAndSkipSinglePoints) {
 TEST_F(Cli, ReportWritesHtmlAndRejectsBadInput) {
   const std::string doc = path("run.json"), html = path("run.html");
   ASSERT_EQ(run_command_line(std::string(GPUSCALE_BIN) + " run --backend host --families memory --bin-dir " +
-                             BENCH_BIN_DIR + " -o " + doc).exit_code, 0);
+                             BENCH_BIN_DIR + " -o " + doc)
+                .exit_code,
+            0);
   auto r = run_command_line(std::string(GPUSCALE_BIN) + " report " + doc + " -o " + html);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string page = test::slurp(html);
   EXPECT_NE(page.find("<svg"), std::string::npos);
   EXPECT_NE(page.find("Memory bandwidth (read + write) (host backend)"), std::string::npos);
-  auto bad = run_command_line(std::string(GPUSCALE_BIN) + " report " + path("nope.json") + " -o " + html + ".2");
+  auto bad =
+      run_command_line(std::string(GPUSCALE_BIN) + " report " + path("nope.json") + " -o " + html + ".2");
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_FALSE(fs::exists(html + ".2"));
 }

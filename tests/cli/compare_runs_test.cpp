@@ -18,26 +18,54 @@ using nlohmann::json;
 namespace {
 
 json gpu(const std::string& name, const std::string& sku, int index = 0) {
-  return {{"index", index}, {"name", name}, {"uuid", "GPU-test-" + std::to_string(index)}, {"sku", sku}, {"sm_count", 108},
-          {"compute_capability", "8.0"}, {"memory_bytes", 85899345920LL}, {"l2_bytes", 41943040}};
+  return {{"index", index},
+          {"name", name},
+          {"uuid", "GPU-test-" + std::to_string(index)},
+          {"sku", sku},
+          {"sm_count", 108},
+          {"compute_capability", "8.0"},
+          {"memory_bytes", 85899345920LL},
+          {"l2_bytes", 41943040}};
 }
 
 // An ok entry with `value` of `metric` and 10 samples 1% apart around 1 ms.
-json ok(const std::string& id, const std::string& family, const std::string& metric, double value, json work = json::object()) {
+json ok(const std::string& id, const std::string& family, const std::string& metric, double value,
+        json work = json::object()) {
   json samples = json::array();
   for (int i = 0; i < 10; ++i) samples.push_back(1e-3 * (1 + 0.01 * (i % 5 - 2) / 2));
-  return {{"id", id}, {"family", family}, {"backend", "gpu"}, {"gpu_index", 0}, {"parameters", json::object()}, {"status", "ok"},
-          {"samples_s", samples}, {"stats", {{"median_s", 1e-3}, {"min_s", 0.99e-3}, {"max_s", 1.01e-3}, {"mean_s", 1e-3},
-                                             {"stddev_s", 1e-5}, {"cv", 0.01}, {"n", 10}}},
-          {"work", work}, {"metrics", {{metric, value}}}};
+  return {{"id", id},
+          {"family", family},
+          {"backend", "gpu"},
+          {"gpu_index", 0},
+          {"parameters", json::object()},
+          {"status", "ok"},
+          {"samples_s", samples},
+          {"stats",
+           {{"median_s", 1e-3},
+            {"min_s", 0.99e-3},
+            {"max_s", 1.01e-3},
+            {"mean_s", 1e-3},
+            {"stddev_s", 1e-5},
+            {"cv", 0.01},
+            {"n", 10}}},
+          {"work", work},
+          {"metrics", {{metric, value}}}};
 }
 
 json document(json gpus, json benchmarks) {
-  const json system = {{"hostname", "h"}, {"cpu_model", "c"}, {"cpu_logical_cores", 1}, {"os", "o"}, {"kernel", "k"}};
-  const json run = {{"id", "20260101T000000Z-0123abcd"}, {"started_utc", "2026-01-01T00:00:00Z"},
-                    {"finished_utc", "2026-01-01T00:00:01Z"}, {"git_sha", "x"}, {"command_line", json::array()},
-                    {"tool_version", "0"}, {"suite", "quick"}, {"backend", "gpu"}, {"note", "test document, not a measurement"}};
-  json doc = {{"schema_version", 1}, {"run", run}, {"system", system}, {"gpus", gpus}, {"benchmarks", benchmarks}};
+  const json system = {
+      {"hostname", "h"}, {"cpu_model", "c"}, {"cpu_logical_cores", 1}, {"os", "o"}, {"kernel", "k"}};
+  const json run = {{"id", "20260101T000000Z-0123abcd"},
+                    {"started_utc", "2026-01-01T00:00:00Z"},
+                    {"finished_utc", "2026-01-01T00:00:01Z"},
+                    {"git_sha", "x"},
+                    {"command_line", json::array()},
+                    {"tool_version", "0"},
+                    {"suite", "quick"},
+                    {"backend", "gpu"},
+                    {"note", "test document, not a measurement"}};
+  json doc = {
+      {"schema_version", 1}, {"run", run}, {"system", system}, {"gpus", gpus}, {"benchmarks", benchmarks}};
   const auto problems = validate_json(results_schema(), doc);
   EXPECT_TRUE(problems.empty()) << problems.front();
   return doc;
@@ -54,16 +82,18 @@ const cli::FamilyRow* row(const std::vector<cli::FamilyRow>& rows, const std::st
 TEST(CompareRuns, RatioAndPercentOfEachSkusPeakAtTheLargestCommonSize) {
   // A100 80GB SXM (2039 GB/s, 312 BF16 TFLOPS) against H200 (4800 GB/s, 989.4): the H200's sweep
   // reaches 16 GiB, the A100's 4 GiB, so HBM is compared at 4 GiB.
-  const json a100 = document({gpu("NVIDIA A100-SXM4-80GB", "a100-sxm-80gb")},
-                             {ok("memory/copy/bytes:1073741824/width:16", "memory", "bandwidth_gbps", 1700),
-                              ok("memory/copy/bytes:4294967296/width:16", "memory", "bandwidth_gbps", 1800),
-                              ok("memory/latency/bytes:1073741824", "memory", "latency_ns", 600),
-                              ok("gemm/mamf/precision:bf16", "gemm", "tflops", 270, {{"peak", "bf16_tensor"}})});
-  const json h200 = document({gpu("NVIDIA H200", "h200-sxm-141gb")},
-                             {ok("memory/copy/bytes:1073741824/width:16", "memory", "bandwidth_gbps", 4000),
-                              ok("memory/copy/bytes:4294967296/width:16", "memory", "bandwidth_gbps", 4320),
-                              ok("memory/copy/bytes:17179869184/width:16", "memory", "bandwidth_gbps", 4400),
-                              ok("gemm/mamf/precision:bf16", "gemm", "tflops", 790, {{"peak", "bf16_tensor"}})});
+  const json a100 =
+      document({gpu("NVIDIA A100-SXM4-80GB", "a100-sxm-80gb")},
+               {ok("memory/copy/bytes:1073741824/width:16", "memory", "bandwidth_gbps", 1700),
+                ok("memory/copy/bytes:4294967296/width:16", "memory", "bandwidth_gbps", 1800),
+                ok("memory/latency/bytes:1073741824", "memory", "latency_ns", 600),
+                ok("gemm/mamf/precision:bf16", "gemm", "tflops", 270, {{"peak", "bf16_tensor"}})});
+  const json h200 =
+      document({gpu("NVIDIA H200", "h200-sxm-141gb")},
+               {ok("memory/copy/bytes:1073741824/width:16", "memory", "bandwidth_gbps", 4000),
+                ok("memory/copy/bytes:4294967296/width:16", "memory", "bandwidth_gbps", 4320),
+                ok("memory/copy/bytes:17179869184/width:16", "memory", "bandwidth_gbps", 4400),
+                ok("gemm/mamf/precision:bf16", "gemm", "tflops", 790, {{"peak", "bf16_tensor"}})});
   const auto rows = cli::compare_runs({a100, h200}, {{"a100-sxm-80gb", 1.8}, {"h200-sxm-141gb", 3.6}});
   const cli::FamilyRow* copy = row(rows, "copy/width:16");
   ASSERT_NE(copy, nullptr);
@@ -73,7 +103,7 @@ TEST(CompareRuns, RatioAndPercentOfEachSkusPeakAtTheLargestCommonSize) {
   EXPECT_DOUBLE_EQ(copy->runs[1].at.size, 4294967296.0);
   EXPECT_DOUBLE_EQ(copy->runs[1].at.value, 4320);
   EXPECT_DOUBLE_EQ(*copy->runs[0].ratio, 1.0);
-  EXPECT_DOUBLE_EQ(*copy->runs[1].ratio, 4320.0 / 1800);                 // "1.4x ... 2.4x the A100 on HBM"
+  EXPECT_DOUBLE_EQ(*copy->runs[1].ratio, 4320.0 / 1800);                  // "1.4x ... 2.4x the A100 on HBM"
   EXPECT_NEAR(*copy->runs[0].at.pct_of_peak, 100 * 1800.0 / 2039, 1e-9);  // 88.3% of its own peak
   EXPECT_NEAR(*copy->runs[1].at.pct_of_peak, 100 * 4320.0 / 4800, 1e-9);  // 90.0% of its own peak
   EXPECT_DOUBLE_EQ(*copy->runs[0].per_dollar, 1800 / 1.8);                // 1000 GB/s per $/GPU-h
@@ -112,9 +142,9 @@ TEST(CompareRuns, PlateausWhenTheRunsShareNoSize) {
 
 TEST(CompareRuns, PricesAreSkusWithPositivePrices) {
   EXPECT_EQ(cli::parse_prices("a100-sxm-80gb=1.8,h200-sxm-141gb=3.5").size(), 2u);
-  EXPECT_THROW(cli::parse_prices("a100=1.8"), std::invalid_argument);             // not a spec-table key
-  EXPECT_THROW(cli::parse_prices("a100-sxm-80gb=0"), std::invalid_argument);      // not > 0
-  EXPECT_THROW(cli::parse_prices("a100-sxm-80gb=1.8x"), std::invalid_argument);   // not a whole number
+  EXPECT_THROW(cli::parse_prices("a100=1.8"), std::invalid_argument);            // not a spec-table key
+  EXPECT_THROW(cli::parse_prices("a100-sxm-80gb=0"), std::invalid_argument);     // not > 0
+  EXPECT_THROW(cli::parse_prices("a100-sxm-80gb=1.8x"), std::invalid_argument);  // not a whole number
   EXPECT_THROW(cli::parse_prices("a100-sxm-80gb"), std::invalid_argument);
 }
 
@@ -172,18 +202,21 @@ TEST_F(CompareFixtures, APlantedTwentyPercentSlowdownIsSlowerAndARegression) {
 
 TEST_F(CompareFixtures, APlantedTwoPercentChangeInsideAFivePercentSpreadIsTheSame) {
   const std::string a = fixture("base.json", "--sku h100-sxm-80gb --gpus 8 --seed 1 --noise-pct 5");
-  const std::string b = fixture("new.json", "--sku h100-sxm-80gb --gpus 8 --seed 2 --noise-pct 5 --scale 0.98");
+  const std::string b =
+      fixture("new.json", "--sku h100-sxm-80gb --gpus 8 --seed 2 --noise-pct 5 --scale 0.98");
   // The exit status is per entry (10 samples each): entries that drop beyond a threshold by chance
   // are mostly inside their noise. With the threshold at twice the noise nothing is flagged.
   const json j = compare_json(a + " " + b, 0, "--threshold-pct 10");
   EXPECT_EQ(j["per_benchmark"][0]["regressions"], 0);
   const json at5 = compare_json(a + " " + b, -1);
-  EXPECT_GT(at5["per_benchmark"][0]["within_noise"].get<int>(), 10 * at5["per_benchmark"][0]["regressions"].get<int>());
+  EXPECT_GT(at5["per_benchmark"][0]["within_noise"].get<int>(),
+            10 * at5["per_benchmark"][0]["regressions"].get<int>());
   const auto v = verdicts(j);
   ASSERT_GT(v.size(), 20u);
   for (const auto& x : v) EXPECT_EQ(x, "same");
   // The same 20% slowdown inside that spread is still slower.
-  const std::string c = fixture("slow.json", "--sku h100-sxm-80gb --gpus 8 --seed 3 --noise-pct 5 --scale 0.8");
+  const std::string c =
+      fixture("slow.json", "--sku h100-sxm-80gb --gpus 8 --seed 3 --noise-pct 5 --scale 0.8");
   for (const auto& x : verdicts(compare_json(a + " " + c, 1))) EXPECT_EQ(x, "slower");
 }
 
@@ -216,8 +249,10 @@ TEST_F(CompareFixtures, GenerationsSideBySideWithPercentOfPeakAndPerDollar) {
     for (const auto& r : f["rows"])
       if (r["benchmark"] == "copy/width:16") {
         EXPECT_EQ(r["values"][2]["size_text"], "4 GiB");
-        EXPECT_NEAR(r["values"][2]["pct_of_peak"].get<double>(), 100 * r["values"][2]["value"].get<double>() / 4800, 1e-9);
-        EXPECT_NEAR(r["values"][0]["pct_of_peak"].get<double>(), 100 * r["values"][0]["value"].get<double>() / 2039, 1e-9);
+        EXPECT_NEAR(r["values"][2]["pct_of_peak"].get<double>(),
+                    100 * r["values"][2]["value"].get<double>() / 4800, 1e-9);
+        EXPECT_NEAR(r["values"][0]["pct_of_peak"].get<double>(),
+                    100 * r["values"][0]["value"].get<double>() / 2039, 1e-9);
       }
   // FP8 exists on Hopper only: present in runs 2 and 3, absent in run 1, no ratio.
   bool fp8 = false;
@@ -276,17 +311,25 @@ TEST_F(CompareFixtures, RunsOfAnotherSchemaVersionAreRefusedByName) {
 TEST_F(CompareFixtures, MarkdownCsvAndTableFormats) {
   const std::string a = fixture("a100.json", "--sku a100-sxm-80gb --gpus 2");
   const std::string b = fixture("h200.json", "--sku h200-sxm-141gb --gpus 2");
-  auto md = gpuscale("compare " + a + " " + b + " --format markdown --price a100-sxm-80gb=1.8,h200-sxm-141gb=3.5");
+  auto md =
+      gpuscale("compare " + a + " " + b + " --format markdown --price a100-sxm-80gb=1.8,h200-sxm-141gb=3.5");
   EXPECT_EQ(md.exit_code, 0) << md.err;
-  EXPECT_NE(md.out.find("| benchmark | size | run | value | × run1 | % of peak | verdict vs run1 | per $/GPU-h | × run1 |"),
-            std::string::npos) << md.out.substr(0, 1000);
+  EXPECT_NE(
+      md.out.find(
+          "| benchmark | size | run | value | × run1 | % of peak | verdict vs run1 | per $/GPU-h | × run1 |"),
+      std::string::npos)
+      << md.out.substr(0, 1000);
   EXPECT_NE(md.out.find("**FIXTURE, not a measurement**"), std::string::npos);
   auto csv = gpuscale("compare " + a + " " + b + " --format=csv");
   EXPECT_EQ(csv.exit_code, 0) << csv.err;
   std::istringstream lines(csv.out);
   std::string header, line;
   std::getline(lines, header);
-  EXPECT_EQ(header.rfind("section,family,benchmark,metric,unit,size,run,file,sku,value,ratio_to_run1,pct_of_peak,verdict", 0), 0u);
+  EXPECT_EQ(
+      header.rfind(
+          "section,family,benchmark,metric,unit,size,run,file,sku,value,ratio_to_run1,pct_of_peak,verdict",
+          0),
+      0u);
   const auto columns = std::count(header.begin(), header.end(), ',');
   int rows = 0;
   while (std::getline(lines, line)) {

@@ -1,12 +1,13 @@
 // What compare, check and report share (cli/cross_run.hpp), against hand-computed values:
 // the interval of a median, Mann-Whitney U, the noise verdicts, PCIe rates, datasheet peaks, ids split
 // into series, size and instance, and the size runs are compared at.
+#include "cross_run.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <vector>
 
-#include "cross_run.hpp"
 #include "gpuscale/core/spec_table.hpp"
 
 namespace gpuscale {
@@ -69,9 +70,12 @@ TEST(NoiseVerdict, APlantedTwentyPercentSlowdownIsSlower) {
   EXPECT_LT(v.p_value, 1e-6);
   EXPECT_NEAR(v.change_pct, -20, 0.5);
   // Also inside a 5% spread, and for a latency (lower is better) that grew by 20%.
-  EXPECT_EQ(cli::noise_verdict(planted(1000, 0.05, 20, 3), planted(800, 0.05, 20, 4), true).verdict, cli::Verdict::slower);
-  EXPECT_EQ(cli::noise_verdict(planted(500, 0.01, 20, 5), planted(600, 0.01, 20, 6), false).verdict, cli::Verdict::slower);
-  EXPECT_EQ(cli::noise_verdict(planted(800, 0.01, 20, 7), planted(1000, 0.01, 20, 8), true).verdict, cli::Verdict::faster);
+  EXPECT_EQ(cli::noise_verdict(planted(1000, 0.05, 20, 3), planted(800, 0.05, 20, 4), true).verdict,
+            cli::Verdict::slower);
+  EXPECT_EQ(cli::noise_verdict(planted(500, 0.01, 20, 5), planted(600, 0.01, 20, 6), false).verdict,
+            cli::Verdict::slower);
+  EXPECT_EQ(cli::noise_verdict(planted(800, 0.01, 20, 7), planted(1000, 0.01, 20, 8), true).verdict,
+            cli::Verdict::faster);
 }
 
 TEST(NoiseVerdict, APlantedTwoPercentChangeInsideAFivePercentSpreadIsTheSame) {
@@ -81,7 +85,8 @@ TEST(NoiseVerdict, APlantedTwoPercentChangeInsideAFivePercentSpreadIsTheSame) {
     const auto base = planted(1000, 0.05, n, 11);
     const auto now = planted(980, 0.05, n, 12);
     const auto v = cli::noise_verdict(base, now, true);
-    EXPECT_EQ(v.verdict, cli::Verdict::same) << n << " samples, p=" << v.p_value << ", spread " << v.spread_pct;
+    EXPECT_EQ(v.verdict, cli::Verdict::same)
+        << n << " samples, p=" << v.p_value << ", spread " << v.spread_pct;
     EXPECT_NEAR(v.change_pct, -2, 0.3);
     EXPECT_GT(v.spread_pct, 4);
   }
@@ -100,25 +105,46 @@ TEST(Peaks, PcieRatesPerDirection) {
 TEST(Peaks, DatasheetPeakOfEachFamily) {
   const GpuSpec* h200 = find_spec_by_key("h200-sxm-141gb");
   ASSERT_NE(h200, nullptr);
-  auto entry = [](const std::string& id, const std::string& family, const std::string& metric, json work = json::object(),
-                  json params = json::object()) {
-    return json{{"id", id}, {"family", family}, {"backend", "gpu"}, {"status", "ok"}, {"metrics", {{metric, 1.0}}},
-                {"work", work}, {"parameters", params}};
+  auto entry = [](const std::string& id, const std::string& family, const std::string& metric,
+                  json work = json::object(), json params = json::object()) {
+    return json{{"id", id},
+                {"family", family},
+                {"backend", "gpu"},
+                {"status", "ok"},
+                {"metrics", {{metric, 1.0}}},
+                {"work", work},
+                {"parameters", params}};
   };
   std::string what;
-  EXPECT_DOUBLE_EQ(cli::datasheet_peak(entry("memory/copy/bytes:1024/width:16", "memory", "bandwidth_gbps"), h200, &what), 4800);
+  EXPECT_DOUBLE_EQ(
+      cli::datasheet_peak(entry("memory/copy/bytes:1024/width:16", "memory", "bandwidth_gbps"), h200, &what),
+      4800);
   EXPECT_EQ(what, "HBM datasheet");
-  EXPECT_NEAR(cli::datasheet_peak(entry("gemm/bf16/m:8192/n:8192/k:8192", "gemm", "tflops", {{"peak", "bf16_tensor"}}), h200), 989.4, 1e-9);
-  EXPECT_DOUBLE_EQ(cli::datasheet_peak(entry("collective/all_reduce/dtype:bf16/bytes:8/ranks:8/inplace:0", "collective", "busbw_gbps"), h200, &what), 450);
+  EXPECT_NEAR(cli::datasheet_peak(
+                  entry("gemm/bf16/m:8192/n:8192/k:8192", "gemm", "tflops", {{"peak", "bf16_tensor"}}), h200),
+              989.4, 1e-9);
+  EXPECT_DOUBLE_EQ(cli::datasheet_peak(entry("collective/all_reduce/dtype:bf16/bytes:8/ranks:8/inplace:0",
+                                             "collective", "busbw_gbps"),
+                                       h200, &what),
+                   450);
   EXPECT_EQ(what, "NVLink one way");
-  EXPECT_NEAR(cli::datasheet_peak(entry("transfer/h2d/memory:pinned/engine:copy_engine/bytes:4096", "transfer", "bandwidth_gbps"), h200),
+  EXPECT_NEAR(cli::datasheet_peak(entry("transfer/h2d/memory:pinned/engine:copy_engine/bytes:4096",
+                                        "transfer", "bandwidth_gbps"),
+                                  h200),
               cli::pcie_gbps(5, 16), 1e-9);
-  EXPECT_NEAR(cli::datasheet_peak(entry("transfer/bidir/memory:pinned/engine:copy_engine/bytes:4096", "transfer", "bandwidth_gbps"), h200),
+  EXPECT_NEAR(cli::datasheet_peak(entry("transfer/bidir/memory:pinned/engine:copy_engine/bytes:4096",
+                                        "transfer", "bandwidth_gbps"),
+                                  h200),
               2 * cli::pcie_gbps(5, 16), 1e-9);
-  EXPECT_DOUBLE_EQ(cli::datasheet_peak(entry("transfer/d2d_peer/src:0/dst:1/engine:copy_engine/bytes:4096", "transfer", "bandwidth_gbps",
-                                             json::object(), {{"link", "nvlink"}}), h200), 450);
-  EXPECT_EQ(cli::datasheet_peak(entry("memory/latency/bytes:1024", "memory", "latency_ns"), h200), 0);  // no peak for a latency
-  EXPECT_EQ(cli::datasheet_peak(entry("memory/copy/bytes:1024/width:16", "memory", "bandwidth_gbps"), nullptr), 0);
+  EXPECT_DOUBLE_EQ(
+      cli::datasheet_peak(entry("transfer/d2d_peer/src:0/dst:1/engine:copy_engine/bytes:4096", "transfer",
+                                "bandwidth_gbps", json::object(), {{"link", "nvlink"}}),
+                          h200),
+      450);
+  EXPECT_EQ(cli::datasheet_peak(entry("memory/latency/bytes:1024", "memory", "latency_ns"), h200),
+            0);  // no peak for a latency
+  EXPECT_EQ(
+      cli::datasheet_peak(entry("memory/copy/bytes:1024/width:16", "memory", "bandwidth_gbps"), nullptr), 0);
 }
 
 TEST(Series, IdsSplitIntoSeriesSizeAndInstance) {

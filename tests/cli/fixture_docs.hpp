@@ -32,7 +32,9 @@ class FixtureDir : public ::testing::Test {
     EXPECT_EQ(r.exit_code, 0) << args << ": " << r.err;
     return out;
   }
-  CommandResult gpuscale(const std::string& args) { return run_command_line(std::string(GPUSCALE_BIN) + " " + args); }
+  CommandResult gpuscale(const std::string& args) {
+    return run_command_line(std::string(GPUSCALE_BIN) + " " + args);
+  }
   // The output schema results/schema/NAME.
   static nlohmann::json schema(const std::string& name) {
     return read_json_file(std::string(GPUSCALE_SCHEMA_DIR) + "/" + name);

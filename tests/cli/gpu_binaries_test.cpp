@@ -35,7 +35,8 @@ TEST_P(GpuBinary, OneSmallCaseRunsAndValidates) {
   ASSERT_TRUE(fs::exists(bin)) << bin << " (set GPUSCALE_BUILD_DIR to the build tree)";
   auto probe = test::run_command_line(bin + " --gpuscale_count_gpus");
   if (probe.exit_code != 0) GTEST_SKIP() << probe.err;
-  const std::string out = (fs::temp_directory_path() / (std::string("gpuscale_gpu_") + c.binary + ".json")).string();
+  const std::string out =
+      (fs::temp_directory_path() / (std::string("gpuscale_gpu_") + c.binary + ".json")).string();
   auto r = test::run_command_line(bin + " --benchmark_filter='" + c.filter + "' --gpuscale_out=" + out);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const json frag = read_json_file(out);
@@ -50,17 +51,16 @@ TEST_P(GpuBinary, OneSmallCaseRunsAndValidates) {
 
 INSTANTIATE_TEST_SUITE_P(
     EveryBinary, GpuBinary,
-    ::testing::Values(Case{"memory", "bench_memory", "^memory/copy/bytes:1048576/width:16/", "bandwidth_gbps"},
+    ::testing::Values(Case{"memory", "bench_memory", "^memory/copy/bytes:1048576/width:16/",
+                           "bandwidth_gbps"},
                       Case{"memory", "bench_memory", "^memory/latency/bytes:16384/", "latency_ns"},
                       Case{"compute", "bench_compute", "^compute/fma/type:fp32/", "tflops"},
                       Case{"gemm", "bench_gemm", "^gemm/bf16/m:1024/n:1024/k:1024/", "tflops"},
-                      Case{"collectives", "bench_collectives", "^collective/all_reduce/dtype:fp32/bytes:2097152/",
-                           "algbw_gbps"},
-                      Case{"transfer", "bench_transfer", "^transfer/h2d/memory:pinned/engine:copy_engine/bytes:4096/",
-                           "bandwidth_gbps"}),
-    [](const auto& info) {
-      return std::string(info.param.binary) + "_" + std::to_string(info.index);
-    });
+                      Case{"collectives", "bench_collectives",
+                           "^collective/all_reduce/dtype:fp32/bytes:2097152/", "algbw_gbps"},
+                      Case{"transfer", "bench_transfer",
+                           "^transfer/h2d/memory:pinned/engine:copy_engine/bytes:4096/", "bandwidth_gbps"}),
+    [](const auto& info) { return std::string(info.param.binary) + "_" + std::to_string(info.index); });
 
 }  // namespace
 }  // namespace gpuscale

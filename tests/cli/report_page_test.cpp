@@ -77,11 +77,14 @@ TEST_F(Report, SkippedAndErroredGroupedOneLinePerReason) {
   // Reasons that differ only in a number share a line.
   json d = {{"gpus", json::array()}, {"benchmarks", json::array()}};
   for (int i = 0; i < 3; ++i)
-    d["benchmarks"].push_back({{"id", "transfer/d2d_peer/src:0/dst:" + std::to_string(i + 1) + "/engine:sm/bytes:4096"},
-                               {"status", "skipped"}, {"reason", "needs GPUs 0 and " + std::to_string(i + 1) + ", 1 found"}});
+    d["benchmarks"].push_back(
+        {{"id", "transfer/d2d_peer/src:0/dst:" + std::to_string(i + 1) + "/engine:sm/bytes:4096"},
+         {"status", "skipped"},
+         {"reason", "needs GPUs 0 and " + std::to_string(i + 1) + ", 1 found"}});
   const auto g = cli::grouped_problems(d);
   ASSERT_EQ(g.size(), 1u);
-  EXPECT_EQ(g[0].rfind("skipped x3: needs GPUs 0 and 1, 1 found (and similar) [transfer/d2d_peer]", 0), 0u) << g[0];
+  EXPECT_EQ(g[0].rfind("skipped x3: needs GPUs 0 and 1, 1 found (and similar) [transfer/d2d_peer]", 0), 0u)
+      << g[0];
 }
 
 TEST_F(Report, SeveralRunsOverlaidOneColourPerRunWithTheCompareTable) {
@@ -119,18 +122,21 @@ TEST_F(Report, SeveralRunsOverlaidOneColourPerRunWithTheCompareTable) {
   write_file_atomic(path("v2.json"), v2.dump());
   const auto bad = gpuscale("report " + a + " " + path("v2.json") + " -o " + path("no.html"));
   EXPECT_EQ(bad.exit_code, 2);
-  EXPECT_NE(bad.err.find("schema_version 2; this gpuscale reads schema_version 1"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("schema_version 2; this gpuscale reads schema_version 1"), std::string::npos)
+      << bad.err;
 }
 
 TEST_F(Report, EveryChartHasDrawnContentInAHeadlessBrowser) {
   const std::string chromium = find_chromium();
   if (chromium.empty())
-    GTEST_SKIP() << "no Chromium on PATH (chromium, chromium-browser, google-chrome): install it (Debian: apt-get install "
+    GTEST_SKIP() << "no Chromium on PATH (chromium, chromium-browser, google-chrome): install it (Debian: "
+                    "apt-get install "
                     "chromium) to render the report in a real browser";
   const std::string a = fixture("a100.json", "--sku a100-sxm-80gb --gpus 8");
   const std::string b = fixture("h100.json", "--sku h100-sxm-80gb --gpus 8");
   const std::string c = fixture("h200.json", "--sku h200-sxm-141gb --gpus 8");
-  for (const auto& [name, inputs] : std::vector<std::pair<std::string, std::string>>{{"one", c}, {"three", a + " " + b + " " + c}}) {
+  for (const auto& [name, inputs] :
+       std::vector<std::pair<std::string, std::string>>{{"one", c}, {"three", a + " " + b + " " + c}}) {
     const std::string html = path(name + ".html");
     const auto r = gpuscale("report " + inputs + " -o " + html);
     ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -138,26 +144,30 @@ TEST_F(Report, EveryChartHasDrawnContentInAHeadlessBrowser) {
     const int figures = count(page, "<figure class=\"chart\">");
     ASSERT_GT(figures, 5);
     // The DOM after the page's scripts ran: each figure got data-drawn from the browser's own layout.
-    const std::string flags = " --headless --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir=" + path("profile-" + name) +
-                              " --virtual-time-budget=10000";
+    const std::string flags = " --headless --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir=" +
+                              path("profile-" + name) + " --virtual-time-budget=10000";
     const auto dom = test::run_command_line("timeout 120 " + chromium + flags + " --dump-dom file://" + html);
     ASSERT_EQ(dom.exit_code, 0) << dom.err.substr(0, 2000);
     std::smatch m;
-    ASSERT_TRUE(std::regex_search(dom.out, m, std::regex("id=\"render-check\" data-charts=\"([0-9]+)\" data-empty=\"([0-9]+)\"")))
-        << "the page's render check did not run in " << chromium << ":\n" << dom.out.substr(0, 1000);
+    ASSERT_TRUE(std::regex_search(
+        dom.out, m, std::regex("id=\"render-check\" data-charts=\"([0-9]+)\" data-empty=\"([0-9]+)\"")))
+        << "the page's render check did not run in " << chromium << ":\n"
+        << dom.out.substr(0, 1000);
     EXPECT_EQ(std::stoi(m[1]), figures);
     EXPECT_EQ(std::stoi(m[2]), 0) << "charts without drawn content";
     int drawn = 0;
     const std::regex each("data-drawn=\"([0-9]+)\"");
-    for (auto it = std::sregex_iterator(dom.out.begin(), dom.out.end(), each); it != std::sregex_iterator(); ++it) {
+    for (auto it = std::sregex_iterator(dom.out.begin(), dom.out.end(), each); it != std::sregex_iterator();
+         ++it) {
       EXPECT_GT(std::stoi((*it)[1]), 0);
       ++drawn;
     }
     EXPECT_EQ(drawn, figures);
     // And a real screenshot of the page: a PNG file of some size.
     const std::string png = path(name + ".png");
-    const auto shot = test::run_command_line("timeout 120 " + chromium + flags + " --window-size=1360,2400 --screenshot=" + png +
-                                             " file://" + html);
+    const auto shot =
+        test::run_command_line("timeout 120 " + chromium + flags +
+                               " --window-size=1360,2400 --screenshot=" + png + " file://" + html);
     ASSERT_EQ(shot.exit_code, 0) << shot.err.substr(0, 2000);
     const std::string bytes = test::slurp(png);
     ASSERT_GT(bytes.size(), 20000u);

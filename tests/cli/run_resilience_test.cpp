@@ -1,10 +1,10 @@
 // `gpuscale run` keeps every result it can: against stand-in bench binaries
 // (tests/cli/standin/standin-bench) that hang, crash, exit 3, write an invalid value, leave a
 // grandchild holding stderr, or find no GPU; under a time budget; when killed or interrupted.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/file.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -31,7 +31,8 @@ class RunResilience : public test::TempDirTest {
   void SetUp() override {
     TempDirTest::SetUp();
     fs::create_directories(dir_ / "bin");
-    for (const char* b : {"bench_memory", "bench_compute", "bench_gemm", "bench_collectives", "bench_transfer"})
+    for (const char* b :
+         {"bench_memory", "bench_compute", "bench_gemm", "bench_collectives", "bench_transfer"})
       fs::create_symlink(STANDIN_BENCH, dir_ / "bin" / b);
   }
   std::string run_cmd(const std::string& env, const std::string& opts) const {
@@ -74,9 +75,10 @@ bool wait_for(const std::function<bool()>& ready, double seconds) {
 
 TEST_F(RunResilience, KeepsEveryFinishedBenchmarkWhateverEachBinaryDid) {
   const std::string out = path("r.json");
-  auto r = run_command_line(run_cmd("STANDIN_MEMORY=grandchild STANDIN_COMPUTE=hang STANDIN_GEMM=crash "
-                                    "STANDIN_COLLECTIVE=exit3 STANDIN_TRANSFER=invalid",
-                                    "--backend gpu --timeout-s 3 -o " + out));
+  auto r =
+      run_command_line(run_cmd("STANDIN_MEMORY=grandchild STANDIN_COMPUTE=hang STANDIN_GEMM=crash "
+                               "STANDIN_COLLECTIVE=exit3 STANDIN_TRANSFER=invalid",
+                               "--backend gpu --timeout-s 3 -o " + out));
   EXPECT_EQ(r.exit_code, 3) << r.err;
   const json doc = read_json_file(out);
   EXPECT_TRUE(validate_json(results_schema(), doc).empty());
@@ -106,7 +108,8 @@ TEST_F(RunResilience, KeepsEveryFinishedBenchmarkWhateverEachBinaryDid) {
   ASSERT_TRUE(doc["run"].contains("schema_problems"));
   EXPECT_NE(doc["run"]["schema_problems"][0].get<std::string>().find("/samples_s/0"), std::string::npos);
   for (const auto& b : doc["benchmarks"])
-    if (b["id"] == "gemm/standin/n:2") EXPECT_NE(b["reason"].get<std::string>().find("crashed (signal 11"), std::string::npos);
+    if (b["id"] == "gemm/standin/n:2")
+      EXPECT_NE(b["reason"].get<std::string>().find("crashed (signal 11"), std::string::npos);
 }
 
 TEST_F(RunResilience, AKilledRunKeepsTheDocumentOfEveryFinishedBinary) {
@@ -165,7 +168,8 @@ TEST_F(RunResilience, WhenTheDocumentCannotBeWrittenEveryBinarysResultsAreKeptAn
 TEST_F(RunResilience, TimeBudgetBoundsTheRunAndRecordsWhatItLeftOut) {
   const std::string out = path("b.json");
   const auto t0 = std::chrono::steady_clock::now();
-  auto r = run_command_line(run_cmd("STANDIN_COMPUTE=hang STANDIN_HANG_S=120", "--backend gpu --time-budget-s 12 -o " + out));
+  auto r = run_command_line(
+      run_cmd("STANDIN_COMPUTE=hang STANDIN_HANG_S=120", "--backend gpu --time-budget-s 12 -o " + out));
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_LT(wall, 100);  // bounded by the budget, not by the 120 s hang or the 1800 s default limit
@@ -242,8 +246,8 @@ TEST(RunPieces, ListedNamesLoseGoogleBenchmarksSuffixes) {
 
 TEST(RunPieces, NotRunEntriesCoverWhatTheFragmentLacks) {
   const json fragment = {{"benchmarks", {{{"id", "memory/copy/bytes:1/width:16"}}}}};
-  const json m = cli::not_run_entries({"memory/copy/bytes:1/width:16", "memory/latency/bytes:2", "not an id"}, fragment,
-                                      "gpu", 3, "bench_memory crashed");
+  const json m = cli::not_run_entries({"memory/copy/bytes:1/width:16", "memory/latency/bytes:2", "not an id"},
+                                      fragment, "gpu", 3, "bench_memory crashed");
   ASSERT_EQ(m.size(), 1u);
   EXPECT_EQ(m[0]["id"], "memory/latency/bytes:2");
   EXPECT_EQ(m[0]["status"], "not_run");
@@ -253,20 +257,32 @@ TEST(RunPieces, NotRunEntriesCoverWhatTheFragmentLacks) {
 
 TEST(RunPieces, InvalidEntriesBecomeErrorsNamingThePointer) {
   auto entry = [](const std::string& id) {
-    return json{{"id", id}, {"family", "memory"}, {"backend", "gpu"}, {"parameters", json::object()},
-                {"status", "ok"}, {"samples_s", {0.001}}, {"metrics", {{"bandwidth_gbps", 100.0}}}};
+    return json{{"id", id},
+                {"family", "memory"},
+                {"backend", "gpu"},
+                {"parameters", json::object()},
+                {"status", "ok"},
+                {"samples_s", {0.001}},
+                {"metrics", {{"bandwidth_gbps", 100.0}}}};
   };
   json doc = cli::merge_fragments(
-      {{{"system", {{"hostname", "h"}, {"cpu_model", "c"}, {"cpu_logical_cores", 1}, {"os", "o"}, {"kernel", "k"}}},
-        {"benchmarks", {entry("memory/copy/bytes:1/width:16"), entry("memory/copy/bytes:2/width:16"),
-                        entry("memory/copy/bytes:4/width:16")}}}},
-      {{"id", "20261130T000000Z-0123abcd"}, {"started_utc", "2026-11-30T00:00:00Z"},
-       {"finished_utc", "2026-11-30T00:00:01Z"}, {"git_sha", "x"}, {"command_line", json::array()},
-       {"tool_version", "0"}, {"suite", "quick"}, {"backend", "gpu"}});
+      {{{"system",
+         {{"hostname", "h"}, {"cpu_model", "c"}, {"cpu_logical_cores", 1}, {"os", "o"}, {"kernel", "k"}}},
+        {"benchmarks",
+         {entry("memory/copy/bytes:1/width:16"), entry("memory/copy/bytes:2/width:16"),
+          entry("memory/copy/bytes:4/width:16")}}}},
+      {{"id", "20261130T000000Z-0123abcd"},
+       {"started_utc", "2026-11-30T00:00:00Z"},
+       {"finished_utc", "2026-11-30T00:00:01Z"},
+       {"git_sha", "x"},
+       {"command_line", json::array()},
+       {"tool_version", "0"},
+       {"suite", "quick"},
+       {"backend", "gpu"}});
   ASSERT_TRUE(validate_json(results_schema(), doc).empty()) << validate_json(results_schema(), doc)[0];
   ASSERT_GE(doc["benchmarks"].size(), 2u);
   doc["benchmarks"][1]["metrics"]["bandwidth_gbps"] = nullptr;  // what NaN becomes in JSON
-  doc["benchmarks"][0]["family"] = "disks";                       // not even an entry: dropped
+  doc["benchmarks"][0]["family"] = "disks";                     // not even an entry: dropped
   const std::size_t n = doc["benchmarks"].size();
   const auto problems = cli::quarantine_invalid_entries(doc);
   EXPECT_EQ(problems.size(), 2u);

@@ -19,18 +19,31 @@ using test::run_command_line;
 namespace {
 
 json entry(const std::string& id, double gbps, const std::string& status = "ok") {
-  json e = {{"id", id}, {"family", "memory"}, {"backend", "gpu"}, {"gpu_index", 0}, {"parameters", json::object()},
-            {"status", status}, {"samples_s", {0.001, 0.001}}};
-  if (status == "ok") e["metrics"] = {{"bandwidth_gbps", gbps}};
-  else e["reason"] = "planted";
+  json e = {{"id", id},
+            {"family", "memory"},
+            {"backend", "gpu"},
+            {"gpu_index", 0},
+            {"parameters", json::object()},
+            {"status", status},
+            {"samples_s", {0.001, 0.001}}};
+  if (status == "ok")
+    e["metrics"] = {{"bandwidth_gbps", gbps}};
+  else
+    e["reason"] = "planted";
   return e;
 }
 
 json document(json benchmarks) {
-  const json system = {{"hostname", "h"}, {"cpu_model", "c"}, {"cpu_logical_cores", 1}, {"os", "o"}, {"kernel", "k"}};
-  const json run = {{"id", "20261130T000000Z-0123abcd"}, {"started_utc", "2026-11-30T00:00:00Z"},
-                    {"finished_utc", "2026-11-30T00:00:01Z"}, {"git_sha", "x"}, {"command_line", json::array()},
-                    {"tool_version", "0"}, {"suite", "quick"}, {"backend", "gpu"}};
+  const json system = {
+      {"hostname", "h"}, {"cpu_model", "c"}, {"cpu_logical_cores", 1}, {"os", "o"}, {"kernel", "k"}};
+  const json run = {{"id", "20261130T000000Z-0123abcd"},
+                    {"started_utc", "2026-11-30T00:00:00Z"},
+                    {"finished_utc", "2026-11-30T00:00:01Z"},
+                    {"git_sha", "x"},
+                    {"command_line", json::array()},
+                    {"tool_version", "0"},
+                    {"suite", "quick"},
+                    {"backend", "gpu"}};
   json doc = cli::merge_fragments({{{"system", system}, {"benchmarks", std::move(benchmarks)}}}, run);
   EXPECT_TRUE(validate_json(results_schema(), doc).empty());
   return doc;
@@ -41,7 +54,7 @@ class Verdicts : public test::TempDirTest {
   void SetUp() override {
     TempDirTest::SetUp();
     base_ = save("base.json", document({entry("memory/copy/bytes:1048576/width:16", 1000),
-                                         entry("memory/copy/bytes:4194304/width:16", 2000)}));
+                                        entry("memory/copy/bytes:4194304/width:16", 2000)}));
   }
   std::string save(const std::string& name, const json& doc) {
     const std::string p = (dir_ / name).string();
@@ -59,7 +72,8 @@ class Verdicts : public test::TempDirTest {
 TEST_F(Verdicts, CompareOfTheSameRunPasses) {
   auto r = compare(base_);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find("2 benchmarks compared, 0 regression(s) beyond 5%, 0 lost"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("2 benchmarks compared, 0 regression(s) beyond 5%, 0 lost"), std::string::npos)
+      << r.out;
 }
 
 TEST_F(Verdicts, ANewRunThatErroredEverywhereFails) {
@@ -74,12 +88,13 @@ TEST_F(Verdicts, ANewRunThatErroredEverywhereFails) {
 TEST_F(Verdicts, ANewRunWithNoBenchmarksFails) {
   auto r = compare(save("now.json", document(json::array())));
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  EXPECT_NE(r.out.find("0 benchmarks compared, 0 regression(s) beyond 5%, 2 lost"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("0 benchmarks compared, 0 regression(s) beyond 5%, 2 lost"), std::string::npos)
+      << r.out;
 }
 
 TEST_F(Verdicts, AMissingBenchmarkOrMetricFailsWhateverTheThreshold) {
-  json now = document({entry("memory/copy/bytes:1048576/width:16", 1000),
-                       entry("memory/copy/bytes:4194304/width:16", 2000)});
+  json now = document(
+      {entry("memory/copy/bytes:1048576/width:16", 1000), entry("memory/copy/bytes:4194304/width:16", 2000)});
   now["benchmarks"][1]["metrics"] = {{"time_s", 0.001}};  // the base's bandwidth_gbps is gone
   auto r = compare(save("now.json", now), "--threshold-pct 50");
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
@@ -95,7 +110,8 @@ TEST_F(Verdicts, ThresholdMustBeAWholeFiniteNumber) {
     auto r = compare(base_, std::string("--threshold-pct=") + bad);
     EXPECT_EQ(r.exit_code, 2) << bad;
     // An empty `--threshold-pct=` is a missing value to the parser; named by its flag all the same.
-    EXPECT_NE(r.err.find(*bad ? "--threshold-pct: '" + std::string(bad) + "'" : "gpuscale compare: --threshold-pct: "),
+    EXPECT_NE(r.err.find(*bad ? "--threshold-pct: '" + std::string(bad) + "'"
+                              : "gpuscale compare: --threshold-pct: "),
               std::string::npos)
         << r.err;
   }
@@ -119,7 +135,8 @@ TEST_F(Verdicts, ReportSkipsAbsurdSizesInsteadOfLoopingForever) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   const std::string page = test::slurp(html);
   EXPECT_NE(page.find("<polyline"), std::string::npos);
-  EXPECT_EQ(page.find("nan"), std::string::npos) << page.substr(page.find("nan") > 200 ? page.find("nan") - 200 : 0, 260);
+  EXPECT_EQ(page.find("nan"), std::string::npos)
+      << page.substr(page.find("nan") > 200 ? page.find("nan") - 200 : 0, 260);
   EXPECT_EQ(page.find("inf\""), std::string::npos);
 }
 

@@ -51,8 +51,8 @@ TEST(Results, FlopsGiveTflopsPercentAndEfficiency) {
   const auto errors = validate_json(schema, doc);
   EXPECT_TRUE(errors.empty()) << errors.front();
   EXPECT_NEAR(e.metrics.at("pct_of_peak"), 785.3654484 / 989.4 * 100, 1e-6);
-  EXPECT_NEAR(e.metrics.at("clock_normalised_efficiency_pct"),
-              785.3654484e12 / (132.0 * 4096 * 1830e6) * 100, 1e-6);
+  EXPECT_NEAR(e.metrics.at("clock_normalised_efficiency_pct"), 785.3654484e12 / (132.0 * 4096 * 1830e6) * 100,
+              1e-6);
   EXPECT_FALSE(e.environment->throttled);
 }
 

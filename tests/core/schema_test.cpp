@@ -1,8 +1,7 @@
-#include "gpuscale/core/schema_validator.hpp"
-
 #include <gtest/gtest.h>
 
 #include "gpuscale/core/file_io.hpp"
+#include "gpuscale/core/schema_validator.hpp"
 
 namespace gpuscale {
 

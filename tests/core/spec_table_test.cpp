@@ -26,9 +26,9 @@ TEST(SpecTable, EveryEntryHasSourceAndUniqueKey) {
     EXPECT_GT(s.sm_count, 0) << s.key;
     EXPECT_TRUE(keys.insert(s.key).second) << "duplicate key " << s.key;
   }
-  for (const char* k : {"a100-sxm-40gb", "a100-sxm-80gb", "a100-pcie-40gb", "a100-pcie-80gb",
-                        "h100-sxm-80gb", "h100-pcie-80gb", "h100-nvl-94gb", "h200-sxm-141gb",
-                        "l40s-48gb", "rtx-4090-24gb", "rtx-6000-ada-48gb", "b200-180gb"})
+  for (const char* k : {"a100-sxm-40gb", "a100-sxm-80gb", "a100-pcie-40gb", "a100-pcie-80gb", "h100-sxm-80gb",
+                        "h100-pcie-80gb", "h100-nvl-94gb", "h200-sxm-141gb", "l40s-48gb", "rtx-4090-24gb",
+                        "rtx-6000-ada-48gb", "b200-180gb"})
     EXPECT_NE(find_spec_by_key(k), nullptr) << k;
 }
 

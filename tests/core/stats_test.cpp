@@ -46,6 +46,8 @@ TEST(Stats, DropsFarOutliersOnly) {
   EXPECT_DOUBLE_EQ(raw.max, 30);
 }
 
-TEST(Stats, NoSamplesThrows) { EXPECT_THROW(compute_stats(std::vector<double>{}), std::invalid_argument); }
+TEST(Stats, NoSamplesThrows) {
+  EXPECT_THROW(compute_stats(std::vector<double>{}), std::invalid_argument);
+}
 
 }  // namespace gpuscale

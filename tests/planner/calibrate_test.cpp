@@ -1,9 +1,9 @@
 // Calibration from synthetic results documents with known coefficients.
+#include "gpuscale/planner/calibrate.hpp"
+
 #include <gtest/gtest.h>
 
-
 #include "gpuscale/core/schema_validator.hpp"
-#include "gpuscale/planner/calibrate.hpp"
 #include "gpuscale/planner/error.hpp"
 #include "gpuscale/planner/plan.hpp"
 #include "gpuscale/planner/synthetic_results.hpp"
@@ -134,10 +134,10 @@ TEST(Calibrate, LeavesPointerChaseLatencyEntriesOut) {
   const auto without = calibrate({{"a.json", doc}});
   for (double bytes : {16384.0, 4194304.0, 268435456.0}) {
     const double loads = 262144, t = loads * 600e-9;
-    doc["benchmarks"].push_back(bench("memory/latency/bytes:" + std::to_string(static_cast<long long>(bytes)),
-                                      "memory", {{"op", "pointer_chase"}, {"bytes", bytes}, {"stride_bytes", 64},
-                                                 {"loads", loads}, {"batch", 1}},
-                                      t, {{"latency_ns", t / loads * 1e9}}));
+    doc["benchmarks"].push_back(bench(
+        "memory/latency/bytes:" + std::to_string(static_cast<long long>(bytes)), "memory",
+        {{"op", "pointer_chase"}, {"bytes", bytes}, {"stride_bytes", 64}, {"loads", loads}, {"batch", 1}}, t,
+        {{"latency_ns", t / loads * 1e9}}));
   }
   const auto p = calibrate({{"a.json", doc}});
   EXPECT_EQ(p.memory.size(), without.memory.size());
@@ -152,7 +152,8 @@ TEST(Calibrate, LeavesPointerChaseLatencyEntriesOut) {
     calibrate({{"a.json", doc}});
     FAIL();
   } catch (const InputError& e) {
-    EXPECT_EQ(e.field(), "/benchmarks/" + std::to_string(doc["benchmarks"].size() - 1) + "/metrics/bandwidth_gbps");
+    EXPECT_EQ(e.field(),
+              "/benchmarks/" + std::to_string(doc["benchmarks"].size() - 1) + "/metrics/bandwidth_gbps");
   }
 }
 
@@ -164,12 +165,12 @@ TEST(Calibrate, BidirTransfersFitTheBidirectionalEntry) {
   const double alpha = 15e-6, both_ways_gbps = 90;
   for (double bytes = 4096; bytes <= double(1ull << 30); bytes *= 16) {
     const double t = alpha + 2 * bytes / (both_ways_gbps * 1e9);
-    doc["benchmarks"].push_back(bench("transfer/bidir/memory:pinned/engine:copy_engine/bytes:" +
-                                          std::to_string(static_cast<long long>(bytes)),
-                                      "transfer",
-                                      {{"direction", "bidir"}, {"memory", "pinned"}, {"engine", "copy_engine"},
-                                       {"bytes", bytes}},
-                                      t, {{"bandwidth_gbps", 2 * bytes / t / 1e9}}));
+    doc["benchmarks"].push_back(
+        bench("transfer/bidir/memory:pinned/engine:copy_engine/bytes:" +
+                  std::to_string(static_cast<long long>(bytes)),
+              "transfer",
+              {{"direction", "bidir"}, {"memory", "pinned"}, {"engine", "copy_engine"}, {"bytes", bytes}}, t,
+              {{"bandwidth_gbps", 2 * bytes / t / 1e9}}));
   }
   const auto p = calibrate({{"a.json", doc}});
   EXPECT_EQ(p.transfer.count("bidir"), 0u);
@@ -195,8 +196,13 @@ TEST(Calibrate, CalibratedProfileDrivesAFullPlan) {
   // The latency target (calibration + plan < 100 ms) is bench_planner's; this checks the result.
   const auto doc = results_doc(default_truth(), "20250101T000000Z-aaaaaaaa", 0.01);
   const auto p = calibrate({{"a.json", doc}});
-  Scenario s = parse_scenario({{"model", "llama-3.1-70b"}, {"gpu", "h100-sxm-80gb"}, {"method", "qlora"},
-                               {"seq_len", 4096}, {"gpus_per_node", 8}, {"sharding", "zero3"}}, "t");
+  Scenario s = parse_scenario({{"model", "llama-3.1-70b"},
+                               {"gpu", "h100-sxm-80gb"},
+                               {"method", "qlora"},
+                               {"seq_len", 4096},
+                               {"gpus_per_node", 8},
+                               {"sharding", "zero3"}},
+                              "t");
   s.gpu = p;
   const auto r = plan(s);
   EXPECT_GT(r.time.tokens_per_s_per_gpu, 0);

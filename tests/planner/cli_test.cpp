@@ -4,9 +4,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 namespace {
 
@@ -16,7 +15,8 @@ struct Result {
 };
 
 Result run(const std::string& args) {
-  const std::string out = (std::filesystem::temp_directory_path() / ("gpuscale-cli-" + std::to_string(::getpid()))).string();
+  const std::string out =
+      (std::filesystem::temp_directory_path() / ("gpuscale-cli-" + std::to_string(::getpid()))).string();
   const int status = std::system((std::string(GPUSCALE_BIN) + " " + args + " >" + out + " 2>&1").c_str());
   std::ifstream in(out);
   std::stringstream ss;
@@ -53,7 +53,9 @@ TEST(PlannerCli, CalibrateBuiltin) {
 namespace {
 
 std::string temp_path(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("gpuscale-cli-" + std::to_string(::getpid()) + "-" + name)).string();
+  return (std::filesystem::temp_directory_path() /
+          ("gpuscale-cli-" + std::to_string(::getpid()) + "-" + name))
+      .string();
 }
 
 }  // namespace
@@ -70,7 +72,8 @@ TEST(PlannerCli, AFailedExportLeavesNoProfileBehind) {
   const auto p = temp_path("kept.json");
   const auto blocker = temp_path("a-file");
   std::ofstream(blocker) << "x";
-  const auto r = run("calibrate --builtin h100-sxm-80gb -o " + p + " --export llm-analysis " + blocker + "/la.json");
+  const auto r =
+      run("calibrate --builtin h100-sxm-80gb -o " + p + " --export llm-analysis " + blocker + "/la.json");
   EXPECT_NE(r.code, 0) << r.out;
   EXPECT_NE(r.out.find(blocker + "/la.json"), std::string::npos) << r.out;
   EXPECT_FALSE(std::filesystem::exists(p)) << "the profile was written although the export failed";

@@ -7,11 +7,11 @@
 #include <sstream>
 
 #include "gpuscale/core/file_io.hpp"
-#include "planner_commands.hpp"
 #include "gpuscale/core/schema_validator.hpp"
 #include "gpuscale/core/spec_table.hpp"
 #include "gpuscale/planner/profile.hpp"
 #include "gpuscale/planner/synthetic_results.hpp"
+#include "planner_commands.hpp"
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
@@ -40,23 +40,27 @@ fs::path tmp(const std::string& name) {
   return d / name;
 }
 
-void write(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
+void write(const fs::path& p, const std::string& text) {
+  std::ofstream(p) << text;
+}
 
 }  // namespace
 
 TEST(PlanCommand, JsonHasTheIssueKeys) {
-  const auto r = plan({"--model", "llama-3.1-8b", "--method", "qlora", "--gpu", "NVIDIA H100 80GB HBM3", "--seq-len",
-                       "4096", "--tokens", "1e8", "--price-per-gpu-hour", "3", "--format", "json"});
+  const auto r =
+      plan({"--model", "llama-3.1-8b", "--method", "qlora", "--gpu", "NVIDIA H100 80GB HBM3", "--seq-len",
+            "4096", "--tokens", "1e8", "--price-per-gpu-hour", "3", "--format", "json"});
   ASSERT_EQ(r.code, 0) << r.err;
   const auto j = json::parse(r.out);
-  for (const char* k : {"weights_bytes", "gradients_bytes", "optimizer_bytes", "master_weights_bytes", "adapters_bytes",
-                        "activations_bytes", "logits_loss_bytes", "communication_buffers_bytes", "cuda_context_bytes",
-                        "allocator_reserve_bytes"})
+  for (const char* k : {"weights_bytes", "gradients_bytes", "optimizer_bytes", "master_weights_bytes",
+                        "adapters_bytes", "activations_bytes", "logits_loss_bytes",
+                        "communication_buffers_bytes", "cuda_context_bytes", "allocator_reserve_bytes"})
     EXPECT_TRUE(j["memory"]["breakdown"].contains(k)) << k;
   EXPECT_TRUE(j["memory"]["per_gpu_bytes"].is_number());
   EXPECT_TRUE(j["fits"].is_boolean());
   EXPECT_EQ(j["min_gpus_to_fit"], 1);
-  for (const char* k : {"step_s", "tokens_per_s_per_gpu", "mfu", "total_s"}) EXPECT_TRUE(j["time"][k].is_number()) << k;
+  for (const char* k : {"step_s", "tokens_per_s_per_gpu", "mfu", "total_s"})
+    EXPECT_TRUE(j["time"][k].is_number()) << k;
   EXPECT_GT(j["cost"]["gpu_hours"].get<double>(), 0);
   EXPECT_NEAR(j["cost"]["total"].get<double>(), 3 * j["cost"]["gpu_hours"].get<double>(), 1e-9);
   EXPECT_GT(j["assumptions"].size(), 3u);
@@ -141,7 +145,9 @@ TEST(PlanCommand, HelpAndSeedTables) {
 
 TEST(CalibrateCommand, WritesProfileAndLlmAnalysisExport) {
   const auto in = tmp("run.json");
-  write(in, gpuscale::planner::synthetic::results_doc(gpuscale::planner::synthetic::default_truth(), "20250101T000000Z-aaaaaaaa").dump());
+  write(in, gpuscale::planner::synthetic::results_doc(gpuscale::planner::synthetic::default_truth(),
+                                                      "20250101T000000Z-aaaaaaaa")
+                .dump());
   const auto prof = tmp("h100.profile.json");
   const auto la = tmp("h100-llm-analysis.json");
   const auto r = calibrate({in.string(), "-o", prof.string(), "--export", "llm-analysis", la.string()});
@@ -150,8 +156,9 @@ TEST(CalibrateCommand, WritesProfileAndLlmAnalysisExport) {
   EXPECT_EQ(p["kind"], "measured");
   EXPECT_EQ(p["gemm"]["bf16"]["source"]["kind"], "measured");
   const auto l = gpuscale::read_json_file(la.string());
-  for (const char* k : {"name", "mem_per_GPU_in_GB", "hbm_bandwidth_in_GB_per_sec", "intra_node_bandwidth_in_GB_per_sec",
-                        "intra_node_min_message_latency", "peak_fp16_TFLOPS", "inter_node_bandwidth_in_GB_per_sec"})
+  for (const char* k :
+       {"name", "mem_per_GPU_in_GB", "hbm_bandwidth_in_GB_per_sec", "intra_node_bandwidth_in_GB_per_sec",
+        "intra_node_min_message_latency", "peak_fp16_TFLOPS", "inter_node_bandwidth_in_GB_per_sec"})
     EXPECT_TRUE(l.contains(k)) << k;
   const auto e = gpuscale::read_json_file((la.parent_path() / "h100-llm-analysis.efficiency.json").string());
   EXPECT_GT(e["flops_efficiency"].get<double>(), 0.5);
@@ -162,10 +169,17 @@ TEST(CalibrateCommand, WritesProfileAndLlmAnalysisExport) {
 
 TEST(CalibrateCommand, EndToEndRunSetsAMeasuredEfficiencyThatReproducesIt) {
   const auto in = tmp("e2e-run.json");
-  write(in, gpuscale::planner::synthetic::results_doc(gpuscale::planner::synthetic::default_truth(), "20250101T000000Z-aaaaaaaa").dump());
+  write(in, gpuscale::planner::synthetic::results_doc(gpuscale::planner::synthetic::default_truth(),
+                                                      "20250101T000000Z-aaaaaaaa")
+                .dump());
   const auto sc = tmp("e2e-scenario.json");
-  const json scenario = {{"model", "llama-3.1-8b"}, {"gpu", "h100-sxm-80gb"}, {"seq_len", 4096}, {"micro_batch", 2},
-                         {"gpus_per_node", 8}, {"sharding", "zero3"}, {"activation_checkpointing", "full"}};
+  const json scenario = {{"model", "llama-3.1-8b"},
+                         {"gpu", "h100-sxm-80gb"},
+                         {"seq_len", 4096},
+                         {"micro_batch", 2},
+                         {"gpus_per_node", 8},
+                         {"sharding", "zero3"},
+                         {"activation_checkpointing", "full"}};
   write(sc, scenario.dump());
   const auto prof = tmp("e2e.profile.json");
   auto r = calibrate({in.string(), "--end-to-end", sc.string(), "4000", "-o", prof.string()});
@@ -173,11 +187,17 @@ TEST(CalibrateCommand, EndToEndRunSetsAMeasuredEfficiencyThatReproducesIt) {
   EXPECT_NE(r.out.find("end-to-end efficiency"), std::string::npos) << r.out;
   const auto p = gpuscale::read_json_file(prof.string());
   EXPECT_EQ(p["training"]["source"]["kind"], "measured");
-  EXPECT_NE(p["training"]["source"]["citation"].get<std::string>().find("4000.0 tokens/s"), std::string::npos);
+  EXPECT_NE(p["training"]["source"]["citation"].get<std::string>().find("4000.0 tokens/s"),
+            std::string::npos);
   // Planning the same run on the profile gives back the measured rate.
   json again = scenario;
   again["gpu"] = prof.string();
-  auto o = plan({"--scenario", [&] { auto f = tmp("e2e-again.json"); write(f, again.dump()); return f.string(); }(),
+  auto o = plan({"--scenario",
+                 [&] {
+                   auto f = tmp("e2e-again.json");
+                   write(f, again.dump());
+                   return f.string();
+                 }(),
                  "--format", "json"});
   ASSERT_EQ(o.code, 0) << o.err;
   EXPECT_NEAR(json::parse(o.out)["time"]["tokens_per_s_per_gpu"].get<double>(), 4000, 1e-6 * 4000);
@@ -210,12 +230,14 @@ TEST(CalibrateCommand, EndToEndRunSetsAMeasuredEfficiencyThatReproducesIt) {
 // plans of no framework keep the profile's value.
 TEST(CalibrateCommand, EndToEndRunOfAFrameworkIsStoredForThatFramework) {
   const auto sc = tmp("e2e-fw-scenario.json");
-  const json scenario = {{"model", "llama-3.1-8b"}, {"gpu", "h100-sxm-80gb"}, {"seq_len", 4096}, {"micro_batch", 1},
-                         {"gpus_per_node", 8}, {"grad_accum", 8}, {"sharding", "zero1"}, {"framework", "megatron"},
-                         {"tensor_parallel", 2}, {"sequence_parallel", true}, {"pipeline_parallel", 2}};
+  const json scenario = {{"model", "llama-3.1-8b"},   {"gpu", "h100-sxm-80gb"},  {"seq_len", 4096},
+                         {"micro_batch", 1},          {"gpus_per_node", 8},      {"grad_accum", 8},
+                         {"sharding", "zero1"},       {"framework", "megatron"}, {"tensor_parallel", 2},
+                         {"sequence_parallel", true}, {"pipeline_parallel", 2}};
   write(sc, scenario.dump());
   const auto prof = tmp("e2e-fw.profile.json");
-  auto r = calibrate({"--builtin", "h100-sxm-80gb", "--end-to-end", sc.string(), "3000", "-o", prof.string()});
+  auto r =
+      calibrate({"--builtin", "h100-sxm-80gb", "--end-to-end", sc.string(), "3000", "-o", prof.string()});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("megatron"), std::string::npos) << r.out;
   const auto p = gpuscale::read_json_file(prof.string());
@@ -233,7 +255,8 @@ TEST(CalibrateCommand, EndToEndRunOfAFrameworkIsStoredForThatFramework) {
   EXPECT_NEAR(plan_tps(scenario), 3000, 1e-6 * 3000);
   json other = scenario;
   other.erase("framework");
-  const double builtin = gpuscale::planner::datasheet_profile(*gpuscale::find_spec_by_key("h100-sxm-80gb")).end_to_end_efficiency;
+  const double builtin = gpuscale::planner::datasheet_profile(*gpuscale::find_spec_by_key("h100-sxm-80gb"))
+                             .end_to_end_efficiency;
   auto o = plan({"--model", "llama-3.1-8b", "--gpu", prof.string(), "--format", "json"});
   ASSERT_EQ(o.code, 0) << o.err;
   EXPECT_DOUBLE_EQ(json::parse(o.out)["time"]["end_to_end_efficiency"].get<double>(), builtin);
@@ -256,7 +279,8 @@ TEST(CalibrateCommand, BadInputExits2AndWritesNothing) {
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find(in.string()), std::string::npos);
   EXPECT_FALSE(fs::exists(prof));
-  auto doc = gpuscale::planner::synthetic::results_doc(gpuscale::planner::synthetic::default_truth(), "20250101T000000Z-aaaaaaaa");
+  auto doc = gpuscale::planner::synthetic::results_doc(gpuscale::planner::synthetic::default_truth(),
+                                                       "20250101T000000Z-aaaaaaaa");
   doc["gpus"][0]["sku"] = "unknown";
   write(in, doc.dump());
   r = calibrate({in.string(), "-o", prof.string()});

@@ -1,7 +1,8 @@
 // Each fit on synthetic data with known coefficients.
+#include "gpuscale/planner/fit.hpp"
+
 #include <gtest/gtest.h>
 
-#include "gpuscale/planner/fit.hpp"
 #include "gpuscale/planner/synthetic_results.hpp"
 
 using namespace gpuscale::planner;
@@ -21,7 +22,8 @@ TEST(Fit, AlphaBetaRecoversKnownCoefficients) {
 TEST(Fit, AlphaBetaWithNoiseStaysClose) {
   std::vector<XY> pts;
   double sign = 1;
-  for (double x = 1e3; x < 1e10; x *= 2, sign = -sign) pts.push_back({x, (5e-6 + x / 2000e9) * (1 + 0.02 * sign)});
+  for (double x = 1e3; x < 1e10; x *= 2, sign = -sign)
+    pts.push_back({x, (5e-6 + x / 2000e9) * (1 + 0.02 * sign)});
   const auto ab = fit_alpha_beta(pts);
   EXPECT_NEAR(ab.bandwidth_gbps, 2000, 2000 * 0.03);
   EXPECT_NEAR(ab.alpha_s, 5e-6, 5e-6 * 0.1);

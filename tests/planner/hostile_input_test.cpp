@@ -26,9 +26,9 @@ std::string error_of(const std::function<void()>& f) {
 }
 
 json llama_config() {
-  return {{"model_type", "llama"},         {"hidden_size", 4096},         {"intermediate_size", 14336},
-          {"num_hidden_layers", 32},       {"num_attention_heads", 32},   {"num_key_value_heads", 8},
-          {"vocab_size", 128256},          {"tie_word_embeddings", false}};
+  return {{"model_type", "llama"},   {"hidden_size", 4096},         {"intermediate_size", 14336},
+          {"num_hidden_layers", 32}, {"num_attention_heads", 32},   {"num_key_value_heads", 8},
+          {"vocab_size", 128256},    {"tie_word_embeddings", false}};
 }
 
 TEST(HostilePlannerInput, AHugeArchitectureIsRefusedInsteadOfOverflowing) {

@@ -31,8 +31,11 @@ TEST(Memory, FullAmpAdamWHolds16BytesPerParameter) {
 
 TEST(Memory, Zero3DividesModelStatesByN) {
   for (int n : {2, 8, 64}) {
-    const auto m = plan_memory(make({{"model", "llama-2-7b"}, {"seq_len", 16}, {"gpus_per_node", 8},
-                                     {"nodes", n / 8 ? n / 8 : 1}, {"sharding", "zero3"}}));
+    const auto m = plan_memory(make({{"model", "llama-2-7b"},
+                                     {"seq_len", 16},
+                                     {"gpus_per_node", 8},
+                                     {"nodes", n / 8 ? n / 8 : 1},
+                                     {"sharding", "zero3"}}));
     const double N = n < 8 ? 8 : n;
     (void)N;
     const double gpus = (n / 8 ? n / 8 : 1) * 8.0;
@@ -43,7 +46,8 @@ TEST(Memory, Zero3DividesModelStatesByN) {
 
 TEST(Memory, ZeroStagesShardTheirTerms) {
   auto states = [&](const char* z) {
-    return plan_memory(make({{"model", "llama-2-7b"}, {"seq_len", 16}, {"gpus_per_node", 4}, {"sharding", z}}));
+    return plan_memory(
+        make({{"model", "llama-2-7b"}, {"seq_len", 16}, {"gpus_per_node", 4}, {"sharding", z}}));
   };
   const auto z1 = states("zero1"), z2 = states("zero2"), z3 = states("zero3");
   EXPECT_DOUBLE_EQ(z1.peak.optimizer, 8 * P7 / 4);
@@ -58,7 +62,9 @@ TEST(Memory, ZeroStagesShardTheirTerms) {
 
 TEST(Memory, PureBf16AndOptimizers) {
   auto opt = [&](const char* prec, const char* o) {
-    return plan_memory(make({{"model", "llama-2-7b"}, {"seq_len", 16}, {"precision", prec}, {"optimizer", o}})).peak;
+    return plan_memory(
+               make({{"model", "llama-2-7b"}, {"seq_len", 16}, {"precision", prec}, {"optimizer", o}}))
+        .peak;
   };
   EXPECT_DOUBLE_EQ(opt("bf16", "adamw").optimizer, 4 * P7);
   EXPECT_DOUBLE_EQ(opt("bf16", "adamw").master_weights, 0);
@@ -70,18 +76,24 @@ TEST(Memory, PureBf16AndOptimizers) {
 
 TEST(Memory, LoraAdaptersFromTargetsAndRank) {
   // Llama-2 7B, r = 8 on q_proj and v_proj: 32 layers x 8 x (4096 + 4096) x 2 = 4,194,304 parameters.
-  const auto s = make({{"model", "llama-2-7b"}, {"method", "lora"}, {"lora_rank", 8},
-                       {"lora_targets", {"q_proj", "v_proj"}}, {"seq_len", 16}});
+  const auto s = make({{"model", "llama-2-7b"},
+                       {"method", "lora"},
+                       {"lora_rank", 8},
+                       {"lora_targets", {"q_proj", "v_proj"}},
+                       {"seq_len", 16}});
   const auto r = plan(s);
   EXPECT_DOUBLE_EQ(r.adapter_params, 4'194'304);
   const auto& b = r.memory.peak;
-  EXPECT_DOUBLE_EQ(b.weights, 2 * P7);         // frozen base in BF16
+  EXPECT_DOUBLE_EQ(b.weights, 2 * P7);          // frozen base in BF16
   EXPECT_DOUBLE_EQ(b.adapters, 4 * 4'194'304);  // FP32 adapters under amp-bf16
   EXPECT_DOUBLE_EQ(b.optimizer, 8 * 4'194'304);
   EXPECT_DOUBLE_EQ(b.master_weights, 0);
   // GQA: Llama-2 70B's v_proj adapter is r x (8192 + 1024).
-  const auto g = plan(make({{"model", "llama-2-70b"}, {"method", "lora"}, {"lora_rank", 16},
-                            {"lora_targets", {"v_proj"}}, {"seq_len", 16}}));
+  const auto g = plan(make({{"model", "llama-2-70b"},
+                            {"method", "lora"},
+                            {"lora_rank", 16},
+                            {"lora_targets", {"v_proj"}},
+                            {"seq_len", 16}}));
   EXPECT_DOUBLE_EQ(g.adapter_params, 80.0 * 16 * (8192 + 1024));
 }
 
@@ -103,8 +115,11 @@ TEST(Memory, ActivationsPerLayerPerToken) {
   EXPECT_DOUBLE_EQ(layer_activation_bytes_per_token(g), 12 * 4096 + 4 * 1024 + 8 * 14336 + 4 * 32);
   // Without FlashAttention: + 6 a s (FP32 softmax output + BF16 probabilities); selective removes it.
   auto e = make({{"model", "llama-2-7b"}, {"seq_len", 4096}, {"flash_attention", false}});
-  EXPECT_DOUBLE_EQ(layer_activation_bytes_per_token(e) - layer_activation_bytes_per_token(s), 6.0 * 32 * 4096 - 4 * 32);
-  auto sel = make({{"model", "llama-2-7b"}, {"seq_len", 4096}, {"flash_attention", false},
+  EXPECT_DOUBLE_EQ(layer_activation_bytes_per_token(e) - layer_activation_bytes_per_token(s),
+                   6.0 * 32 * 4096 - 4 * 32);
+  auto sel = make({{"model", "llama-2-7b"},
+                   {"seq_len", 4096},
+                   {"flash_attention", false},
                    {"activation_checkpointing", "selective"}});
   EXPECT_DOUBLE_EQ(layer_activation_bytes_per_token(sel), 12 * 4096 + 4 * 4096 + 8 * 11008);
   // Plain GELU MLP keeps 4f.
@@ -114,8 +129,12 @@ TEST(Memory, ActivationsPerLayerPerToken) {
 
 TEST(Memory, CheckpointingLevels) {
   auto act = [&](const char* ck) {
-    return plan_memory(make({{"model", "llama-2-7b"}, {"seq_len", 4096}, {"micro_batch", 4}, {"grad_accum", 2},
-                             {"activation_checkpointing", ck}})).peak.activations;
+    return plan_memory(make({{"model", "llama-2-7b"},
+                             {"seq_len", 4096},
+                             {"micro_batch", 4},
+                             {"grad_accum", 2},
+                             {"activation_checkpointing", ck}}))
+        .peak.activations;
   };
   const double T = 4 * 4096.0, h = 4096, L = 32;
   const double per_layer = 12 * 4096 + 4 * 4096 + 8 * 11008 + 4 * 32;
@@ -128,15 +147,20 @@ TEST(Memory, CheckpointingLevels) {
 TEST(Memory, LogitsOfA128kVocabularyDominateAtLongSequences) {
   // Llama-3.1 8B, 1 x 32768 tokens: 16 B x 128256 x 32768 = 67 GB of logits/loss buffers, more than
   // the 16 GB of BF16 weights.
-  const auto m = plan_memory(make({{"model", "llama-3.1-8b"}, {"method", "lora"}, {"seq_len", 32768},
+  const auto m = plan_memory(make({{"model", "llama-3.1-8b"},
+                                   {"method", "lora"},
+                                   {"seq_len", 32768},
                                    {"activation_checkpointing", "full"}}));
   EXPECT_DOUBLE_EQ(m.peak.logits_loss, 16.0 * 128256 * 32768);
   EXPECT_GT(m.peak.logits_loss, m.peak.weights);
   auto chunked = make({{"model", "llama-3.1-8b"}, {"loss_chunks", 8}});
   EXPECT_DOUBLE_EQ(logits_bytes_per_vocab_token(chunked), 7);
   // A fused cross-entropy kernel keeps the BF16 logits and writes a BF16 gradient: 4 B, a quarter.
-  const auto fused = plan_memory(make({{"model", "llama-3.1-8b"}, {"method", "lora"}, {"seq_len", 32768},
-                                       {"activation_checkpointing", "full"}, {"fused_loss", true}}));
+  const auto fused = plan_memory(make({{"model", "llama-3.1-8b"},
+                                       {"method", "lora"},
+                                       {"seq_len", 32768},
+                                       {"activation_checkpointing", "full"},
+                                       {"fused_loss", true}}));
   EXPECT_DOUBLE_EQ(fused.peak.logits_loss, 4.0 * 128256 * 32768);
   // And moves 6 B per vocabulary entry per token instead of eager's 36.
   auto eager_t = plan_time(make({{"model", "llama-3.1-8b"}, {"seq_len", 4096}}));
@@ -146,7 +170,8 @@ TEST(Memory, LogitsOfA128kVocabularyDominateAtLongSequences) {
 
 TEST(Memory, GradientsKeptAcrossMicroBatches) {
   auto one = plan_memory(make({{"model", "llama-2-7b"}, {"seq_len", 4096}, {"micro_batch", 8}}));
-  auto acc = plan_memory(make({{"model", "llama-2-7b"}, {"seq_len", 4096}, {"micro_batch", 8}, {"grad_accum", 4}}));
+  auto acc =
+      plan_memory(make({{"model", "llama-2-7b"}, {"seq_len", 4096}, {"micro_batch", 8}, {"grad_accum", 4}}));
   EXPECT_EQ(one.peak_phase, "backward_start");
   EXPECT_DOUBLE_EQ(acc.peak.gradients, 2 * P7);  // kept from the earlier micro-batches
   EXPECT_LT(one.peak.gradients, 2 * P7);         // only the head's gradient exists yet
@@ -161,7 +186,8 @@ TEST(Memory, ContextAndReserve) {
 
 TEST(Memory, InferenceWeightsAndKvCache) {
   // Llama-2 70B, BF16: 2 B/param; KV cache = 2 x 80 layers x 1024 x 4096 tokens x 8 x 2 B.
-  const auto s = make({{"model", "llama-2-70b"}, {"method", "inference"}, {"seq_len", 4096}, {"micro_batch", 8}});
+  const auto s =
+      make({{"model", "llama-2-70b"}, {"method", "inference"}, {"seq_len", 4096}, {"micro_batch", 8}});
   const auto m = plan_memory(s);
   EXPECT_DOUBLE_EQ(m.peak.weights, 2.0 * count_params(s.model).total);
   EXPECT_DOUBLE_EQ(m.kv_cache, 2.0 * 80 * 1024 * 4096 * 8 * 2);
@@ -171,12 +197,15 @@ TEST(Memory, InferenceWeightsAndKvCache) {
 
 TEST(Memory, FitsAndMinGpus) {
   // 70B full fine-tuning does not fit one H100; ZeRO-3 makes it fit on a power of two.
-  const auto r = plan(make({{"model", "llama-2-70b"}, {"gpu", "h100-sxm-80gb"}, {"activation_checkpointing", "full"}}));
+  const auto r =
+      plan(make({{"model", "llama-2-70b"}, {"gpu", "h100-sxm-80gb"}, {"activation_checkpointing", "full"}}));
   EXPECT_FALSE(r.fits);
   ASSERT_TRUE(r.min_gpus_to_fit.has_value());
   EXPECT_GE(*r.min_gpus_to_fit, 16);  // >= 16 B x 69e9 / 80 GB
   EXPECT_EQ(r.min_gpus_sharding, "zero3");
-  const auto q = plan(make({{"model", "llama-2-70b"}, {"method", "qlora"}, {"gpu", "h200-sxm-141gb"},
+  const auto q = plan(make({{"model", "llama-2-70b"},
+                            {"method", "qlora"},
+                            {"gpu", "h200-sxm-141gb"},
                             {"activation_checkpointing", "full"}}));
   EXPECT_TRUE(q.fits);
   EXPECT_EQ(q.min_gpus_to_fit, 1);
@@ -196,11 +225,14 @@ TEST(Scenario, BadInputNamesTheField) {
   EXPECT_EQ(field_of({{"model", "llama-9b"}, {"gpu", "h100-sxm-80gb"}}), "model");
   EXPECT_EQ(field_of({{"model", "llama-2-7b"}, {"gpu", "tpu-v5"}}), "gpu");
   EXPECT_EQ(field_of({{"model", "llama-2-7b"}, {"gpu", "h100-sxm-80gb"}, {"seq_len", 0}}), "seq_len");
-  EXPECT_EQ(field_of({{"model", "llama-2-7b"}, {"gpu", "h100-sxm-80gb"}, {"micro_batch", -2}}), "micro_batch");
-  EXPECT_EQ(field_of({{"model", "llama-2-7b"}, {"gpu", "h100-sxm-80gb"}, {"method", "lora"}, {"lora_rank", 8192}}),
-            "lora_rank");
+  EXPECT_EQ(field_of({{"model", "llama-2-7b"}, {"gpu", "h100-sxm-80gb"}, {"micro_batch", -2}}),
+            "micro_batch");
+  EXPECT_EQ(
+      field_of({{"model", "llama-2-7b"}, {"gpu", "h100-sxm-80gb"}, {"method", "lora"}, {"lora_rank", 8192}}),
+      "lora_rank");
   EXPECT_EQ(field_of({{"model", "llama-2-7b"}, {"gpu", "h100-sxm-80gb"}, {"method", "dpo"}}), "method");
-  EXPECT_EQ(field_of({{"model", "llama-2-7b"}, {"gpu", "h100-sxm-80gb"}, {"lora_targets", {"wq"}}}), "lora_targets");
+  EXPECT_EQ(field_of({{"model", "llama-2-7b"}, {"gpu", "h100-sxm-80gb"}, {"lora_targets", {"wq"}}}),
+            "lora_targets");
   EXPECT_EQ(field_of({{"model", "llama-2-7b"}, {"gpu", "h100-sxm-80gb"}, {"colour", "red"}}), "colour");
   EXPECT_EQ(field_of({{"model", "llama-2-7b"}, {"gpu", "NVIDIA H100 80GB HBM3"}}), "no error");
   EXPECT_EQ(field_of({{"model", "llama-2-7b"}, {"gpu", "NVIDIA A100-SXM4-40GB"}}), "no error");
@@ -209,8 +241,9 @@ TEST(Scenario, BadInputNamesTheField) {
 TEST(Memory, CheckpointedLogitsAndRecomputedLayerNeverCoexist) {
   // Full checkpointing: the loss backward frees the logits before the last layer is recomputed, so
   // the start of backward holds max(logits, one layer's activations) on top of the kept layer inputs.
-  const json base = {{"model", "llama-3.2-3b"}, {"method", "lora"}, {"precision", "bf16"}, {"seq_len", 4096},
-                     {"micro_batch", 2}, {"activation_checkpointing", "full"}, {"compile", true}, {"loss_chunks", 8}};
+  const json base = {{"model", "llama-3.2-3b"}, {"method", "lora"}, {"precision", "bf16"},
+                     {"seq_len", 4096},         {"micro_batch", 2}, {"activation_checkpointing", "full"},
+                     {"compile", true},         {"loss_chunks", 8}};
   const auto s = make(base);
   const auto m = plan_memory(s);
   const double T = 8192, h = 3072, V = 128256;
@@ -231,7 +264,8 @@ TEST(Memory, CheckpointedLogitsAndRecomputedLayerNeverCoexist) {
   const double Tb = 16 * 4096.0, hb = 4096;
   EXPECT_EQ(mb.peak_phase, "backward_recompute");
   EXPECT_DOUBLE_EQ(mb.peak.logits_loss, 0);
-  EXPECT_DOUBLE_EQ(mb.peak.activations, 32 * 2 * hb * Tb + 4 * hb * Tb + layer_activation_bytes_per_token(sb) * Tb);
+  EXPECT_DOUBLE_EQ(mb.peak.activations,
+                   32 * 2 * hb * Tb + 4 * hb * Tb + layer_activation_bytes_per_token(sb) * Tb);
   // Without checkpointing every layer's activations are live while the loss runs backward.
   json none = base;
   none["activation_checkpointing"] = "none";

@@ -1,8 +1,9 @@
 // Parameter counts against hand-computed values and published totals.
+#include "gpuscale/planner/model.hpp"
+
 #include <gtest/gtest.h>
 
 #include "gpuscale/planner/error.hpp"
-#include "gpuscale/planner/model.hpp"
 
 using namespace gpuscale::planner;
 
@@ -39,26 +40,34 @@ TEST(Model, PlainMlpHasTwoMatrices) {
 
 TEST(Model, LlmFoundryMptWithBiasesAndLearnedPositions) {
   // llm-foundry's mpt-70b benchmark model: 64,862,437,376 parameters at max_seq_len 2048.
-  nlohmann::json j = {{"hidden_size", 8192}, {"intermediate_size", 32768}, {"num_hidden_layers", 80},
-                      {"num_attention_heads", 64}, {"num_key_value_heads", 64}, {"vocab_size", 50368},
-                      {"tie_word_embeddings", true}, {"mlp", "plain"}, {"norm", "layernorm"},
-                      {"linear_bias", true}, {"learned_positions", 2048}};
+  nlohmann::json j = {{"hidden_size", 8192},         {"intermediate_size", 32768},
+                      {"num_hidden_layers", 80},     {"num_attention_heads", 64},
+                      {"num_key_value_heads", 64},   {"vocab_size", 50368},
+                      {"tie_word_embeddings", true}, {"mlp", "plain"},
+                      {"norm", "layernorm"},         {"linear_bias", true},
+                      {"learned_positions", 2048}};
   EXPECT_EQ(count_params(model_from_json(j, "test")).total, 64'862'437'376);
 }
 
 TEST(Model, HuggingFaceConfigs) {
-  nlohmann::json llama = {{"model_type", "llama"}, {"hidden_size", 4096}, {"intermediate_size", 11008},
-                          {"num_hidden_layers", 32}, {"num_attention_heads", 32}, {"vocab_size", 32000}};
+  nlohmann::json llama = {{"model_type", "llama"},      {"hidden_size", 4096},
+                          {"intermediate_size", 11008}, {"num_hidden_layers", 32},
+                          {"num_attention_heads", 32},  {"vocab_size", 32000}};
   EXPECT_EQ(count_params(model_from_json(llama, "config.json")).total, 6'738'415'616);
-  nlohmann::json mpt = {{"model_type", "mpt"}, {"d_model", 4096}, {"n_layers", 32}, {"n_heads", 32},
-                        {"expansion_ratio", 4}, {"vocab_size", 50432}, {"no_bias", true},
-                        {"attn_config", {{"alibi", true}}}, {"learned_pos_emb", true}};
-  EXPECT_EQ(count_params(model_from_json(mpt, "config.json")).total, count_params(*find_preset("mpt-7b")).total);
+  nlohmann::json mpt = {
+      {"model_type", "mpt"},    {"d_model", 4096},     {"n_layers", 32},  {"n_heads", 32},
+      {"expansion_ratio", 4},   {"vocab_size", 50432}, {"no_bias", true}, {"attn_config", {{"alibi", true}}},
+      {"learned_pos_emb", true}};
+  EXPECT_EQ(count_params(model_from_json(mpt, "config.json")).total,
+            count_params(*find_preset("mpt-7b")).total);
 }
 
 TEST(Model, BadConfigsNameTheField) {
-  nlohmann::json j = {{"hidden_size", 4096}, {"intermediate_size", 0}, {"num_hidden_layers", 32},
-                      {"num_attention_heads", 32}, {"vocab_size", 32000}};
+  nlohmann::json j = {{"hidden_size", 4096},
+                      {"intermediate_size", 0},
+                      {"num_hidden_layers", 32},
+                      {"num_attention_heads", 32},
+                      {"vocab_size", 32000}};
   try {
     model_from_json(j, "cfg.json");
     FAIL();

@@ -4,12 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-
 #include <sstream>
 
-#include "planner_commands.hpp"
 #include "gpuscale/planner/error.hpp"
 #include "gpuscale/planner/plan.hpp"
+#include "planner_commands.hpp"
 
 using namespace gpuscale::planner;
 using json = nlohmann::json;
@@ -17,9 +16,14 @@ using json = nlohmann::json;
 namespace {
 
 // A 2-layer Llama-shaped toy: h 64, f 128, 4 heads of 16, 2 KV heads, vocabulary 256, untied.
-const json kToy = {{"hidden_size", 64},          {"intermediate_size", 128}, {"num_hidden_layers", 2},
-                   {"num_attention_heads", 4},   {"num_key_value_heads", 2}, {"vocab_size", 256},
-                   {"tie_word_embeddings", false}, {"name", "toy"}};
+const json kToy = {{"hidden_size", 64},
+                   {"intermediate_size", 128},
+                   {"num_hidden_layers", 2},
+                   {"num_attention_heads", 4},
+                   {"num_key_value_heads", 2},
+                   {"vocab_size", 256},
+                   {"tie_word_embeddings", false},
+                   {"name", "toy"}};
 
 Scenario make(json j) {
   if (!j.contains("gpu")) j["gpu"] = "h100-sxm-80gb";
@@ -41,7 +45,8 @@ json toy(json extra = json::object()) {
 // w2 = down (128), the attention output (128) and its LSE (16): 848 B.
 TEST(Checkpointing, ToyLayerBytesByHand) {
   EXPECT_DOUBLE_EQ(layer_activation_bytes_per_token(make(toy())), 1936);
-  EXPECT_DOUBLE_EQ(selective_op_saved_bytes_per_token(make(toy({{"activation_checkpointing", "selective-op"}}))), 848);
+  EXPECT_DOUBLE_EQ(
+      selective_op_saved_bytes_per_token(make(toy({{"activation_checkpointing", "selective-op"}}))), 848);
 }
 
 TEST(Checkpointing, ToyActivationMemoryPerMode) {
@@ -71,7 +76,8 @@ TEST(Checkpointing, ToyRecomputeTimeByHand) {
 
 TEST(Checkpointing, SelectiveLayerOneIsFullAndBeyondTheDepthIsNone) {
   for (const char* model : {"llama-3.1-8b", "mpt-7b"}) {
-    json base = {{"model", model}, {"seq_len", 4096}, {"micro_batch", 2}, {"gpus_per_node", 8}, {"sharding", "zero3"}};
+    json base = {
+        {"model", model}, {"seq_len", 4096}, {"micro_batch", 2}, {"gpus_per_node", 8}, {"sharding", "zero3"}};
     auto with = [&](const std::string& mode) {
       json j = base;
       j["activation_checkpointing"] = mode;
@@ -93,12 +99,18 @@ TEST(Checkpointing, PerOpLiesBetweenNoneAndFullInMemoryAndTime) {
   for (const char* model : {"llama-3.1-8b", "llama-2-13b", "mpt-7b", "qwen2.5-7b"}) {
     for (const bool flash : {true, false}) {
       auto with = [&](const char* mode) {
-        return plan(make({{"model", model}, {"seq_len", 4096}, {"micro_batch", 2}, {"gpus_per_node", 8},
-                          {"sharding", "zero3"}, {"flash_attention", flash}, {"activation_checkpointing", mode}}));
+        return plan(make({{"model", model},
+                          {"seq_len", 4096},
+                          {"micro_batch", 2},
+                          {"gpus_per_node", 8},
+                          {"sharding", "zero3"},
+                          {"flash_attention", flash},
+                          {"activation_checkpointing", mode}}));
       };
       const auto none = with("none"), op = with("selective-op"), full = with("full");
       EXPECT_LT(op.memory.peak.activations + op.memory.peak.logits_loss,
-                none.memory.peak.activations + none.memory.peak.logits_loss) << model << flash;
+                none.memory.peak.activations + none.memory.peak.logits_loss)
+          << model << flash;
       EXPECT_LT(op.memory.peak.total(), none.memory.peak.total()) << model << flash;
       EXPECT_GT(op.memory.peak.total(), full.memory.peak.total()) << model << flash;
       EXPECT_GT(op.time.t.step, none.time.t.step) << model << flash;
@@ -111,8 +123,8 @@ TEST(Checkpointing, PerOpLiesBetweenNoneAndFullInMemoryAndTime) {
 // checkpointing, torchtitan's loss. torchtitan's docs/performance.md measured 82.4 GiB (88.5 GB)
 // reserved on its 96 GB H100s; the old plan (Korthikanti selective, FP32 logits kept) said ~150 GB.
 TEST(Checkpointing, TorchtitanLlama8bFitsWhereTheOldPlanDidNot) {
-  json j = {{"model", "llama-3.1-8b"}, {"seq_len", 8192}, {"micro_batch", 2}, {"gpus_per_node", 8},
-            {"sharding", "fsdp"}, {"activation_checkpointing", "selective"}};
+  json j = {{"model", "llama-3.1-8b"}, {"seq_len", 8192},    {"micro_batch", 2},
+            {"gpus_per_node", 8},      {"sharding", "fsdp"}, {"activation_checkpointing", "selective"}};
   const auto old_plan = plan(make(j));
   EXPECT_GT(old_plan.memory.peak.total(), 140e9);
   EXPECT_NEAR(old_plan.memory.peak.logits_loss, 16.0 * 128256 * 16384, 1);  // the ~34 GB of the issue
@@ -148,7 +160,8 @@ TEST(Loss, PathFollowsFlagsThenFramework) {
   EXPECT_EQ(logits_bytes_per_vocab_token(make(toy())), 16);
   EXPECT_EQ(loss_path(make(toy({{"framework", "torchtitan"}}))), LossPath::eager_fp32_freed);
   // torchtitan compiles the blocks, not the loss; torchtune-style compile covers the loss.
-  EXPECT_EQ(loss_path(make(toy({{"framework", "torchtitan"}, {"compile", true}}))), LossPath::eager_fp32_freed);
+  EXPECT_EQ(loss_path(make(toy({{"framework", "torchtitan"}, {"compile", true}}))),
+            LossPath::eager_fp32_freed);
   EXPECT_EQ(loss_path(make(toy({{"compile", true}}))), LossPath::compiled);
   EXPECT_EQ(loss_path(make(toy({{"framework", "megatron"}}))), LossPath::vocab_parallel);
   EXPECT_EQ(logits_bytes_per_vocab_token(make(toy({{"framework", "megatron"}}))), 6);
@@ -157,7 +170,8 @@ TEST(Loss, PathFollowsFlagsThenFramework) {
   EXPECT_EQ(loss_path(make(toy({{"framework", "megatron"}, {"fused_loss", true}}))), LossPath::fused);
   // Megatron's vocabulary-parallel loss: each TP rank holds its vocabulary shard of the logits.
   const auto m1 = plan_memory(make(toy({{"framework", "megatron"}, {"gpus_per_node", 2}})));
-  const auto m2 = plan_memory(make(toy({{"framework", "megatron"}, {"gpus_per_node", 2}, {"tensor_parallel", 2}})));
+  const auto m2 =
+      plan_memory(make(toy({{"framework", "megatron"}, {"gpus_per_node", 2}, {"tensor_parallel", 2}})));
   EXPECT_DOUBLE_EQ(m2.peak.logits_loss, m1.peak.logits_loss / 2);
 }
 
@@ -170,7 +184,8 @@ TEST(TensorParallel, HalvesWeightsPerGpuAndKeepsTotalFlops) {
   const auto a = make(base), b = make(t2);
   const auto pc = count_params(a.model);
   const double norms = static_cast<double>(pc.per_layer - pc.per_layer_linear);
-  const double per_gpu = 32 * (pc.per_layer_linear / 2.0 + norms) + (pc.embedding + pc.lm_head) / 2.0 + pc.final_norm;
+  const double per_gpu =
+      32 * (pc.per_layer_linear / 2.0 + norms) + (pc.embedding + pc.lm_head) / 2.0 + pc.final_norm;
   EXPECT_DOUBLE_EQ(plan_memory(b).peak.weights, 2 * per_gpu);
   EXPECT_NEAR(plan_memory(b).peak.weights / plan_memory(a).peak.weights, 0.5, 1e-4);
   const auto fa = count_flops(a), fb = count_flops(b);
@@ -194,7 +209,8 @@ TEST(TensorParallel, ActivationsSplitBySequenceParallelism) {
   EXPECT_DOUBLE_EQ(layer_activation_bytes_per_token(make(t2)), full / 2);
   // GQA with more ranks than KV heads: each rank keeps one KV head (Llama-3 8B: 8 KV heads, TP 16 is
   // not allowed by its 32 heads, so check TP 8 keeps 128 wide k and v).
-  const auto s8 = make({{"model", "llama-3.1-8b"}, {"gpus_per_node", 8}, {"tensor_parallel", 8}, {"sequence_parallel", true}});
+  const auto s8 = make(
+      {{"model", "llama-3.1-8b"}, {"gpus_per_node", 8}, {"tensor_parallel", 8}, {"sequence_parallel", true}});
   const double expect = (8 * 4096 + 2 * (4096 + 2 * 1024) + 2 * 4096 + 8 * 14336 + 4 * 32) / 8.0;
   EXPECT_DOUBLE_EQ(layer_activation_bytes_per_token(s8), expect);
 }
@@ -227,11 +243,15 @@ TEST(TensorParallel, RefusesLayoutsThatDoNotDivide) {
     }
   };
   refuses(toy({{"gpus_per_node", 8}, {"tensor_parallel", 3}}), "tensor_parallel");
-  refuses(toy({{"gpus_per_node", 8}, {"tensor_parallel", 8}}), "tensor_parallel");  // 4 heads
+  refuses(toy({{"gpus_per_node", 8}, {"tensor_parallel", 8}}), "tensor_parallel");      // 4 heads
   refuses(toy({{"gpus_per_node", 4}, {"pipeline_parallel", 4}}), "pipeline_parallel");  // 2 layers
-  refuses(toy({{"gpus_per_node", 2}, {"pipeline_parallel", 2}, {"pipeline_schedule", "interleaved"}}), "pipeline_schedule");
+  refuses(toy({{"gpus_per_node", 2}, {"pipeline_parallel", 2}, {"pipeline_schedule", "interleaved"}}),
+          "pipeline_schedule");
   refuses(toy({{"gpus_per_node", 2}, {"virtual_stages", 2}}), "virtual_stages");
-  refuses(toy({{"gpus_per_node", 2}, {"pipeline_parallel", 2}, {"pipeline_schedule", "1f1b"}, {"virtual_stages", 2}}),
+  refuses(toy({{"gpus_per_node", 2},
+               {"pipeline_parallel", 2},
+               {"pipeline_schedule", "1f1b"},
+               {"virtual_stages", 2}}),
           "virtual_stages");
   refuses(toy({{"gpus_per_node", 8}, {"shard_group", 4}}), "shard_group");  // no sharding
   refuses(toy({{"gpus_per_node", 8}, {"sharding", "zero3"}, {"shard_group", 3}}), "shard_group");
@@ -244,18 +264,26 @@ TEST(TensorParallel, RefusesLayoutsThatDoNotDivide) {
 TEST(PipelineParallel, BubbleShrinksWithMoreMicroBatches) {
   double last_fraction = 1;
   for (int m : {1, 2, 4, 8, 16, 64}) {
-    const auto s = make({{"model", "llama-2-13b"}, {"seq_len", 4096}, {"gpus_per_node", 8}, {"pipeline_parallel", 4},
-                         {"tensor_parallel", 2}, {"grad_accum", m}});
+    const auto s = make({{"model", "llama-2-13b"},
+                         {"seq_len", 4096},
+                         {"gpus_per_node", 8},
+                         {"pipeline_parallel", 4},
+                         {"tensor_parallel", 2},
+                         {"grad_accum", m}});
     const auto t = plan_time(s).t;
     const double fraction = (t.pipeline_bubble + t.pipeline_bubble_exposed) / t.step;
     EXPECT_LT(fraction, last_fraction) << m;
     last_fraction = fraction;
     // The bubble is (p - 1) micro-batch times of the stage's GPU work.
-    EXPECT_NEAR(t.pipeline_bubble, 3.0 / m * (t.kernel_time() - t.pipeline_bubble - t.optimizer), 1e-9 * t.step);
+    EXPECT_NEAR(t.pipeline_bubble, 3.0 / m * (t.kernel_time() - t.pipeline_bubble - t.optimizer),
+                1e-9 * t.step);
   }
   // Interleaving (v chunks per GPU) divides the bubble by v.
   auto bubble = [](json extra) {
-    json j = {{"model", "llama-2-13b"}, {"seq_len", 4096}, {"gpus_per_node", 8}, {"pipeline_parallel", 4},
+    json j = {{"model", "llama-2-13b"},
+              {"seq_len", 4096},
+              {"gpus_per_node", 8},
+              {"pipeline_parallel", 4},
               {"grad_accum", 8}};
     for (const auto& [k, v] : extra.items()) j[k] = v;
     return plan_time(make(j)).t.pipeline_bubble;
@@ -294,7 +322,10 @@ TEST(PipelineParallel, ToyStagesHoldTheirMicroBatchesInFlight) {
 TEST(PipelineParallel, InterleavedHoldsMoreThanOneF1B) {
   // Korthikanti et al. 2022 sec. 4.2.3: the first stage's activations grow by 1 + (p - 1) / (p v).
   auto first_stage = [](json extra) {
-    json j = {{"model", "llama-2-13b"}, {"seq_len", 4096}, {"gpus_per_node", 8}, {"pipeline_parallel", 4},
+    json j = {{"model", "llama-2-13b"},
+              {"seq_len", 4096},
+              {"gpus_per_node", 8},
+              {"pipeline_parallel", 4},
               {"grad_accum", 16}};
     for (const auto& [k, v] : extra.items()) j[k] = v;
     const auto m = plan_memory(make(j));
@@ -310,7 +341,10 @@ TEST(PipelineParallel, InterleavedHoldsMoreThanOneF1B) {
 // ---- Context parallelism and HSDP ----
 
 TEST(ContextParallel, SplitsTheSequenceAndItsAttention) {
-  const json base = {{"model", "llama-3.1-8b"}, {"seq_len", 32768}, {"gpus_per_node", 8}, {"sharding", "fsdp"},
+  const json base = {{"model", "llama-3.1-8b"},
+                     {"seq_len", 32768},
+                     {"gpus_per_node", 8},
+                     {"sharding", "fsdp"},
                      {"activation_checkpointing", "full"}};
   json cp = base;
   cp["context_parallel"] = 2;
@@ -344,13 +378,15 @@ TEST(ContextParallel, ToyByHand) {
   const auto* rs = s.gpu.collective("reduce_scatter", 2);
   const auto* ar = s.gpu.collective("all_reduce", 2);
   const double grads = 2.0 * count_params(s.model).total;
-  const double expect = 2 * (2 * ag->ab.time_s(kv) + rs->ab.time_s(kv)) + ar->ab.alpha_s + grads / (ar->ab.bandwidth_gbps * 1e9);
+  const double expect = 2 * (2 * ag->ab.time_s(kv) + rs->ab.time_s(kv)) + ar->ab.alpha_s +
+                        grads / (ar->ab.bandwidth_gbps * 1e9);
   EXPECT_NEAR(plan_time(s).t.communication_total, expect, 1e-15);
   EXPECT_DOUBLE_EQ(plan_time(s).tokens_per_step, T);
 }
 
 TEST(Hsdp, ShardsOverTheGroupAndReplicatesAcrossGroups) {
-  const json base = {{"model", "llama-2-7b"}, {"seq_len", 4096}, {"gpus_per_node", 8}, {"nodes", 4}, {"sharding", "fsdp"}};
+  const json base = {
+      {"model", "llama-2-7b"}, {"seq_len", 4096}, {"gpus_per_node", 8}, {"nodes", 4}, {"sharding", "fsdp"}};
   json h = base;
   h["shard_group"] = 8;
   const auto a = plan(make(base)), b = plan(make(h));
@@ -363,7 +399,10 @@ TEST(Hsdp, ShardsOverTheGroupAndReplicatesAcrossGroups) {
 // ---- LoRA outside the blocks ----
 
 TEST(LoraHeadAndEmbedding, CountsTheHeadAsALinearAndTheEmbeddingAsALookup) {
-  const json base = {{"model", "llama-3.1-8b"}, {"method", "lora"}, {"lora_rank", 8}, {"seq_len", 1024},
+  const json base = {{"model", "llama-3.1-8b"},
+                     {"method", "lora"},
+                     {"lora_rank", 8},
+                     {"seq_len", 1024},
                      {"lora_targets", {"q_proj", "v_proj"}}};
   json head = base, emb = base;
   head["lora_targets"] = {"q_proj", "v_proj", "lm_head"};
@@ -373,8 +412,10 @@ TEST(LoraHeadAndEmbedding, CountsTheHeadAsALinearAndTheEmbeddingAsALookup) {
   EXPECT_DOUBLE_EQ(b.adapter_params - a.adapter_params, r * (h + V));
   EXPECT_DOUBLE_EQ(c.adapter_params - a.adapter_params, r * (V + h));
   // FLOPs: the head's adapter multiplies (h + V) r per token; the embedding's only its B (r x h).
-  EXPECT_DOUBLE_EQ(count_flops(b.scenario).forward_gemm - count_flops(a.scenario).forward_gemm, 2 * T * r * (h + V));
-  EXPECT_DOUBLE_EQ(count_flops(c.scenario).forward_gemm - count_flops(a.scenario).forward_gemm, 2 * T * r * h);
+  EXPECT_DOUBLE_EQ(count_flops(b.scenario).forward_gemm - count_flops(a.scenario).forward_gemm,
+                   2 * T * r * (h + V));
+  EXPECT_DOUBLE_EQ(count_flops(c.scenario).forward_gemm - count_flops(a.scenario).forward_gemm,
+                   2 * T * r * h);
   EXPECT_GT(b.time.t.gemm, a.time.t.gemm);
   EXPECT_GT(b.memory.peak.adapters, a.memory.peak.adapters);
   // torchtune's apply_lora_to_output ("output") and LitGPT's lora_head name the same module.
@@ -413,12 +454,15 @@ TEST(Framework, EfficiencyFromItsOwnPublishedRunElseTheProfiles) {
   m.gpu.framework_efficiency["megatron"] = {0.5, {"measured", {}, "test"}};
   EXPECT_DOUBLE_EQ(m.efficiency(), 0.5);
   // The scenario's own value wins over everything.
-  EXPECT_DOUBLE_EQ(make({{"model", "llama-2-7b"}, {"framework", "megatron"}, {"end_to_end_efficiency", 0.9}}).efficiency(), 0.9);
+  EXPECT_DOUBLE_EQ(
+      make({{"model", "llama-2-7b"}, {"framework", "megatron"}, {"end_to_end_efficiency", 0.9}}).efficiency(),
+      0.9);
 }
 
 TEST(Framework, FusedKernelsAndFp8Casts) {
   // Transformer Engine's fused norm / rotary / SwiGLU move what a compiled chain moves.
-  const auto eager = make({{"model", "llama-3.1-8b"}}), te = make({{"model", "llama-3.1-8b"}, {"framework", "megatron"}});
+  const auto eager = make({{"model", "llama-3.1-8b"}}),
+             te = make({{"model", "llama-3.1-8b"}, {"framework", "megatron"}});
   const auto compiled = make({{"model", "llama-3.1-8b"}, {"compile", true}});
   EXPECT_DOUBLE_EQ(elementwise_bytes_per_token(te), elementwise_bytes_per_token(compiled));
   EXPECT_LT(elementwise_bytes_per_token(te), elementwise_bytes_per_token(eager));
@@ -435,28 +479,55 @@ TEST(Framework, DefaultScenarioJsonKeepsItsKeys) {
   // Scripts call `gpuscale plan` with scenario JSON: a scenario without the new keys plans and
   // reports as before (no parallelism or framework keys appear).
   const auto j = scenario_to_json(make({{"model", "llama-2-7b"}}));
-  for (const char* k : {"framework", "tensor_parallel", "pipeline_parallel", "context_parallel", "shard_group"})
+  for (const char* k :
+       {"framework", "tensor_parallel", "pipeline_parallel", "context_parallel", "shard_group"})
     EXPECT_FALSE(j.contains(k)) << k;
-  const auto p = scenario_to_json(make({{"model", "llama-2-7b"}, {"gpus_per_node", 8}, {"tensor_parallel", 2},
-                                        {"framework", "megatron"}}));
+  const auto p = scenario_to_json(make(
+      {{"model", "llama-2-7b"}, {"gpus_per_node", 8}, {"tensor_parallel", 2}, {"framework", "megatron"}}));
   EXPECT_EQ(p["tensor_parallel"], 2);
   EXPECT_EQ(p["framework"], "megatron");
   // ... and that JSON parses back into the same plan.
   json back = p;
   back["model"] = "llama-2-7b";
-  EXPECT_DOUBLE_EQ(plan(make(back)).time.t.step,
-                   plan(make({{"model", "llama-2-7b"}, {"gpus_per_node", 8}, {"tensor_parallel", 2},
-                              {"framework", "megatron"}})).time.t.step);
+  EXPECT_DOUBLE_EQ(plan(make(back)).time.t.step, plan(make({{"model", "llama-2-7b"},
+                                                            {"gpus_per_node", 8},
+                                                            {"tensor_parallel", 2},
+                                                            {"framework", "megatron"}}))
+                                                     .time.t.step);
 }
 
 TEST(Framework, CommandLineFlagsForTheNewKeys) {
   std::ostringstream out, err;
-  const int code = gpuscale::plan_command(
-      {"--model", "llama-3.1-70b", "--gpu", "h100-sxm-80gb", "--gpus-per-node", "8", "--nodes", "2", "--seq-len", "8192",
-       "--framework", "megatron", "--tensor-parallel", "4", "--sequence-parallel", "--pipeline-parallel", "2",
-       "--virtual-stages", "4", "--grad-accum", "16", "--sharding", "zero1", "--activation-checkpointing",
-       "selective-layer:4", "--tp-comm-overlap", "true", "--format", "json"},
-      out, err);
+  const int code = gpuscale::plan_command({"--model",
+                                           "llama-3.1-70b",
+                                           "--gpu",
+                                           "h100-sxm-80gb",
+                                           "--gpus-per-node",
+                                           "8",
+                                           "--nodes",
+                                           "2",
+                                           "--seq-len",
+                                           "8192",
+                                           "--framework",
+                                           "megatron",
+                                           "--tensor-parallel",
+                                           "4",
+                                           "--sequence-parallel",
+                                           "--pipeline-parallel",
+                                           "2",
+                                           "--virtual-stages",
+                                           "4",
+                                           "--grad-accum",
+                                           "16",
+                                           "--sharding",
+                                           "zero1",
+                                           "--activation-checkpointing",
+                                           "selective-layer:4",
+                                           "--tp-comm-overlap",
+                                           "true",
+                                           "--format",
+                                           "json"},
+                                          out, err);
   ASSERT_EQ(code, 0) << err.str();
   const auto j = json::parse(out.str());
   EXPECT_EQ(j["scenario"]["tensor_parallel"], 4);
@@ -469,10 +540,13 @@ TEST(Framework, CommandLineFlagsForTheNewKeys) {
   EXPECT_EQ(j["scenario"]["tp_comm_overlap"], true);  // TP collectives hidden behind the GEMMs here
   EXPECT_GT(j["time"]["breakdown"]["communication_total_s"].get<double>(), 0);
   bool layout = false;
-  for (const auto& a : j["assumptions"]) layout = layout || a.get<std::string>().rfind("layout: 16 GPUs", 0) == 0;
+  for (const auto& a : j["assumptions"])
+    layout = layout || a.get<std::string>().rfind("layout: 16 GPUs", 0) == 0;
   EXPECT_TRUE(layout);
   // A bad degree exits 2 naming the flag's key.
   std::ostringstream o2, e2;
-  EXPECT_EQ(gpuscale::plan_command({"--model", "llama-3.1-8b", "--gpu", "h100-sxm-80gb", "--tensor-parallel", "two"}, o2, e2), 2);
+  EXPECT_EQ(gpuscale::plan_command(
+                {"--model", "llama-3.1-8b", "--gpu", "h100-sxm-80gb", "--tensor-parallel", "two"}, o2, e2),
+            2);
   EXPECT_NE(e2.str().find("--tensor-parallel"), std::string::npos) << e2.str();
 }

@@ -1,19 +1,22 @@
 // gpuscale plan --search: what is varied, what fits, the ranking, the global batch, bad input.
+#include "gpuscale/planner/search.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <set>
 #include <sstream>
 
-#include "planner_commands.hpp"
 #include "gpuscale/planner/error.hpp"
-#include "gpuscale/planner/search.hpp"
+#include "planner_commands.hpp"
 
 using namespace gpuscale::planner;
 using json = nlohmann::json;
 
 namespace {
-json base() { return {{"model", "llama-3.1-8b"}, {"gpu", "h100-sxm-80gb"}, {"seq_len", 4096}, {"tokens", 1e9}}; }
+json base() {
+  return {{"model", "llama-3.1-8b"}, {"gpu", "h100-sxm-80gb"}, {"seq_len", 4096}, {"tokens", 1e9}};
+}
 std::vector<std::string> keys(const json& j) {
   std::vector<std::string> k;
   for (const auto& [key, v] : j.items()) k.push_back(key);
@@ -144,7 +147,10 @@ TEST(Search, GlobalBatchSetsGradAccumForEveryCandidate) {
 // TP, PP and CP are searched where the user left them open: TP never beyond a node, CP only for long
 // sequences; a 70B full fine-tune on 8 GPUs of 80 GB needs them (FSDP alone holds 16 B/param / 8).
 TEST(Search, ExploresTensorPipelineAndContextParallelism) {
-  json b = {{"model", "llama-3.1-70b"}, {"gpu", "h100-sxm-80gb"}, {"seq_len", 4096}, {"gpus_per_node", 4},
+  json b = {{"model", "llama-3.1-70b"},
+            {"gpu", "h100-sxm-80gb"},
+            {"seq_len", 4096},
+            {"gpus_per_node", 4},
             {"nodes", 4}};
   SearchSpace sp;
   sp.global_batch_tokens = 1 << 21;
@@ -152,7 +158,7 @@ TEST(Search, ExploresTensorPipelineAndContextParallelism) {
   ASSERT_FALSE(r.fitting.empty());
   bool model_parallel = false;
   for (const auto& c : r.fitting) {
-    EXPECT_LE(c.result.scenario.tensor_parallel, 4);  // within a 4-GPU node
+    EXPECT_LE(c.result.scenario.tensor_parallel, 4);   // within a 4-GPU node
     EXPECT_EQ(c.result.scenario.context_parallel, 1);  // 4k tokens: no CP
     if (c.result.scenario.tensor_parallel > 1) EXPECT_TRUE(c.result.scenario.sequence_parallel);
     model_parallel = model_parallel || c.result.scenario.model_parallel() > 1;
@@ -161,7 +167,10 @@ TEST(Search, ExploresTensorPipelineAndContextParallelism) {
   const auto t = search_to_table(r, sp);
   EXPECT_NE(t.find("TP  PP  CP"), std::string::npos) << t;
   // From 32k tokens CP is a candidate; a fixed TP stays fixed.
-  json l = {{"model", "llama-3.1-8b"}, {"gpu", "h100-sxm-80gb"}, {"seq_len", 65536}, {"gpus_per_node", 8},
+  json l = {{"model", "llama-3.1-8b"},
+            {"gpu", "h100-sxm-80gb"},
+            {"seq_len", 65536},
+            {"gpus_per_node", 8},
             {"tensor_parallel", 2}};
   const auto rl = search_plans(l, keys(l), SearchSpace{}, "test");
   EXPECT_NE(std::find(rl.varied.begin(), rl.varied.end(), "context_parallel"), rl.varied.end());
@@ -194,15 +203,16 @@ TEST(Search, CommandLine) {
     const int c = gpuscale::plan_command(a, o, e);
     return std::make_tuple(c, o.str(), e.str());
   };
-  auto [code, out, err] = run({"--model", "llama-3.1-8b", "--method", "lora", "--gpu", "h100-sxm-80gb", "--search",
-                               "--gpu-counts", "1,2", "--format", "json"});
+  auto [code, out, err] = run({"--model", "llama-3.1-8b", "--method", "lora", "--gpu", "h100-sxm-80gb",
+                               "--search", "--gpu-counts", "1,2", "--format", "json"});
   ASSERT_EQ(code, 0) << err;
   const auto j = json::parse(out);
   EXPECT_EQ(j["best_per_gpu_count"].size(), 2u);
   std::tie(code, out, err) = run({"--model", "llama-3.1-8b", "--gpu", "h100-sxm-80gb", "--gpu-counts", "8"});
   EXPECT_EQ(code, 2);
   EXPECT_NE(err.find("only with --search"), std::string::npos) << err;
-  std::tie(code, out, err) = run({"--model", "llama-3.1-8b", "--gpu", "h100-sxm-80gb", "--search", "--gpu-counts", "8,x"});
+  std::tie(code, out, err) =
+      run({"--model", "llama-3.1-8b", "--gpu", "h100-sxm-80gb", "--search", "--gpu-counts", "8,x"});
   EXPECT_EQ(code, 2);
   EXPECT_NE(err.find("--gpu-counts"), std::string::npos) << err;
   // --gpu-models stands in for --gpu; a bad price is named.
@@ -210,7 +220,8 @@ TEST(Search, CommandLine) {
                                   "h100-sxm-80gb=2.5,h200-sxm-141gb", "--format", "json"});
   ASSERT_EQ(code, 0) << err;
   EXPECT_EQ(json::parse(out)["best_per_gpu_count"].size(), 2u);
-  std::tie(code, out, err) = run({"--model", "llama-3.1-8b", "--search", "--gpu-models", "h100-sxm-80gb=cheap"});
+  std::tie(code, out, err) =
+      run({"--model", "llama-3.1-8b", "--search", "--gpu-models", "h100-sxm-80gb=cheap"});
   EXPECT_EQ(code, 2);
   EXPECT_NE(err.find("--gpu-models"), std::string::npos) << err;
   std::tie(code, out, err) = run({"--model", "llama-3.1-8b", "--gpu-models", "h100-sxm-80gb"});

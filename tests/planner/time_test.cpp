@@ -29,8 +29,11 @@ TEST(Flops, FullFineTuningIsSixNPlusAttention) {
 }
 
 TEST(Flops, LoraHasNoWeightGradientsForFrozenWeights) {
-  const auto s = make({{"model", "llama-2-7b"}, {"method", "lora"}, {"lora_rank", 8},
-                       {"lora_targets", {"q_proj", "v_proj"}}, {"seq_len", 1024}});
+  const auto s = make({{"model", "llama-2-7b"},
+                       {"method", "lora"},
+                       {"lora_rank", 8},
+                       {"lora_targets", {"q_proj", "v_proj"}},
+                       {"seq_len", 1024}});
   const auto f = count_flops(s);
   const double T = 1024, A = 4'194'304;
   const double gemm_params = 32.0 * (4 * 4096.0 * 4096 + 3 * 4096.0 * 11008) + 32000.0 * 4096;
@@ -70,8 +73,8 @@ TEST(Time, RecomputationQloraDequantAndOptimizer) {
 TEST(Time, CommunicationOnlyWithSeveralGpus) {
   const auto one = plan_time(make({{"model", "llama-2-7b"}, {"seq_len", 2048}}));
   EXPECT_EQ(one.t.communication_total, 0);
-  const auto fsdp = plan_time(make({{"model", "llama-2-7b"}, {"seq_len", 2048}, {"gpus_per_node", 8},
-                                    {"sharding", "zero3"}}));
+  const auto fsdp = plan_time(
+      make({{"model", "llama-2-7b"}, {"seq_len", 2048}, {"gpus_per_node", 8}, {"sharding", "zero3"}}));
   EXPECT_GT(fsdp.t.communication_total, 0);
   EXPECT_LE(fsdp.t.communication_exposed, fsdp.t.communication_total);
   const auto ddp = plan_time(make({{"model", "llama-2-7b"}, {"seq_len", 2048}, {"gpus_per_node", 8}}));
@@ -79,8 +82,13 @@ TEST(Time, CommunicationOnlyWithSeveralGpus) {
 }
 
 TEST(Time, MfuAndTotals) {
-  auto s = make({{"model", "llama-3.1-8b"}, {"seq_len", 4096}, {"micro_batch", 2}, {"tokens", 1e9},
-                 {"price_per_gpu_hour", 2.0}, {"gpus_per_node", 8}, {"sharding", "zero3"}});
+  auto s = make({{"model", "llama-3.1-8b"},
+                 {"seq_len", 4096},
+                 {"micro_batch", 2},
+                 {"tokens", 1e9},
+                 {"price_per_gpu_hour", 2.0},
+                 {"gpus_per_node", 8},
+                 {"sharding", "zero3"}});
   const auto r = plan(s);
   EXPECT_GT(r.time.mfu, 0.2);
   EXPECT_LT(r.time.mfu, 0.8);
@@ -139,14 +147,15 @@ TEST(Time, FlashAttentionRatesFollowThePublishedCurve) {
 TEST(Time, EndToEndEfficiencyDividesTheKernelTimeOnly) {
   // The GPU's work (kernels, overlap slowdown, optimizer) is divided by the efficiency; exposed
   // communication is not.
-  json j = {{"model", "llama-2-7b"}, {"seq_len", 2048}, {"gpus_per_node", 8}, {"nodes", 4}, {"sharding", "zero3"},
-            {"end_to_end_efficiency", 1.0}};
+  json j = {{"model", "llama-2-7b"}, {"seq_len", 2048},
+            {"gpus_per_node", 8},    {"nodes", 4},
+            {"sharding", "zero3"},   {"end_to_end_efficiency", 1.0}};
   const auto k = plan_time(make(j)).t;
   EXPECT_EQ(k.framework_overhead, 0);
   j["end_to_end_efficiency"] = 0.5;
   const auto h = plan_time(make(j)).t;
-  const double kernels = k.gemm + k.attention + k.elementwise + k.loss + k.recompute + k.dequant + k.optimizer +
-                         k.overlap_slowdown + k.offload;
+  const double kernels = k.gemm + k.attention + k.elementwise + k.loss + k.recompute + k.dequant +
+                         k.optimizer + k.overlap_slowdown + k.offload;
   EXPECT_NEAR(h.framework_overhead, kernels, 1e-9 * kernels);
   EXPECT_NEAR(h.step - k.step, kernels, 1e-9 * kernels);
   EXPECT_DOUBLE_EQ(h.communication_exposed, k.communication_exposed);
@@ -155,7 +164,8 @@ TEST(Time, EndToEndEfficiencyDividesTheKernelTimeOnly) {
   const auto s = make(j);
   EXPECT_DOUBLE_EQ(s.efficiency(), s.gpu.end_to_end_efficiency);
   EXPECT_LT(s.gpu.end_to_end_efficiency, 1.0);
-  EXPECT_NEAR(plan_time(s).t.framework_overhead, kernels * (1 / s.gpu.end_to_end_efficiency - 1), 1e-9 * kernels);
+  EXPECT_NEAR(plan_time(s).t.framework_overhead, kernels * (1 / s.gpu.end_to_end_efficiency - 1),
+              1e-9 * kernels);
 }
 
 TEST(Time, EndToEndEfficiencyMustBeAFraction) {
@@ -174,7 +184,10 @@ TEST(Time, OverlappedCollectivesSlowTheComputeBesideThem) {
   // all-gather + reduce-scatter beside its backward; the compute under them is 18.9% slower.
   const auto one = plan_time(make({{"model", "llama-2-7b"}, {"seq_len", 2048}}));
   EXPECT_EQ(one.t.overlap_slowdown, 0);
-  auto s = make({{"model", "llama-2-7b"}, {"seq_len", 2048}, {"gpus_per_node", 8}, {"sharding", "zero3"},
+  auto s = make({{"model", "llama-2-7b"},
+                 {"seq_len", 2048},
+                 {"gpus_per_node", 8},
+                 {"sharding", "zero3"},
                  {"grad_accum", 2}});
   const auto fsdp = plan_time(s);
   EXPECT_GT(fsdp.t.overlap_slowdown, 0);
@@ -203,7 +216,8 @@ TEST(Warnings, SayWhatTheModelDoesNotCapture) {
   EXPECT_TRUE(has(plan(make(small)).warnings, "host-bound"));
   small["compile"] = true;
   EXPECT_FALSE(has(plan(make(small)).warnings, "host-bound"));
-  EXPECT_FALSE(has(plan(make({{"model", "llama-3.1-8b"}, {"seq_len", 4096}, {"method", "lora"}})).warnings, "host-bound"));
+  EXPECT_FALSE(has(plan(make({{"model", "llama-3.1-8b"}, {"seq_len", 4096}, {"method", "lora"}})).warnings,
+                   "host-bound"));
 
   // Near the memory limit, and communication-bound: built directly.
   PlanResult r = plan(make({{"model", "llama-3.1-8b"}, {"seq_len", 4096}, {"method", "lora"}}));
@@ -218,6 +232,10 @@ TEST(Warnings, SayWhatTheModelDoesNotCapture) {
   // They reach the JSON and the table.
   const auto j = plan_to_json(r);
   EXPECT_TRUE(j["warnings"].is_array());
-  EXPECT_NE(plan_to_table(plan(make({{"model", "llama-3.2-1b"}, {"method", "lora"}, {"seq_len", 256},
-                                      {"gpu", "a100-sxm-80gb"}}))).find("warnings"), std::string::npos);
+  EXPECT_NE(
+      plan_to_table(
+          plan(make(
+              {{"model", "llama-3.2-1b"}, {"method", "lora"}, {"seq_len", 256}, {"gpu", "a100-sxm-80gb"}})))
+          .find("warnings"),
+      std::string::npos);
 }

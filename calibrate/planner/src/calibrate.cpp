@@ -54,7 +54,9 @@ struct Group {
   std::set<std::string> runs;
 };
 
-std::vector<std::string> ids(const std::set<std::string>& s) { return {s.begin(), s.end()}; }
+std::vector<std::string> ids(const std::set<std::string>& s) {
+  return {s.begin(), s.end()};
+}
 
 }  // namespace
 
@@ -78,16 +80,20 @@ Profile calibrate(const std::vector<ResultsInput>& inputs) {
     const std::string run_id = text(run, "id", w, "/run");
     all_runs.insert(run_id);
     const auto& gpus = field(d, "gpus", w, "");
-    if (!gpus.is_array() || gpus.empty()) throw InputError(w, "/gpus", "no GPU in the document (a host-only run?)");
+    if (!gpus.is_array() || gpus.empty())
+      throw InputError(w, "/gpus", "no GPU in the document (a host-only run?)");
     for (std::size_t i = 0; i < gpus.size(); ++i) {
       const std::string ptr = "/gpus/" + std::to_string(i);
       const std::string s = text(gpus[i], "sku", w, ptr);
       if (s == "unknown")
-        throw InputError(w, ptr + "/sku", "the GPU did not match the spec table ('unknown'): no datasheet peaks to fit against");
+        throw InputError(
+            w, ptr + "/sku",
+            "the GPU did not match the spec table ('unknown'): no datasheet peaks to fit against");
       if (sku.empty()) sku = s, sku_file = w;
       if (s != sku)
-        throw InputError(w, ptr + "/sku", "'" + s + "' differs from '" + sku + "' in " + sku_file +
-                                              ": a profile is fitted from one SKU");
+        throw InputError(
+            w, ptr + "/sku",
+            "'" + s + "' differs from '" + sku + "' in " + sku_file + ": a profile is fitted from one SKU");
       total = static_cast<std::uint64_t>(number(gpus[i], "memory_bytes", w, ptr));
       if (gpus[i].contains("memory_free_bytes") && gpus[i]["memory_free_bytes"].is_number_integer()) {
         free_bytes = std::max<std::uint64_t>(free_bytes, gpus[i]["memory_free_bytes"].get<std::uint64_t>());
@@ -117,7 +123,8 @@ Profile calibrate(const std::vector<ResultsInput>& inputs) {
         if (b.contains("metrics") && b["metrics"].contains("bandwidth_gbps"))
           moved = number(b["metrics"], "bandwidth_gbps", w, ptr + "/metrics") * 1e9 * t;
         else
-          throw InputError(w, ptr + "/metrics/bandwidth_gbps", "missing: needed for the bytes a memory benchmark moved");
+          throw InputError(w, ptr + "/metrics/bandwidth_gbps",
+                           "missing: needed for the bytes a memory benchmark moved");
         largest_alloc = std::max(largest_alloc, number(par, "bytes", w, pp));
         auto& g = memory[op];
         g.points.push_back({moved, t});
@@ -182,9 +189,8 @@ Profile calibrate(const std::vector<ResultsInput>& inputs) {
     });
     p.collectives.push_back(c);
   }
-  std::sort(p.collectives.begin(), p.collectives.end(), [](const auto& a, const auto& b) {
-    return a.op != b.op ? a.op < b.op : a.ranks < b.ranks;
-  });
+  std::sort(p.collectives.begin(), p.collectives.end(),
+            [](const auto& a, const auto& b) { return a.op != b.op ? a.op < b.op : a.ranks < b.ranks; });
   for (auto* groups : {&transfer_other, &transfer}) {  // preferred runs win
     for (auto& [dir, g] : *groups) {
       if (g.points.size() < 2) continue;
@@ -210,9 +216,11 @@ Profile calibrate(const std::vector<ResultsInput>& inputs) {
   return p;
 }
 
-void set_end_to_end_from_run(Profile& p, const json& scenario, double tokens_per_s_per_gpu, const std::string& where) {
+void set_end_to_end_from_run(Profile& p, const json& scenario, double tokens_per_s_per_gpu,
+                             const std::string& where) {
   if (!(tokens_per_s_per_gpu > 0))
-    throw InputError(where, "tokens_per_s_per_gpu", "must be positive, got " + std::to_string(tokens_per_s_per_gpu));
+    throw InputError(where, "tokens_per_s_per_gpu",
+                     "must be positive, got " + std::to_string(tokens_per_s_per_gpu));
   Scenario s = parse_scenario(scenario, where);
   if (!s.training()) throw InputError(where, "method", "an end-to-end run must train (full, lora or qlora)");
   if (s.gpu.sku != p.sku)
@@ -226,16 +234,20 @@ void set_end_to_end_from_run(Profile& p, const json& scenario, double tokens_per
   const double efficiency = kernels / (measured_step - (t.step - kernels));
   if (!(efficiency > 0 && efficiency <= 1))
     throw InputError(where, "tokens_per_s_per_gpu",
-                     std::to_string(tokens_per_s_per_gpu) + " tokens/s per GPU is faster than the kernel-level plan of "
-                     "this scenario (" + std::to_string(tp.tokens_per_s_per_gpu) + "): the scenario does not describe "
-                     "the run (GPUs, micro-batch, checkpointing, fused kernels?)");
+                     std::to_string(tokens_per_s_per_gpu) +
+                         " tokens/s per GPU is faster than the kernel-level plan of "
+                         "this scenario (" +
+                         std::to_string(tp.tokens_per_s_per_gpu) +
+                         "): the scenario does not describe "
+                         "the run (GPUs, micro-batch, checkpointing, fused kernels?)");
   char cite[512];
-  std::snprintf(cite, sizeof cite,
-                "measured end to end: %.1f tokens/s per GPU for %s (%s, %s, %lld x %s, micro-batch %lld x %lld tokens) "
-                "over the kernel-level plan's %.1f",
-                tokens_per_s_per_gpu, where.c_str(), s.model.name.c_str(), to_string(s.method).c_str(),
-                static_cast<long long>(s.gpus()), p.sku.c_str(), static_cast<long long>(s.micro_batch),
-                static_cast<long long>(s.seq_len), tp.tokens_per_s_per_gpu);
+  std::snprintf(
+      cite, sizeof cite,
+      "measured end to end: %.1f tokens/s per GPU for %s (%s, %s, %lld x %s, micro-batch %lld x %lld tokens) "
+      "over the kernel-level plan's %.1f",
+      tokens_per_s_per_gpu, where.c_str(), s.model.name.c_str(), to_string(s.method).c_str(),
+      static_cast<long long>(s.gpus()), p.sku.c_str(), static_cast<long long>(s.micro_batch),
+      static_cast<long long>(s.seq_len), tp.tokens_per_s_per_gpu);
   // A run that names a framework the planner knows measures that framework: it is kept under its
   // name, for plans of that framework; otherwise it is the profile's value for every plan.
   if (const Framework* fw = find_framework(s.framework)) {

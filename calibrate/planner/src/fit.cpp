@@ -7,7 +7,9 @@
 namespace gpuscale::planner {
 namespace {
 
-bool held_out(std::size_t i) { return i % 5 == 2; }
+bool held_out(std::size_t i) {
+  return i % 5 == 2;
+}
 
 template <class P, class Pred>
 void quality(const std::vector<P>& pts, Pred pred, FitQuality& q) {
@@ -125,10 +127,12 @@ GemmModel solve_gemm(const std::vector<GemmPoint>& pts, const GemmModel& base, d
 AlphaBeta fit_alpha_beta(const std::vector<XY>& points) {
   if (points.size() < 2) throw std::invalid_argument("an alpha-beta fit needs at least 2 sizes");
   for (const auto& p : points)
-    if (!(p.x > 0) || !(p.t > 0)) throw std::invalid_argument("alpha-beta fit: sizes and times must be positive");
+    if (!(p.x > 0) || !(p.t > 0))
+      throw std::invalid_argument("alpha-beta fit: sizes and times must be positive");
   AlphaBeta ab = solve_alpha_beta(points);
   auto pred = [](const AlphaBeta& m, const XY& p) { return m.time_s(p.x); };
-  quality(points, [&](const XY& p) { return pred(ab, p); }, ab.fit);
+  quality(
+      points, [&](const XY& p) { return pred(ab, p); }, ab.fit);
   holdout(points, 6, solve_alpha_beta, pred, ab.fit);
   ab.source.kind = "measured";
   return ab;
@@ -143,7 +147,8 @@ GemmModel fit_gemm(const std::vector<GemmPoint>& points, const GemmModel& base, 
   auto pred = [&](const GemmModel& m, const GemmPoint& p) { return m.time_s(p.m, p.n, p.k, elem_bytes); };
   GemmModel g = fit(points);
   g.fit = {};
-  quality(points, [&](const GemmPoint& p) { return pred(g, p); }, g.fit);
+  quality(
+      points, [&](const GemmPoint& p) { return pred(g, p); }, g.fit);
   holdout(points, 10, fit, pred, g.fit);
   g.source.kind = "measured";
   return g;

@@ -39,20 +39,32 @@ struct Alias {
   const char* alias;
   const char* key;
 };
-const Alias kAliases[] = {{"megatron-lm", "megatron"}, {"megatron-core", "megatron"}, {"megatron-bridge", "megatron"},
-                          {"nemo", "megatron"},        {"transformers", "hf"},        {"huggingface", "hf"},
-                          {"peft", "hf"},              {"composer", "llm-foundry"},   {"fms-fsdp", "fsdp"}};
+const Alias kAliases[] = {{"megatron-lm", "megatron"},
+                          {"megatron-core", "megatron"},
+                          {"megatron-bridge", "megatron"},
+                          {"nemo", "megatron"},
+                          {"transformers", "hf"},
+                          {"huggingface", "hf"},
+                          {"peft", "hf"},
+                          {"composer", "llm-foundry"},
+                          {"fms-fsdp", "fsdp"}};
 
 }  // namespace
 
 std::string to_string(LossPath p) {
   switch (p) {
-    case LossPath::eager_fp32_kept: return "eager FP32 logits kept through backward";
-    case LossPath::eager_fp32_freed: return "eager FP32 upcast inside the loss, BF16 logits freed before backward";
-    case LossPath::chunked: return "chunked cross-entropy";
-    case LossPath::compiled: return "compiled cross-entropy";
-    case LossPath::fused: return "fused cross-entropy kernel";
-    case LossPath::vocab_parallel: return "vocab-parallel cross-entropy (FP32 softmax in place)";
+    case LossPath::eager_fp32_kept:
+      return "eager FP32 logits kept through backward";
+    case LossPath::eager_fp32_freed:
+      return "eager FP32 upcast inside the loss, BF16 logits freed before backward";
+    case LossPath::chunked:
+      return "chunked cross-entropy";
+    case LossPath::compiled:
+      return "compiled cross-entropy";
+    case LossPath::fused:
+      return "fused cross-entropy kernel";
+    case LossPath::vocab_parallel:
+      return "vocab-parallel cross-entropy (FP32 softmax in place)";
   }
   return "?";
 }

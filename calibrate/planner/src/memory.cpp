@@ -20,10 +20,13 @@ namespace {
 double optimizer_state_bytes(const Scenario& s) {
   const bool f32 = fp32_states(s);
   switch (s.optimizer) {
-    case Optimizer::adamw: return f32 ? 8 : 4;  // m and v in the master dtype
+    case Optimizer::adamw:
+      return f32 ? 8 : 4;  // m and v in the master dtype
     case Optimizer::adamw_8bit:
-    case Optimizer::paged_adamw_8bit: return 2 + 2 * 4.0 / 2048;  // int8 m, v + one fp32 absmax per 2048
-    case Optimizer::sgd: return f32 ? 4 : 2;  // one momentum buffer
+    case Optimizer::paged_adamw_8bit:
+      return 2 + 2 * 4.0 / 2048;  // int8 m, v + one fp32 absmax per 2048
+    case Optimizer::sgd:
+      return f32 ? 4 : 2;  // one momentum buffer
   }
   return 8;
 }
@@ -37,9 +40,12 @@ double weight_bytes_inference(const Scenario& s, const ParamCount& pc) {
   const double other = static_cast<double>(pc.total) - lin;
   switch (s.precision) {
     case Precision::fp8:
-    case Precision::int8: return lin * 1 + other * 2;
-    case Precision::nf4: return lin * kNf4BitsPerParam / 8 + other * 2;
-    default: return 2.0 * pc.total;
+    case Precision::int8:
+      return lin * 1 + other * 2;
+    case Precision::nf4:
+      return lin * kNf4BitsPerParam / 8 + other * 2;
+    default:
+      return 2.0 * pc.total;
   }
 }
 
@@ -56,10 +62,10 @@ double layer_activation_bytes_per_token(const Scenario& s) {
   // Korthikanti et al. 2022 sec. 4.1 count, per token, 16-bit tensors unless noted; per TP rank
   // (sec. 4.2: q, k, v, the attention output and the MLP are split over the ranks; the hidden-width
   // tensors only with sequence parallelism):
-  double hidden = 2 * h      // attention norm input (norm backward)
-                  + 2 * h    // its output: the q, k, v projections' input
-                  + 2 * h    // MLP norm input
-                  + 2 * h;   // its output: the MLP's input
+  double hidden = 2 * h            // attention norm input (norm backward)
+                  + 2 * h          // its output: the q, k, v projections' input
+                  + 2 * h          // MLP norm input
+                  + 2 * h;         // its output: the MLP's input
   double bytes = 2 * (q + 2 * kv)  // q, k, v after rotary: attention backward (GQA: k, v are kv wide)
                  + 2 * q;          // attention output: o_proj input (and FlashAttention's saved output)
   // SwiGLU keeps gate and up outputs, SiLU(gate) and the product (down_proj's input): 4 tensors of f;
@@ -113,15 +119,21 @@ LossPath loss_path(const Scenario& s) {
 double logits_bytes_per_vocab_token(const Scenario& s) {
   const double c = static_cast<double>(s.loss_chunks);
   switch (loss_path(s)) {
-    case LossPath::fused: return 4;  // BF16 logits + their BF16 gradient; the kernel keeps only a per-token LSE
-    case LossPath::compiled: return 2 + 8 / c;  // fused cross-entropy keeps BF16 logits; FP32 grads per chunk
-    case LossPath::chunked: return 6 + 8 / c;   // BF16 chunks + FP32 log-softmax per chunk kept; grads one chunk at a time
-    case LossPath::eager_fp32_kept: return 16;  // FP32 logits held + log-softmax saved + 2 FP32 grads in backward
+    case LossPath::fused:
+      return 4;  // BF16 logits + their BF16 gradient; the kernel keeps only a per-token LSE
+    case LossPath::compiled:
+      return 2 + 8 / c;  // fused cross-entropy keeps BF16 logits; FP32 grads per chunk
+    case LossPath::chunked:
+      return 6 + 8 / c;  // BF16 chunks + FP32 log-softmax per chunk kept; grads one chunk at a time
+    case LossPath::eager_fp32_kept:
+      return 16;  // FP32 logits held + log-softmax saved + 2 FP32 grads in backward
     // Upcast inside the loss and the BF16 logits deleted before backward: in the loss's backward the
     // saved FP32 log-softmax, its incoming gradient and the outgoing gradient (4 + 4 + 4).
-    case LossPath::eager_fp32_freed: return 12;
+    case LossPath::eager_fp32_freed:
+      return 12;
     // BF16 logits and their FP32 copy, which becomes the softmax in place and then its own gradient.
-    case LossPath::vocab_parallel: return 6;
+    case LossPath::vocab_parallel:
+      return 6;
   }
   return 16;
 }
@@ -184,7 +196,8 @@ MemoryPlan stage_memory(const Scenario& s, bool first, bool last) {
       // (last_backward); torchtitan: reshard_after_forward = not pp_enabled): the stage's parameters
       // stay gathered and its gradients accumulate unsharded in the reduce dtype (FP32 under amp).
       if (s.pipeline_parallel > 1)
-        comm = (sp.root + Ls * sp.layer) * wb + (lora ? stage_adapter_params(s, first, last) : sp.total) * (f32 ? 4 : 2);
+        comm = (sp.root + Ls * sp.layer) * wb +
+               (lora ? stage_adapter_params(s, first, last) : sp.total) * (f32 ? 4 : 2);
       comm += (lora ? rank_adapter_params_per_layer(s) : std::max(sp.root, sp.layer)) * grad_b;
     } else {
       comm = 2 * std::min(trainable, kZeroBucketElems) * grad_b;  // reduce + all-gather buckets

@@ -15,8 +15,8 @@ namespace {
 using json = nlohmann::json;
 
 ModelArch llama_like(std::string name, std::int64_t h, std::int64_t f, std::int64_t layers,
-                     std::int64_t heads, std::int64_t kv, std::int64_t vocab, bool tied,
-                     std::string source, bool qkv_bias = false) {
+                     std::int64_t heads, std::int64_t kv, std::int64_t vocab, bool tied, std::string source,
+                     bool qkv_bias = false) {
   ModelArch m;
   m.name = std::move(name);
   m.hidden = h;
@@ -31,8 +31,7 @@ ModelArch llama_like(std::string name, std::int64_t h, std::int64_t f, std::int6
   return m;
 }
 
-ModelArch mpt(std::string name, std::int64_t d, std::int64_t layers, std::int64_t heads,
-              std::string source) {
+ModelArch mpt(std::string name, std::int64_t d, std::int64_t layers, std::int64_t heads, std::string source) {
   ModelArch m;
   m.name = std::move(name);
   m.hidden = d;
@@ -53,24 +52,42 @@ const std::vector<ModelArch>& presets() {
   static const std::vector<ModelArch> list = [] {
     std::vector<ModelArch> v;
     const std::string hf = "Hugging Face config.json: ";
-    v.push_back(llama_like("llama-2-7b", 4096, 11008, 32, 32, 32, 32000, false, hf + "meta-llama/Llama-2-7b-hf"));
-    v.push_back(llama_like("llama-2-13b", 5120, 13824, 40, 40, 40, 32000, false, hf + "meta-llama/Llama-2-13b-hf"));
-    v.push_back(llama_like("llama-2-70b", 8192, 28672, 80, 64, 8, 32000, false, hf + "meta-llama/Llama-2-70b-hf"));
-    v.push_back(llama_like("llama-3-8b", 4096, 14336, 32, 32, 8, 128256, false, hf + "meta-llama/Meta-Llama-3-8B"));
-    v.push_back(llama_like("llama-3.1-8b", 4096, 14336, 32, 32, 8, 128256, false, hf + "meta-llama/Llama-3.1-8B"));
-    v.push_back(llama_like("llama-3-70b", 8192, 28672, 80, 64, 8, 128256, false, hf + "meta-llama/Meta-Llama-3-70B"));
-    v.push_back(llama_like("llama-3.1-70b", 8192, 28672, 80, 64, 8, 128256, false, hf + "meta-llama/Llama-3.1-70B"));
-    v.push_back(llama_like("llama-3.3-70b", 8192, 28672, 80, 64, 8, 128256, false, hf + "meta-llama/Llama-3.3-70B-Instruct"));
-    v.push_back(llama_like("llama-3.1-405b", 16384, 53248, 126, 128, 8, 128256, false, hf + "meta-llama/Llama-3.1-405B"));
-    v.push_back(llama_like("llama-3.2-1b", 2048, 8192, 16, 32, 8, 128256, true, hf + "meta-llama/Llama-3.2-1B"));
-    v.push_back(llama_like("llama-3.2-3b", 3072, 8192, 28, 24, 8, 128256, true, hf + "meta-llama/Llama-3.2-3B"));
-    v.push_back(llama_like("mistral-7b", 4096, 14336, 32, 32, 8, 32000, false, hf + "mistralai/Mistral-7B-v0.1"));
-    v.push_back(llama_like("qwen2.5-7b", 3584, 18944, 28, 28, 4, 152064, false, hf + "Qwen/Qwen2.5-7B", true));
-    v.push_back(llama_like("qwen2.5-14b", 5120, 13824, 48, 40, 8, 152064, false, hf + "Qwen/Qwen2.5-14B", true));
-    v.push_back(llama_like("qwen2.5-32b", 5120, 27648, 64, 40, 8, 152064, false, hf + "Qwen/Qwen2.5-32B", true));
-    v.push_back(llama_like("qwen2.5-72b", 8192, 29568, 80, 64, 8, 152064, false, hf + "Qwen/Qwen2.5-72B", true));
-    v.push_back(mpt("mpt-7b", 4096, 32, 32, hf + "mosaicml/mpt-7b (d_model 4096, n_layers 32, alibi, no_bias)"));
-    v.push_back(mpt("mpt-30b", 7168, 48, 64, hf + "mosaicml/mpt-30b (d_model 7168, n_layers 48, alibi, no_bias)"));
+    v.push_back(
+        llama_like("llama-2-7b", 4096, 11008, 32, 32, 32, 32000, false, hf + "meta-llama/Llama-2-7b-hf"));
+    v.push_back(
+        llama_like("llama-2-13b", 5120, 13824, 40, 40, 40, 32000, false, hf + "meta-llama/Llama-2-13b-hf"));
+    v.push_back(
+        llama_like("llama-2-70b", 8192, 28672, 80, 64, 8, 32000, false, hf + "meta-llama/Llama-2-70b-hf"));
+    v.push_back(
+        llama_like("llama-3-8b", 4096, 14336, 32, 32, 8, 128256, false, hf + "meta-llama/Meta-Llama-3-8B"));
+    v.push_back(
+        llama_like("llama-3.1-8b", 4096, 14336, 32, 32, 8, 128256, false, hf + "meta-llama/Llama-3.1-8B"));
+    v.push_back(
+        llama_like("llama-3-70b", 8192, 28672, 80, 64, 8, 128256, false, hf + "meta-llama/Meta-Llama-3-70B"));
+    v.push_back(
+        llama_like("llama-3.1-70b", 8192, 28672, 80, 64, 8, 128256, false, hf + "meta-llama/Llama-3.1-70B"));
+    v.push_back(llama_like("llama-3.3-70b", 8192, 28672, 80, 64, 8, 128256, false,
+                           hf + "meta-llama/Llama-3.3-70B-Instruct"));
+    v.push_back(llama_like("llama-3.1-405b", 16384, 53248, 126, 128, 8, 128256, false,
+                           hf + "meta-llama/Llama-3.1-405B"));
+    v.push_back(
+        llama_like("llama-3.2-1b", 2048, 8192, 16, 32, 8, 128256, true, hf + "meta-llama/Llama-3.2-1B"));
+    v.push_back(
+        llama_like("llama-3.2-3b", 3072, 8192, 28, 24, 8, 128256, true, hf + "meta-llama/Llama-3.2-3B"));
+    v.push_back(
+        llama_like("mistral-7b", 4096, 14336, 32, 32, 8, 32000, false, hf + "mistralai/Mistral-7B-v0.1"));
+    v.push_back(
+        llama_like("qwen2.5-7b", 3584, 18944, 28, 28, 4, 152064, false, hf + "Qwen/Qwen2.5-7B", true));
+    v.push_back(
+        llama_like("qwen2.5-14b", 5120, 13824, 48, 40, 8, 152064, false, hf + "Qwen/Qwen2.5-14B", true));
+    v.push_back(
+        llama_like("qwen2.5-32b", 5120, 27648, 64, 40, 8, 152064, false, hf + "Qwen/Qwen2.5-32B", true));
+    v.push_back(
+        llama_like("qwen2.5-72b", 8192, 29568, 80, 64, 8, 152064, false, hf + "Qwen/Qwen2.5-72B", true));
+    v.push_back(
+        mpt("mpt-7b", 4096, 32, 32, hf + "mosaicml/mpt-7b (d_model 4096, n_layers 32, alibi, no_bias)"));
+    v.push_back(
+        mpt("mpt-30b", 7168, 48, 64, hf + "mosaicml/mpt-30b (d_model 7168, n_layers 48, alibi, no_bias)"));
     return v;
   }();
   return list;
@@ -81,10 +98,12 @@ const std::vector<ModelArch>& presets() {
 // 16k hidden, 53k intermediate, 126 layers, 256k vocabulary.
 std::int64_t size_limit(const std::string& key) {
   static const std::map<std::string, std::int64_t> limits = {
-      {"hidden_size", 1LL << 20}, {"d_model", 1LL << 20},          {"intermediate_size", 1LL << 22},
-      {"num_hidden_layers", 1LL << 14}, {"n_layers", 1LL << 14},  {"num_attention_heads", 1LL << 14},
-      {"n_heads", 1LL << 14},     {"num_key_value_heads", 1LL << 14}, {"head_dim", 1LL << 14},
-      {"vocab_size", 1LL << 24},  {"expansion_ratio", 64},         {"max_seq_len", 1LL << 24},
+      {"hidden_size", 1LL << 20},       {"d_model", 1LL << 20},
+      {"intermediate_size", 1LL << 22}, {"num_hidden_layers", 1LL << 14},
+      {"n_layers", 1LL << 14},          {"num_attention_heads", 1LL << 14},
+      {"n_heads", 1LL << 14},           {"num_key_value_heads", 1LL << 14},
+      {"head_dim", 1LL << 14},          {"vocab_size", 1LL << 24},
+      {"expansion_ratio", 64},          {"max_seq_len", 1LL << 24},
       {"learned_positions", 1LL << 24}};
   auto it = limits.find(key);
   return it == limits.end() ? (1LL << 30) : it->second;
@@ -109,7 +128,8 @@ std::int64_t get_int(const json& j, const char* key, const std::string& where, b
 
 // A text field, or `fallback` when absent: another type is an error naming the field (a bare
 // "type must be string" names nothing).
-std::string get_string(const json& j, const char* key, const std::string& where, const std::string& fallback) {
+std::string get_string(const json& j, const char* key, const std::string& where,
+                       const std::string& fallback) {
   if (!j.contains(key) || j.at(key).is_null()) return fallback;
   if (!j.at(key).is_string()) throw InputError(where, key, "expected a string, got " + j.at(key).dump());
   return j.at(key).get<std::string>();
@@ -117,17 +137,20 @@ std::string get_string(const json& j, const char* key, const std::string& where,
 
 bool get_bool(const json& j, const char* key, const std::string& where, bool fallback) {
   if (!j.contains(key) || j.at(key).is_null()) return fallback;
-  if (!j.at(key).is_boolean()) throw InputError(where, key, "expected true or false, got " + j.at(key).dump());
+  if (!j.at(key).is_boolean())
+    throw InputError(where, key, "expected true or false, got " + j.at(key).dump());
   return j.at(key).get<bool>();
 }
 
 void check_shapes(const ModelArch& m, const std::string& where) {
   if (m.head_dim == 0 && m.hidden % m.heads != 0)
-    throw InputError(where, "num_attention_heads", "hidden size " + std::to_string(m.hidden) +
-                                                       " is not a multiple of " + std::to_string(m.heads) + " heads");
+    throw InputError(where, "num_attention_heads",
+                     "hidden size " + std::to_string(m.hidden) + " is not a multiple of " +
+                         std::to_string(m.heads) + " heads");
   if (m.heads % m.kv_heads != 0)
-    throw InputError(where, "num_key_value_heads", std::to_string(m.kv_heads) + " does not divide " +
-                                                       std::to_string(m.heads) + " attention heads");
+    throw InputError(
+        where, "num_key_value_heads",
+        std::to_string(m.kv_heads) + " does not divide " + std::to_string(m.heads) + " attention heads");
 }
 
 }  // namespace
@@ -210,7 +233,8 @@ ModelArch model_from_json(const json& j, const std::string& where) {
   if (!type.empty() && type != "llama" && type != "mistral" && type != "qwen2")
     throw InputError(where, "model_type",
                      "'" + type + "' is not supported (llama, mistral, qwen2, mpt or an inline object)");
-  m.name = get_string(j, "name", where, get_string(j, "_name_or_path", where, type.empty() ? "custom" : type));
+  m.name =
+      get_string(j, "name", where, get_string(j, "_name_or_path", where, type.empty() ? "custom" : type));
   m.hidden = get_int(j, "hidden_size", where, true);
   m.intermediate = get_int(j, "intermediate_size", where, true);
   m.layers = get_int(j, "num_hidden_layers", where, true);
@@ -219,20 +243,27 @@ ModelArch model_from_json(const json& j, const std::string& where) {
   m.vocab = get_int(j, "vocab_size", where, true);
   m.head_dim = get_int(j, "head_dim", where, false, 0);
   m.tied_embeddings = get_bool(j, "tie_word_embeddings", where, false);
-  m.qkv_bias = type == "qwen2" || get_bool(j, "attention_bias", where, false) || get_bool(j, "qkv_bias", where, false);
+  m.qkv_bias =
+      type == "qwen2" || get_bool(j, "attention_bias", where, false) || get_bool(j, "qkv_bias", where, false);
   m.linear_bias = get_bool(j, "linear_bias", where, false);
   m.learned_positions = get_int(j, "learned_positions", where, false, 0);
   if (j.contains("mlp")) {
     const auto& v = j["mlp"];
-    if (v == "gated") m.mlp = MlpKind::gated;
-    else if (v == "plain") m.mlp = MlpKind::plain;
-    else throw InputError(where, "mlp", "expected \"gated\" or \"plain\", got " + v.dump());
+    if (v == "gated")
+      m.mlp = MlpKind::gated;
+    else if (v == "plain")
+      m.mlp = MlpKind::plain;
+    else
+      throw InputError(where, "mlp", "expected \"gated\" or \"plain\", got " + v.dump());
   }
   if (j.contains("norm")) {
     const auto& v = j["norm"];
-    if (v == "rmsnorm") m.norm = NormKind::rmsnorm;
-    else if (v == "layernorm") m.norm = NormKind::layernorm;
-    else throw InputError(where, "norm", "expected \"rmsnorm\" or \"layernorm\", got " + v.dump());
+    if (v == "rmsnorm")
+      m.norm = NormKind::rmsnorm;
+    else if (v == "layernorm")
+      m.norm = NormKind::layernorm;
+    else
+      throw InputError(where, "norm", "expected \"rmsnorm\" or \"layernorm\", got " + v.dump());
   }
   m.norm_bias = get_bool(j, "norm_bias", where, m.linear_bias && m.norm == NormKind::layernorm);
   m.source = get_string(j, "source", where, where);
@@ -242,7 +273,8 @@ ModelArch model_from_json(const json& j, const std::string& where) {
 
 ModelArch resolve_model(const json& spec, const std::string& where) {
   if (spec.is_object()) return model_from_json(spec, where);
-  if (!spec.is_string()) throw InputError(where, "model", "expected a preset name, a config.json path or an object");
+  if (!spec.is_string())
+    throw InputError(where, "model", "expected a preset name, a config.json path or an object");
   const auto name = spec.get<std::string>();
   if (const auto* p = find_preset(name)) return *p;
   if (std::filesystem::exists(name)) {
@@ -258,7 +290,8 @@ ModelArch resolve_model(const json& spec, const std::string& where) {
   }
   std::string known;
   for (const auto& n : preset_names()) known += (known.empty() ? "" : ", ") + n;
-  throw InputError(where, "model", "unknown model '" + name + "' (not a preset nor a file); presets: " + known);
+  throw InputError(where, "model",
+                   "unknown model '" + name + "' (not a preset nor a file); presets: " + known);
 }
 
 json model_to_json(const ModelArch& m) {

@@ -12,9 +12,13 @@
 
 namespace gpuscale::planner::detail {
 
-bool is_lora(const Scenario& s) { return s.method == Method::lora || s.method == Method::qlora; }
+bool is_lora(const Scenario& s) {
+  return s.method == Method::lora || s.method == Method::qlora;
+}
 // amp-bf16 and fp8 keep FP32 master weights and FP32 optimizer states; pure bf16 keeps both in BF16.
-bool fp32_states(const Scenario& s) { return s.precision != Precision::bf16; }
+bool fp32_states(const Scenario& s) {
+  return s.precision != Precision::bf16;
+}
 
 double adapter_params_per_layer(const Scenario& s) {
   double a = 0;
@@ -32,12 +36,18 @@ double adapter_params(const Scenario& s) {
 
 // ---- The per-GPU view of the model under tensor, pipeline and context parallelism ----
 
-const Framework* framework_of(const Scenario& s) { return find_framework(s.framework); }
+const Framework* framework_of(const Scenario& s) {
+  return find_framework(s.framework);
+}
 
-double tp(const Scenario& s) { return static_cast<double>(s.tensor_parallel); }
+double tp(const Scenario& s) {
+  return static_cast<double>(s.tensor_parallel);
+}
 // Tensors of hidden width outside the TP regions (norm inputs and outputs, residual, layer input)
 // are split over the TP ranks only with sequence parallelism (Korthikanti et al. 2022 sec. 4.2.2).
-double hidden_split(const Scenario& s) { return s.sequence_parallel ? tp(s) : 1.0; }
+double hidden_split(const Scenario& s) {
+  return s.sequence_parallel ? tp(s) : 1.0;
+}
 // Key/value width per TP rank: heads are split; with more ranks than KV heads each rank keeps one.
 double kv_dim_rank(const Scenario& s) {
   const auto& m = s.model;
@@ -59,9 +69,12 @@ std::vector<RankLinear> rank_linears(const Scenario& s) {
   std::vector<RankLinear> v;
   const double t = tp(s);
   for (const auto& l : block_linears(s.model)) {
-    RankLinear r{l.name, static_cast<double>(l.in), static_cast<double>(l.out), l.name == "o_proj" || l.name == "down_proj"};
-    if (r.row) r.in /= t;
-    else r.out = (l.name == "k_proj" || l.name == "v_proj") ? kv_dim_rank(s) : r.out / t;
+    RankLinear r{l.name, static_cast<double>(l.in), static_cast<double>(l.out),
+                 l.name == "o_proj" || l.name == "down_proj"};
+    if (r.row)
+      r.in /= t;
+    else
+      r.out = (l.name == "k_proj" || l.name == "v_proj") ? kv_dim_rank(s) : r.out / t;
     v.push_back(r);
   }
   return v;
@@ -73,9 +86,11 @@ std::vector<RankLinear> rank_linears(const Scenario& s) {
 StageParams stage_params(const Scenario& s, const ParamCount& pc, bool first, bool last) {
   StageParams sp;
   const double t = tp(s);
-  sp.layer = static_cast<double>(pc.per_layer_linear) / t + static_cast<double>(pc.per_layer - pc.per_layer_linear);
-  const double head = pc.lm_head > 0 ? static_cast<double>(pc.lm_head)
-                      : (s.pipeline_parallel > 1 ? static_cast<double>(s.model.vocab) * s.model.hidden : 0.0);
+  sp.layer =
+      static_cast<double>(pc.per_layer_linear) / t + static_cast<double>(pc.per_layer - pc.per_layer_linear);
+  const double head =
+      pc.lm_head > 0 ? static_cast<double>(pc.lm_head)
+                     : (s.pipeline_parallel > 1 ? static_cast<double>(s.model.vocab) * s.model.hidden : 0.0);
   sp.root = (first ? static_cast<double>(pc.embedding) / t : 0.0) + (last ? head / t : 0.0);
   sp.linear = stage_layers(s) * static_cast<double>(pc.per_layer_linear) / t;
   sp.total = stage_layers(s) * sp.layer + sp.root + (last ? static_cast<double>(pc.final_norm) : 0.0);
@@ -120,12 +135,14 @@ double in_flight(const Scenario& s, bool first) {
 // Layers of the stage fully checkpointed under selective-layer:N (torchtitan wraps every N-th block).
 double checkpointed_layer_fraction(const Scenario& s) {
   switch (s.checkpointing) {
-    case Checkpointing::full: return 1;
+    case Checkpointing::full:
+      return 1;
     case Checkpointing::selective_layer: {
       const auto L = s.model.layers;
       return static_cast<double>(L / std::max<std::int64_t>(s.checkpoint_every, 1)) / static_cast<double>(L);
     }
-    default: return 0;
+    default:
+      return 0;
   }
 }
 

@@ -24,7 +24,8 @@ using json = nlohmann::json;
 constexpr const char* kMamf =
     "stas00/ml-engineering compute/accelerator/README.md, maximum achievable matmul FLOPS "
     "(mamf-finder, torch.mm)";
-constexpr const char* kGpuStream = "gpu-benches gpu-stream (max over block sizes), as quoted in gpuscale reference figures";
+constexpr const char* kGpuStream =
+    "gpu-benches gpu-stream (max over block sizes), as quoted in gpuscale reference figures";
 constexpr const char* kMlEngNet = "stas00/ml-engineering network/README.md (nccl-tests all_reduce_perf)";
 constexpr const char* kFa2 =
     "Dao 2023, FlashAttention-2 (arXiv:2307.08691) sec. 4.1: forward+backward reaches 50-73% of "
@@ -32,10 +33,10 @@ constexpr const char* kFa2 =
 
 struct Published {
   const char* sku;
-  double bf16_fraction;     // achieved dense BF16 matmul / datasheet
+  double bf16_fraction;  // achieved dense BF16 matmul / datasheet
   const char* bf16_source;
-  double fp8_fraction;      // 0: not published
-  double copy_gbps;         // read+write counted; 0: not published
+  double fp8_fraction;  // 0: not published
+  double copy_gbps;     // read+write counted; 0: not published
   double read_gbps, write_gbps, triad_gbps;
   const char* hbm_source;
   double allreduce_busbw_gbps;  // 8-GPU node, large messages, ring
@@ -81,8 +82,12 @@ const Published* find_published(std::string_view sku) {
   return nullptr;
 }
 
-Source datasheet(std::string citation) { return {"datasheet", {}, std::move(citation)}; }
-Source assumed(std::string citation) { return {"assumed", {}, std::move(citation)}; }
+Source datasheet(std::string citation) {
+  return {"datasheet", {}, std::move(citation)};
+}
+Source assumed(std::string citation) {
+  return {"assumed", {}, std::move(citation)};
+}
 
 json source_json(const Source& s) {
   json j = {{"kind", s.kind}};
@@ -100,7 +105,9 @@ json fit_json(const FitQuality& f) {
 }
 
 json ab_json(const AlphaBeta& a) {
-  return {{"alpha_s", a.alpha_s}, {"bandwidth_gbps", a.bandwidth_gbps}, {"fit", fit_json(a.fit)},
+  return {{"alpha_s", a.alpha_s},
+          {"bandwidth_gbps", a.bandwidth_gbps},
+          {"fit", fit_json(a.fit)},
           {"source", source_json(a.source)}};
 }
 
@@ -145,11 +152,14 @@ constexpr const char* kKorthikanti =
     "Korthikanti et al. 2022 (arXiv:2205.05198) Table 5: Megatron 22B, 8 x A100 80GB, TP 8, full recompute, "
     "micro-batch 4 x 2048, 1.42 s per iteration (Megatron-LM, fp16, no FlashAttention)";
 constexpr const char* kNemo2407 =
-    "NVIDIA/NeMo docs/source/performance/performance_summary.md (NeMo 24.07, DGX-H100, FP8): Llama-2 7B, 8 GPUs, "
+    "NVIDIA/NeMo docs/source/performance/performance_summary.md (NeMo 24.07, DGX-H100, FP8): Llama-2 7B, 8 "
+    "GPUs, "
     "TP 1, PP 1, GBS 128, MBS 1, 4096 tokens";
 constexpr const char* kTorchtitanH100 =
-    "pytorch/torchtitan docs/performance.md Table 1 (2024-12): Llama 3.1 8B, FSDP on 8 H100 (96 GB HBM2e, 500 W), "
-    "local batch 2 x 8192, per-op selective checkpointing, eager (no compile, BF16); on 700 W H100 SXM expect more";
+    "pytorch/torchtitan docs/performance.md Table 1 (2024-12): Llama 3.1 8B, FSDP on 8 H100 (96 GB HBM2e, "
+    "500 W), "
+    "local batch 2 x 8192, per-op selective checkpointing, eager (no compile, BF16); on 700 W H100 SXM "
+    "expect more";
 constexpr const char* kTorchtitanA100 =
     "pytorch/torchtitan docs/performance.md (64 A100 80GB, FSDP2): Llama 3 8B, local batch 1 x 8192, per-op "
     "selective checkpointing";
@@ -171,7 +181,9 @@ constexpr double kMeanPublishedStreamFraction = (1375.0 / 1555 + 1832.0 / 2000 +
 
 }  // namespace
 
-std::span<const EndToEndReference> end_to_end_references() { return kEndToEnd; }
+std::span<const EndToEndReference> end_to_end_references() {
+  return kEndToEnd;
+}
 
 const EndToEndReference* find_end_to_end(std::string_view architecture, std::string_view framework) {
   for (const auto& r : kEndToEnd)
@@ -191,7 +203,9 @@ double GemmModel::time_s(double m, double n, double k, double elem_bytes) const 
   return overhead_s + std::max(t_compute, t_memory);
 }
 
-double CollectiveFit::busbw_gbps() const { return ab.bandwidth_gbps * bus_factor(op, std::max(ranks, 1)); }
+double CollectiveFit::busbw_gbps() const {
+  return ab.bandwidth_gbps * bus_factor(op, std::max(ranks, 1));
+}
 
 const GemmModel& Profile::gemm_for(const std::string& precision) const {
   auto it = gemm.find(precision == "fp8" ? "fp8_e4m3" : precision);
@@ -241,13 +255,14 @@ Profile datasheet_profile(const GpuSpec& spec) {
     a.alpha_s = 3e-6;  // launch + ramp: a few microseconds for a streaming kernel (assumed)
     if (published > 0) {
       a.bandwidth_gbps = published;
-      a.source = datasheet(std::string(what) + " " + std::to_string(published).substr(0, 7) + " GB/s: " +
-                           kGpuStream + "; " + pub->hbm_source);
+      a.source = datasheet(std::string(what) + " " + std::to_string(published).substr(0, 7) +
+                           " GB/s: " + kGpuStream + "; " + pub->hbm_source);
     } else {
       a.bandwidth_gbps = dsheet_bw * kMeanPublishedStreamFraction;
-      a.source = assumed(std::string("no published ") + what + " figure: datasheet " +
-                         std::to_string(static_cast<int>(dsheet_bw)) +
-                         " GB/s x mean published stream fraction (A100 40GB triad, H100 PCIe triad, H200 copy_)");
+      a.source =
+          assumed(std::string("no published ") + what + " figure: datasheet " +
+                  std::to_string(static_cast<int>(dsheet_bw)) +
+                  " GB/s x mean published stream fraction (A100 40GB triad, H100 PCIe triad, H200 copy_)");
     }
     return a;
   };
@@ -258,9 +273,15 @@ Profile datasheet_profile(const GpuSpec& spec) {
   p.memory["copy"] = (pub && pub->copy_gbps > 0) ? hbm(pub->copy_gbps, "copy") : p.memory["triad"];
 
   // GEMM per precision.
-  struct Prec { const char* name; Peak peak; };
-  const Prec precs[] = {{"bf16", Peak::bf16_tensor}, {"fp16", Peak::fp16_tensor}, {"fp8_e4m3", Peak::fp8_tensor},
-                        {"tf32", Peak::tf32_tensor}, {"fp32", Peak::fp32}};
+  struct Prec {
+    const char* name;
+    Peak peak;
+  };
+  const Prec precs[] = {{"bf16", Peak::bf16_tensor},
+                        {"fp16", Peak::fp16_tensor},
+                        {"fp8_e4m3", Peak::fp8_tensor},
+                        {"tf32", Peak::tf32_tensor},
+                        {"fp32", Peak::fp32}};
   for (const auto& pr : precs) {
     const double peak = spec.peak(pr.peak);
     if (peak <= 0) continue;
@@ -271,22 +292,23 @@ Profile datasheet_profile(const GpuSpec& spec) {
     const std::string name = pr.name;
     if (name == "fp8_e4m3" && pub && pub->fp8_fraction > 0) {
       g.efficiency = pub->fp8_fraction;
-      g.source = datasheet("peak: " + peaks_src + "; achieved FP8 fraction " + std::to_string(g.efficiency).substr(0, 5) +
-                           ": " + kMamf);
+      g.source = datasheet("peak: " + peaks_src + "; achieved FP8 fraction " +
+                           std::to_string(g.efficiency).substr(0, 5) + ": " + kMamf);
     } else if (pub && pub->bf16_fraction > 0) {
       g.efficiency = pub->bf16_fraction;
-      g.source = datasheet("peak: " + peaks_src + "; achieved fraction " + std::to_string(g.efficiency).substr(0, 5) +
-                           " (" + pub->bf16_source + "): " + kMamf +
-                           (name == "bf16" ? std::string() : "; assumed equal for " + name));
+      g.source = datasheet("peak: " + peaks_src + "; achieved fraction " +
+                           std::to_string(g.efficiency).substr(0, 5) + " (" + pub->bf16_source +
+                           "): " + kMamf + (name == "bf16" ? std::string() : "; assumed equal for " + name));
     } else {
       const auto* h100 = find_published("h100-sxm-80gb");
       const bool hopper = spec.architecture == "hopper";
       g.efficiency = hopper ? h100->bf16_fraction : kMeanPublishedGemmFraction;
       if (hopper && name == "fp8_e4m3") g.efficiency = h100->fp8_fraction;
-      g.source = assumed("peak: " + peaks_src + "; no published achieved figure for this SKU: " +
-                         (hopper ? std::string("H100 SXM's published fraction") :
-                                   std::string("mean of the published A100 SXM, A100 PCIe and H100 SXM fractions")) +
-                         " (" + kMamf + ")");
+      g.source =
+          assumed("peak: " + peaks_src + "; no published achieved figure for this SKU: " +
+                  (hopper ? std::string("H100 SXM's published fraction")
+                          : std::string("mean of the published A100 SXM, A100 PCIe and H100 SXM fractions")) +
+                  " (" + kMamf + ")");
     }
     // k_half, tiles and overhead are not published: cuBLAS's large Hopper/Ampere tiles are 128x256,
     // main loops stage 64-wide K slices (k_half = 64 means K=512 reaches 89% of the large-K rate),
@@ -299,9 +321,11 @@ Profile datasheet_profile(const GpuSpec& spec) {
   }
 
   p.attention_efficiency = spec.architecture == "hopper" ? 0.34 : spec.architecture == "ampere" ? 0.6 : 0.5;
-  p.attention_source = spec.architecture == "hopper" || spec.architecture == "ampere"
-                           ? datasheet(kFa2)
-                           : assumed(std::string("no published figure for this architecture; between the FA2 figures: ") + kFa2);
+  p.attention_source =
+      spec.architecture == "hopper" || spec.architecture == "ampere"
+          ? datasheet(kFa2)
+          : assumed(std::string("no published figure for this architecture; between the FA2 figures: ") +
+                    kFa2);
 
   // End to end: the architecture's published run, else the nearest architecture's (assumed).
   const std::string_view arch = spec.architecture;
@@ -311,10 +335,12 @@ Profile datasheet_profile(const GpuSpec& spec) {
   p.end_to_end_efficiency = e2e->efficiency;
   const std::string e2e_what = std::string(e2e->architecture) + " run's measured " +
                                std::to_string(static_cast<int>(e2e->measured_tokens_per_s)) +
-                               " tokens/s/GPU over this planner's kernel-level prediction for it (" + e2e->citation + ")";
-  p.end_to_end_source = e2e->architecture == arch ? datasheet(e2e_what)
-                                                 : assumed("no published end-to-end run for " + std::string(arch) +
-                                                           ": the " + e2e_what);
+                               " tokens/s/GPU over this planner's kernel-level prediction for it (" +
+                               e2e->citation + ")";
+  p.end_to_end_source =
+      e2e->architecture == arch
+          ? datasheet(e2e_what)
+          : assumed("no published end-to-end run for " + std::string(arch) + ": the " + e2e_what);
 
   // Collectives: one 8-GPU node, then beyond a node.
   const double nvlink = spec.nvlink_gbps;
@@ -346,8 +372,10 @@ Profile datasheet_profile(const GpuSpec& spec) {
       c.ab.alpha_s = ranks > 8 ? 50e-6 : 20e-6;
       c.ab.bandwidth_gbps = b / bus_factor(op, ranks);
       c.ab.source = cs;
-      if (std::string(op) != "all_reduce") c.ab.source.citation += "; assumed equal busbw for " + std::string(op);
-      if (ranks > 8) c.ab.source.citation += "; beyond one node scaled by 364.87/367.61 (4x8 H200 EFA, ml-engineering)";
+      if (std::string(op) != "all_reduce")
+        c.ab.source.citation += "; assumed equal busbw for " + std::string(op);
+      if (ranks > 8)
+        c.ab.source.citation += "; beyond one node scaled by 364.87/367.61 (4x8 H200 EFA, ml-engineering)";
       p.collectives.push_back(c);
     }
   }
@@ -360,8 +388,9 @@ Profile datasheet_profile(const GpuSpec& spec) {
       a.source = datasheet(pub->pcie_source);
     } else {
       a.bandwidth_gbps = spec.pcie_generation >= 5 ? 55 : 25;
-      a.source = assumed("PCIe Gen" + std::to_string(spec.pcie_generation) +
-                         " x16: the published H200 (55.4 GB/s) / A100 (25.1 GB/s) figures of that generation");
+      a.source =
+          assumed("PCIe Gen" + std::to_string(spec.pcie_generation) +
+                  " x16: the published H200 (55.4 GB/s) / A100 (25.1 GB/s) figures of that generation");
     }
     return a;
   };
@@ -372,7 +401,8 @@ Profile datasheet_profile(const GpuSpec& spec) {
   // A CUDA 12 context with cuBLAS/cuDNN handles and workspaces takes 0.4-0.8 GiB; 0.5 GiB assumed.
   p.usable.context_bytes = 512ull << 20;
   p.usable.largest_block_bytes = p.usable.usable_bytes();
-  p.usable.source = assumed("datasheet memory; CUDA context + library workspaces 0.5 GiB (typical for CUDA 12)");
+  p.usable.source =
+      assumed("datasheet memory; CUDA context + library workspaces 0.5 GiB (typical for CUDA 12)");
   return p;
 }
 
@@ -386,7 +416,8 @@ json profile_to_json(const Profile& p) {
   j["run_ids"] = p.run_ids;
   json g = json::object();
   for (const auto& [name, m] : p.gemm) {
-    g[name] = {{"model", "t = overhead + max(2MNK / (peak*efficiency*wave_util(M,N)*K/(K+k_half)), bytes/bandwidth)"},
+    g[name] = {{"model",
+                "t = overhead + max(2MNK / (peak*efficiency*wave_util(M,N)*K/(K+k_half)), bytes/bandwidth)"},
                {"peak_tflops", m.peak_tflops},
                {"efficiency", m.efficiency},
                {"k_half", m.k_half},
@@ -403,7 +434,8 @@ json profile_to_json(const Profile& p) {
   for (const auto& [op, a] : p.memory) mem[op] = ab_json(a);
   j["memory_bandwidth"] = mem;
   j["attention"] = {{"efficiency", p.attention_efficiency}, {"source", source_json(p.attention_source)}};
-  j["training"] = {{"end_to_end_efficiency", p.end_to_end_efficiency}, {"source", source_json(p.end_to_end_source)}};
+  j["training"] = {{"end_to_end_efficiency", p.end_to_end_efficiency},
+                   {"source", source_json(p.end_to_end_source)}};
   if (!p.framework_efficiency.empty()) {
     json fw = json::object();
     for (const auto& [name, f] : p.framework_efficiency)
@@ -432,7 +464,9 @@ json profile_to_json(const Profile& p) {
   return j;
 }
 
-const json& profile_schema() { return profile_schema_text(); }
+const json& profile_schema() {
+  return profile_schema_text();
+}
 
 Profile profile_from_json(const json& j, const std::string& where) {
   if (!j.is_object()) throw InputError(where, "", "a profile must be a JSON object");
@@ -440,8 +474,9 @@ Profile profile_from_json(const json& j, const std::string& where) {
     throw InputError(where, "schema_version", "missing: not a gpuscale profile");
   if (j["schema_version"] != kProfileSchemaVersion)
     throw InputError(where, "schema_version",
-                     "profile schema version " + j["schema_version"].dump() + " is not supported (this gpuscale reads " +
-                         std::to_string(kProfileSchemaVersion) + ")");
+                     "profile schema version " + j["schema_version"].dump() +
+                         " is not supported (this gpuscale reads " + std::to_string(kProfileSchemaVersion) +
+                         ")");
   const auto problems = validate_json(profile_schema(), j);
   if (!problems.empty()) {
     std::string msg = problems.front();
@@ -485,7 +520,8 @@ Profile profile_from_json(const json& j, const std::string& where) {
     p.end_to_end_efficiency = d.end_to_end_efficiency;
     p.end_to_end_source = d.end_to_end_source;
   } else {
-    p.end_to_end_source = assumed("not in the profile and the SKU is not in the spec table: 1 (kernel level)");
+    p.end_to_end_source =
+        assumed("not in the profile and the SKU is not in the spec table: 1 (kernel level)");
   }
   for (const auto& c : j["collectives"]) {
     CollectiveFit f;
@@ -520,7 +556,9 @@ Profile resolve_gpu(const std::string& gpu, const std::string& where, const std:
   }
   std::string known;
   for (const auto& s : spec_table()) known += (known.empty() ? "" : ", ") + std::string(s.key);
-  throw InputError(where, field, "unknown GPU '" + gpu + "' (not a SKU key, a driver name nor a profile file); SKUs: " + known);
+  throw InputError(
+      where, field,
+      "unknown GPU '" + gpu + "' (not a SKU key, a driver name nor a profile file); SKUs: " + known);
 }
 
 json to_llm_analysis(const Profile& p, json* efficiency) {
@@ -545,10 +583,11 @@ json to_llm_analysis(const Profile& p, json* efficiency) {
     // A representative large GEMM (8192^3) through the fitted model, relative to the peak.
     const double flops_eff = g.tflops(8192, 8192, 8192) / g.peak_tflops;
     const double link = j["intra_node_bandwidth_in_GB_per_sec"].get<double>();
-    *efficiency = {{"flops_efficiency", flops_eff},
-                   {"hbm_memory_efficiency", std::min(1.0, hbm / dsheet_hbm)},
-                   {"intra_node_memory_efficiency", intra && link > 0 ? std::min(1.0, intra->busbw_gbps() / link) : 1.0},
-                   {"inter_node_memory_efficiency", 1.0}};
+    *efficiency = {
+        {"flops_efficiency", flops_eff},
+        {"hbm_memory_efficiency", std::min(1.0, hbm / dsheet_hbm)},
+        {"intra_node_memory_efficiency", intra && link > 0 ? std::min(1.0, intra->busbw_gbps() / link) : 1.0},
+        {"inter_node_memory_efficiency", 1.0}};
   }
   return j;
 }

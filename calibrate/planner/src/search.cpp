@@ -65,15 +65,16 @@ std::vector<Layout> layouts(const Scenario& s0, const std::vector<std::string>& 
   };
   const auto tps = options("tensor_parallel", s0.tensor_parallel, {1, 2, 4, 8});
   const auto pps = options("pipeline_parallel", s0.pipeline_parallel, {1, 2, 4, 8});
-  const auto cps = options("context_parallel", s0.context_parallel,
-                           s0.seq_len >= 32768 ? std::vector<std::int64_t>{1, 2, 4, 8} : std::vector<std::int64_t>{1});
+  const auto cps =
+      options("context_parallel", s0.context_parallel,
+              s0.seq_len >= 32768 ? std::vector<std::int64_t>{1, 2, 4, 8} : std::vector<std::int64_t>{1});
   std::vector<Layout> v;
   for (auto t : tps)
     for (auto p : pps)
       for (auto c : cps) {
         const bool in_node = given(fixed, "tensor_parallel") || t <= per_node;
-        if (n % (t * p * c) != 0 || !in_node || s0.model.heads % t != 0 || s0.model.layers < p * s0.virtual_stages ||
-            s0.seq_len % c != 0)
+        if (n % (t * p * c) != 0 || !in_node || s0.model.heads % t != 0 ||
+            s0.model.layers < p * s0.virtual_stages || s0.seq_len % c != 0)
           continue;
         v.push_back({t, p, c});
       }
@@ -85,8 +86,9 @@ std::vector<Layout> layouts(const Scenario& s0, const std::vector<std::string>& 
 // the scenario's own settings exclude (e.g. offloading without checkpointing).
 std::optional<SearchCandidate> plan_candidate(const json& base, const Profile& profile, std::int64_t n,
                                               std::int64_t per_node, const Layout& layout, bool sp_given,
-                                              std::int64_t mb, const std::string& ckpt, const std::string& sharding,
-                                              std::int64_t seq_len, const SearchSpace& space, const std::string& where) {
+                                              std::int64_t mb, const std::string& ckpt,
+                                              const std::string& sharding, std::int64_t seq_len,
+                                              const SearchSpace& space, const std::string& where) {
   json j = base;
   j["gpus_per_node"] = std::min(n, per_node);
   j["nodes"] = std::max<std::int64_t>(1, n / per_node);
@@ -101,7 +103,8 @@ std::optional<SearchCandidate> plan_candidate(const json& base, const Profile& p
     // One micro-batch is shared by the TP, PP and CP ranks of a model copy.
     const double copies = static_cast<double>(n) / static_cast<double>(layout.tp * layout.pp * layout.cp);
     const double per_pass = static_cast<double>(mb) * seq_len * copies;
-    j["grad_accum"] = static_cast<std::int64_t>(std::max(1.0, std::ceil(space.global_batch_tokens / per_pass)));
+    j["grad_accum"] =
+        static_cast<std::int64_t>(std::max(1.0, std::ceil(space.global_batch_tokens / per_pass)));
   }
   Scenario s;
   try {
@@ -119,28 +122,33 @@ SearchResult search_plans(const json& base, const std::vector<std::string>& fixe
   // The base must plan on its own: its errors name the user's keys, not a candidate's.
   const Scenario s0 = parse_scenario(base, where);
   if (!s0.training())
-    throw InputError(where, "method", "--search explores training settings (micro-batch, checkpointing, sharding); "
-                                      "method is inference");
+    throw InputError(where, "method",
+                     "--search explores training settings (micro-batch, checkpointing, sharding); "
+                     "method is inference");
   if (space.global_batch_tokens < 0)
     throw InputError("command line", "--global-batch-tokens", "must be positive");
   std::vector<std::int64_t> counts = space.gpu_counts;
   if (counts.empty()) counts.push_back(s0.gpus());
   const std::int64_t per_node = given(fixed, "gpus_per_node") ? s0.gpus_per_node : 8;
   for (auto n : counts) {
-    if (n <= 0) throw InputError("command line", "--gpu-counts", "GPU counts must be positive, got " + std::to_string(n));
-    if (n > per_node && n % per_node != 0)
+    if (n <= 0)
       throw InputError("command line", "--gpu-counts",
-                       std::to_string(n) + " GPUs is not a whole number of " + std::to_string(per_node) + "-GPU nodes");
+                       "GPU counts must be positive, got " + std::to_string(n));
+    if (n > per_node && n % per_node != 0)
+      throw InputError(
+          "command line", "--gpu-counts",
+          std::to_string(n) + " GPUs is not a whole number of " + std::to_string(per_node) + "-GPU nodes");
   }
 
   SearchResult r;
-  std::vector<std::int64_t> mbs = given(fixed, "micro_batch") ? std::vector<std::int64_t>{s0.micro_batch} : space.micro_batches;
+  std::vector<std::int64_t> mbs =
+      given(fixed, "micro_batch") ? std::vector<std::int64_t>{s0.micro_batch} : space.micro_batches;
   // Selective checkpointing drops only the attention scores, which FlashAttention never stores:
   // with it, selective plans exactly as none, so it is not a separate candidate.
-  std::vector<std::string> ckpts = given(fixed, "activation_checkpointing")
-                                       ? std::vector<std::string>{checkpointing_name(s0)}
-                                   : s0.flash_attention ? std::vector<std::string>{"none", "selective-op", "full"}
-                                                        : std::vector<std::string>{"none", "selective", "selective-op", "full"};
+  std::vector<std::string> ckpts =
+      given(fixed, "activation_checkpointing") ? std::vector<std::string>{checkpointing_name(s0)}
+      : s0.flash_attention                     ? std::vector<std::string>{"none", "selective-op", "full"}
+                           : std::vector<std::string>{"none", "selective", "selective-op", "full"};
   if (!given(fixed, "micro_batch")) r.varied.push_back("micro_batch");
   if (!given(fixed, "activation_checkpointing")) r.varied.push_back("activation_checkpointing");
   if (!given(fixed, "sharding")) r.varied.push_back("sharding");
@@ -152,8 +160,10 @@ SearchResult search_plans(const json& base, const std::vector<std::string>& fixe
   if (space.global_batch_tokens > 0) r.varied.push_back("grad_accum");
   if (!space.gpu_counts.empty()) r.varied.push_back("gpus");
   std::vector<GpuChoice> models = space.gpus;
-  if (models.empty()) models.push_back({base.at("gpu").get<std::string>(), -1});
-  else r.varied.push_back("gpu");
+  if (models.empty())
+    models.push_back({base.at("gpu").get<std::string>(), -1});
+  else
+    r.varied.push_back("gpu");
 
   for (const auto& model : models) {
     json b = base;
@@ -165,14 +175,17 @@ SearchResult search_plans(const json& base, const std::vector<std::string>& fixe
       std::vector<SearchCandidate> found;
       for (const auto& layout : layouts(s0, fixed, n, per_node)) {
         std::vector<std::string> shardings;
-        if (given(fixed, "sharding")) shardings = {to_string(s0.sharding)};
-        else if (n / (layout.tp * layout.pp) == 1) shardings = {"none"};  // no data-parallel (x CP) ranks
-        else shardings = {"none", "zero1", "zero2", "zero3"};
+        if (given(fixed, "sharding"))
+          shardings = {to_string(s0.sharding)};
+        else if (n / (layout.tp * layout.pp) == 1)
+          shardings = {"none"};  // no data-parallel (x CP) ranks
+        else
+          shardings = {"none", "zero1", "zero2", "zero3"};
         for (const auto mb : mbs)
           for (const auto& ck : ckpts)
             for (const auto& sh : shardings)
-              if (auto c = plan_candidate(b, profile, n, per_node, layout, given(fixed, "sequence_parallel"), mb, ck,
-                                          sh, s0.seq_len, space, where)) {
+              if (auto c = plan_candidate(b, profile, n, per_node, layout, given(fixed, "sequence_parallel"),
+                                          mb, ck, sh, s0.seq_len, space, where)) {
                 ++r.planned;
                 if (c->result.fits) found.push_back(std::move(*c));
               }
@@ -194,15 +207,19 @@ json search_to_json(const SearchResult& r, const SearchSpace& space) {
     const std::string key = c.result.scenario.gpu_arg + "/" + std::to_string(c.gpus);
     if (key != last) best.push_back(candidate_json(c)), last = key;
   }
-  json j = {{"varied", r.varied}, {"planned", r.planned}, {"fitting", r.fitting.size()},
-            {"best_per_gpu_count", best}, {"candidates", cands}};
+  json j = {{"varied", r.varied},
+            {"planned", r.planned},
+            {"fitting", r.fitting.size()},
+            {"best_per_gpu_count", best},
+            {"candidates", cands}};
   if (space.global_batch_tokens > 0) j["global_batch_tokens"] = space.global_batch_tokens;
   if (!r.fitting.empty()) {
     const auto& s = r.fitting.front().result.scenario;
     j["scenario"] = scenario_to_json(s);
-    for (const char* k : {"micro_batch", "activation_checkpointing", "sharding", "grad_accum", "gpus_per_node", "nodes",
-                          "tensor_parallel", "sequence_parallel", "pipeline_parallel", "pipeline_schedule",
-                          "virtual_stages", "context_parallel", "tp_comm_overlap"})
+    for (const char* k :
+         {"micro_batch", "activation_checkpointing", "sharding", "grad_accum", "gpus_per_node", "nodes",
+          "tensor_parallel", "sequence_parallel", "pipeline_parallel", "pipeline_schedule", "virtual_stages",
+          "context_parallel", "tp_comm_overlap"})
       j["scenario"].erase(k);
   }
   return j;
@@ -210,7 +227,8 @@ json search_to_json(const SearchResult& r, const SearchSpace& space) {
 
 std::string search_to_table(const SearchResult& r, const SearchSpace& space, int per_count) {
   std::ostringstream o;
-  o << "gpuscale plan --search: " << r.planned << " settings planned, " << r.fitting.size() << " fit; varied:";
+  o << "gpuscale plan --search: " << r.planned << " settings planned, " << r.fitting.size()
+    << " fit; varied:";
   for (const auto& v : r.varied) o << " " << v;
   if (space.global_batch_tokens > 0) o << " (global batch " << space.global_batch_tokens << " tokens)";
   o << "\n";
@@ -222,7 +240,8 @@ std::string search_to_table(const SearchResult& r, const SearchSpace& space, int
   const bool several_models = std::find(r.varied.begin(), r.varied.end(), "gpu") != r.varied.end();
   bool priced = false;
   for (const auto& c : r.fitting) priced = priced || c.result.scenario.price_per_gpu_hour > 0;
-  o << s.model.name << ", " << to_string(s.method) << ", " << to_string(s.precision) << ", sequence " << s.seq_len;
+  o << s.model.name << ", " << to_string(s.method) << ", " << to_string(s.precision) << ", sequence "
+    << s.seq_len;
   if (!several_models) o << " on " << s.gpu.sku << " (" << s.gpu.kind << " profile)";
   if (s.tokens > 0) {
     char buf[64];
@@ -248,12 +267,14 @@ std::string search_to_table(const SearchResult& r, const SearchSpace& space, int
       last_model = cs.gpu_arg;
     }
     char line[256];
-    std::snprintf(line, sizeof line, "  %4lld  %2lld  %2lld  %2lld  %-8s  %-17s  %11lld  %10lld  %6.1f  %12.0f  %4.0f%%",
+    std::snprintf(line, sizeof line,
+                  "  %4lld  %2lld  %2lld  %2lld  %-8s  %-17s  %11lld  %10lld  %6.1f  %12.0f  %4.0f%%",
                   static_cast<long long>(c.gpus), static_cast<long long>(cs.tensor_parallel),
                   static_cast<long long>(cs.pipeline_parallel), static_cast<long long>(cs.context_parallel),
                   to_string(cs.sharding).c_str(), checkpointing_name(cs).c_str(),
                   static_cast<long long>(cs.micro_batch), static_cast<long long>(cs.grad_accum),
-                  c.result.memory.peak.total() / 1e9, c.result.time.tokens_per_s_per_gpu, 100 * c.result.time.mfu);
+                  c.result.memory.peak.total() / 1e9, c.result.time.tokens_per_s_per_gpu,
+                  100 * c.result.time.mfu);
     o << line;
     if (s.tokens > 0) {
       std::snprintf(line, sizeof line, "  %8.1f  %9.1f", c.result.time.total_s / 3600, c.result.gpu_hours);
@@ -265,7 +286,8 @@ std::string search_to_table(const SearchResult& r, const SearchSpace& space, int
     }
     o << (first ? "  <- best\n" : "\n");
   }
-  o << "\nEach row is a full plan: `gpuscale plan` with these settings prints its memory and time breakdown.\n";
+  o << "\nEach row is a full plan: `gpuscale plan` with these settings prints its memory and time "
+       "breakdown.\n";
   return o.str();
 }
 

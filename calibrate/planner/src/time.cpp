@@ -33,21 +33,31 @@ double adapter_flop_params(const Scenario& s) {
 // Bytes read + written per trainable parameter by one optimizer step (incl. grad-norm clipping).
 double optimizer_step_bytes(const Scenario& s) {
   const bool f32 = fp32_states(s);
-  const double g = is_lora(s) && f32 ? 4 : 2;  // gradient dtype
-  const double p = f32 ? 8 : 4;                 // read + write the master copy
+  const double g = is_lora(s) && f32 ? 4 : 2;       // gradient dtype
+  const double p = f32 ? 8 : 4;                     // read + write the master copy
   const double out = (!is_lora(s) && f32) ? 2 : 0;  // write the BF16 compute copy
   double st = 0;
   switch (s.optimizer) {
-    case Optimizer::adamw: st = f32 ? 16 : 8; break;
+    case Optimizer::adamw:
+      st = f32 ? 16 : 8;
+      break;
     case Optimizer::adamw_8bit:
-    case Optimizer::paged_adamw_8bit: st = 4; break;
-    case Optimizer::sgd: st = f32 ? 8 : 4; break;
+    case Optimizer::paged_adamw_8bit:
+      st = 4;
+      break;
+    case Optimizer::sgd:
+      st = f32 ? 8 : 4;
+      break;
   }
   return 2 * g + p + st + out;  // gradient read twice: clipping norm and the update
 }
 
-double gemm_elem_bytes(const Scenario& s) { return s.precision == Precision::fp8 ? 1 : 2; }
-std::string gemm_precision(const Scenario& s) { return s.precision == Precision::fp8 ? "fp8_e4m3" : "bf16"; }
+double gemm_elem_bytes(const Scenario& s) {
+  return s.precision == Precision::fp8 ? 1 : 2;
+}
+std::string gemm_precision(const Scenario& s) {
+  return s.precision == Precision::fp8 ? "fp8_e4m3" : "bf16";
+}
 
 // Fused element-wise kernels: torch.compile, or a framework's own (Transformer Engine, Unsloth).
 bool fused_elementwise(const Scenario& s) {
@@ -91,7 +101,8 @@ AttentionRates flash_attention_rates(std::int64_t seq_len) {
   // The profile's efficiency is the fused forward + backward (1 : 2.5 FLOPs) without the mask at
   // 16k; a causal backward is not published: assumed to lose what the causal forward loses.
   const double fused = 3.5 / (1 / kFwd[5] + 2.5 / kBwd[5]);
-  const double x = std::clamp(std::log2(static_cast<double>(std::max<std::int64_t>(seq_len, 1))), 9.0, 14.0) - 9.0;
+  const double x =
+      std::clamp(std::log2(static_cast<double>(std::max<std::int64_t>(seq_len, 1))), 9.0, 14.0) - 9.0;
   const auto i = std::min<std::size_t>(static_cast<std::size_t>(x), 4);
   const double w = x - static_cast<double>(i);
   auto at = [&](const double* v) { return v[i] + w * (v[i + 1] - v[i]); };
@@ -124,9 +135,12 @@ FlopCount count_flops(const Scenario& s) {
   // QK^T and PV: 2 * 2 * s * q_dim per token per layer, half of it under a causal mask.
   fc.attention_forward = 2.0 * T * s.seq_len * m.q_dim() * m.layers;
   const double attn_per_token = 2.0 * s.seq_len * m.q_dim() * m.layers;
-  if (s.method == Method::full) fc.model_flops_per_token = 6 * gemm_params + 3 * attn_per_token;
-  else if (s.method == Method::inference) fc.model_flops_per_token = 2 * gemm_params + attn_per_token;
-  else fc.model_flops_per_token = 4 * gemm_params + 6 * A + 3 * attn_per_token;
+  if (s.method == Method::full)
+    fc.model_flops_per_token = 6 * gemm_params + 3 * attn_per_token;
+  else if (s.method == Method::inference)
+    fc.model_flops_per_token = 2 * gemm_params + attn_per_token;
+  else
+    fc.model_flops_per_token = 4 * gemm_params + 6 * A + 3 * attn_per_token;
   // One GPU's share of the forward GEMMs of one micro-batch: its stage's layers at its TP shapes and,
   // on the last stage, its vocabulary shard of the head.
   double per_layer = 0;
@@ -178,7 +192,8 @@ TimePlan plan_time(const Scenario& s) {
     // (fp8_fused_casts) writes the input's FP8 copies from the kernel that produces it (1 + 1 B), casts
     // and transposes the output gradient in one pass (2 + 1 + 1 B) and casts each weight once a step.
     if (s.precision == Precision::fp8) {
-      if (fw && fw->fp8_fused_casts)  // FP8 writes of the input (+ transpose), cast-transpose of dY, weights once a step
+      if (fw && fw->fp8_fused_casts)  // FP8 writes of the input (+ transpose), cast-transpose of dY, weights
+                                      // once a step
         fp8_cast += stream(2.0 * T * l.in + 4.0 * T * l.out + 4.0 * l.in * l.out / micro);
       else
         fp8_cast += stream(6.0 * (T * l.in + T * l.out + 2 * l.in * l.out));
@@ -217,7 +232,8 @@ TimePlan plan_time(const Scenario& s) {
     // QK^T and PV run as batched GEMMs over the batch and heads: one launch whose tiles fill the GPU
     // across heads, timed as one GEMM with the batch stacked into M.
     attn_fwd = gemm16(bh * sq, sk, hd) + gemm16(bh * sq, hd, sk) + stream((fused_softmax ? 13 : 16) * scores);
-    attn_bwd = 2 * (gemm16(bh * sq, sk, hd) + gemm16(bh * sq, hd, sk)) + stream((fused_softmax ? 20 : 16) * scores);
+    attn_bwd =
+        2 * (gemm16(bh * sq, sk, hd) + gemm16(bh * sq, hd, sk)) + stream((fused_softmax ? 20 : 16) * scores);
   }
   const double ew = elementwise_bytes_per_token(s);
   const double ew_fwd = stream(ew * T), ew_bwd = stream(2 * ew * T);
@@ -226,12 +242,21 @@ TimePlan plan_time(const Scenario& s) {
   const double layer_bwd = dgrad + wgrad + ad_bwd + attn_bwd + ew_bwd;
   double layer_recompute = 0;
   switch (s.checkpointing) {
-    case Checkpointing::full: layer_recompute = layer_fwd; break;
-    case Checkpointing::selective_layer: layer_recompute = checkpointed_layer_fraction(s) * layer_fwd; break;
+    case Checkpointing::full:
+      layer_recompute = layer_fwd;
+      break;
+    case Checkpointing::selective_layer:
+      layer_recompute = checkpointed_layer_fraction(s) * layer_fwd;
+      break;
     // Per-op: every other matmul and every element-wise op run again; attention's output is saved.
-    case Checkpointing::selective_op: layer_recompute = fwd_odd + ad_fwd + ew_fwd; break;
-    case Checkpointing::selective: layer_recompute = s.flash_attention ? 0 : attn_fwd; break;
-    case Checkpointing::none: break;
+    case Checkpointing::selective_op:
+      layer_recompute = fwd_odd + ad_fwd + ew_fwd;
+      break;
+    case Checkpointing::selective:
+      layer_recompute = s.flash_attention ? 0 : attn_fwd;
+      break;
+    case Checkpointing::none:
+      break;
   }
   // Forward collectives repeat with the recomputed forward of fully checkpointed layers.
   const double recompute_comm = checkpointed_layer_fraction(s);
@@ -260,7 +285,8 @@ TimePlan plan_time(const Scenario& s) {
   double dequant = 0;
   if (s.method == Method::qlora) {
     const double uses = 2 + (s.checkpointing == Checkpointing::full ? 1 : 0);
-    dequant = stream(Ls * static_cast<double>(pc.per_layer_linear) / tp(s) * (kNf4BitsPerParam / 8 + 2) * uses);
+    dequant =
+        stream(Ls * static_cast<double>(pc.per_layer_linear) / tp(s) * (kNf4BitsPerParam / 8 + 2) * uses);
   }
 
   t.gemm = Ls * (fwd + dgrad + wgrad + ad_fwd + ad_bwd) + head_fwd + head_bwd + model_ad_fwd + model_ad_bwd;
@@ -270,7 +296,8 @@ TimePlan plan_time(const Scenario& s) {
   t.recompute = Ls * layer_recompute;
   t.dequant = dequant;
   t.fp8_cast = Ls * fp8_cast;
-  const double compute_mb = t.gemm + t.attention + t.elementwise + t.loss + t.recompute + t.dequant + t.fp8_cast;
+  const double compute_mb =
+      t.gemm + t.attention + t.elementwise + t.loss + t.recompute + t.dequant + t.fp8_cast;
   const double bwd_mb = Ls * (layer_bwd + layer_recompute) + head_bwd;
 
   if (s.activation_offload) {
@@ -368,13 +395,17 @@ TimePlan plan_time(const Scenario& s) {
       const double grad_layer = (lora ? rank_adapter_params_per_layer(s) : sp.layer) * grad_b;
       const double rs_layer = coll("reduce_scatter", G, grad_layer) + coll("all_reduce", R, grad_layer / G);
       const double ag_root = coll("all_gather", G, sp.root * 2);
-      const double rs_root = lora ? 0 : coll("reduce_scatter", G, sp.root * grad_b) + coll("all_reduce", R, sp.root * grad_b / G);
+      const double rs_root =
+          lora ? 0
+               : coll("reduce_scatter", G, sp.root * grad_b) + coll("all_reduce", R, sp.root * grad_b / G);
       const double exp_fwd = Ls * std::max(0.0, ag_layer - layer_fwd) + ag_root;
-      const double exp_bwd = Ls * std::max(0.0, ag_layer + rs_layer - (layer_bwd + layer_recompute)) + rs_root;
+      const double exp_bwd =
+          Ls * std::max(0.0, ag_layer + rs_layer - (layer_bwd + layer_recompute)) + rs_root;
       comm_mb = exp_fwd + exp_bwd;
       // Compute that runs beside a layer's collectives is slowed while they are in flight.
-      overlap_mb = kOverlapComputeSlowdown * Ls *
-                   (std::min(ag_layer, layer_fwd) + std::min(ag_layer + rs_layer, layer_bwd + layer_recompute));
+      overlap_mb =
+          kOverlapComputeSlowdown * Ls *
+          (std::min(ag_layer, layer_fwd) + std::min(ag_layer + rs_layer, layer_bwd + layer_recompute));
       t.communication_total = micro * (Ls * (2 * ag_layer + rs_layer) + ag_root + rs_root);
     }
   }
@@ -446,10 +477,11 @@ TimePlan plan_inference_time(const Scenario& s) {
   for (const auto& l : block_linears(m)) prefill += g.time_s(T, l.out, l.in, eb);
   const double fa_pad = static_cast<double>(flash_attention_head_dim(m.dim_head())) / m.dim_head();
   const double fa_rate = flash_attention_rates(s.seq_len).forward;
-  const double attn = s.flash_attention ? fa_pad * 2.0 * T * s.seq_len * m.q_dim() /
-                                              (prof.attention_efficiency * fa_rate * peak16)
-                                        : 4.0 * T * s.seq_len * m.q_dim() / (g.efficiency * peak16) +
-                                              prof.memory_time_s("copy", 16.0 * b * m.heads * s.seq_len * s.seq_len);
+  const double attn =
+      s.flash_attention
+          ? fa_pad * 2.0 * T * s.seq_len * m.q_dim() / (prof.attention_efficiency * fa_rate * peak16)
+          : 4.0 * T * s.seq_len * m.q_dim() / (g.efficiency * peak16) +
+                prof.memory_time_s("copy", 16.0 * b * m.heads * s.seq_len * s.seq_len);
   const double ew = (20.0 * m.hidden + (m.mlp == MlpKind::gated ? 10.0 : 4.0) * m.intermediate) * T;
   prefill = m.layers * (prefill + attn) + prof.memory_time_s("copy", ew * m.layers) +
             prof.gemm_for("bf16").time_s(b, m.vocab, m.hidden, 2);

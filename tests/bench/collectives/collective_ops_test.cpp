@@ -1,6 +1,8 @@
 // The collective table: bus factors, buffer layouts and the size convention, the size sweeps and
 // suites, ids, BF16 rounding, and the input/expected-output pair, checked against a reference
 // implementation of each collective on host vectors.
+#include "collectives/collective_ops.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -8,7 +10,6 @@
 #include <set>
 #include <vector>
 
-#include "collectives/collective_ops.hpp"
 #include "gpuscale/core/benchmark_id.hpp"
 
 namespace gpuscale::bench {
@@ -181,13 +182,21 @@ std::vector<std::string> simulate(Collective op, DType t, int n, std::uint64_t b
         case Collective::all_reduce:
           for (int s = 0; s < n; ++s) v += in(s, j);
           break;
-        case Collective::all_gather: v = in(static_cast<int>(j / l.chunk), j % l.chunk); break;
+        case Collective::all_gather:
+          v = in(static_cast<int>(j / l.chunk), j % l.chunk);
+          break;
         case Collective::reduce_scatter:
           for (int s = 0; s < n; ++s) v += in(s, k * l.chunk + j);
           break;
-        case Collective::broadcast: v = in(kRoot, j); break;
-        case Collective::alltoall: v = in(static_cast<int>(j / l.chunk), k * l.chunk + j % l.chunk); break;
-        case Collective::sendrecv: v = in((k + n - 1) % n, j); break;
+        case Collective::broadcast:
+          v = in(kRoot, j);
+          break;
+        case Collective::alltoall:
+          v = in(static_cast<int>(j / l.chunk), k * l.chunk + j % l.chunk);
+          break;
+        case Collective::sendrecv:
+          v = in((k + n - 1) % n, j);
+          break;
       }
       out[k].push_back(v);
     }
@@ -211,8 +220,8 @@ TEST(ExpectedOutput, MatchesAReferenceOfEveryCollective) {
         for (bool in_place : {false, true}) {
           if (in_place && !info.has_in_place) continue;
           for (bool mpi : {false, true}) {
-            SCOPED_TRACE(std::string(info.name) + " " + std::string(dtype_name(t)) + " n=" + std::to_string(n) +
-                         (in_place ? " in place" : "") + (mpi ? " mpi" : " nccl"));
+            SCOPED_TRACE(std::string(info.name) + " " + std::string(dtype_name(t)) + " n=" +
+                         std::to_string(n) + (in_place ? " in place" : "") + (mpi ? " mpi" : " nccl"));
             EXPECT_TRUE(simulate(info.op, t, n, 4096, in_place, mpi).empty());
             EXPECT_EQ(simulate(info.op, t, n, 4096, in_place, mpi, n - 1).size(), 1u);
           }

@@ -4,13 +4,13 @@
 // all 4 ranks, busbw = algbw x nccl-tests' factor, and the per-rank aggregation in the parameters.
 // A second run makes rank 1 stall: the job must end with an error naming the collective and size.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <set>
 #include <string>
-#include <unistd.h>
 
 #include "../../cli/command.hpp"
 #include "gpuscale/core/file_io.hpp"
@@ -58,11 +58,12 @@ json as_document(const json& fragment) {
 
 TEST(CollectivesUnderMpirun, HostBackendOnFourRanksWritesAValidDocument) {
   const std::string out = temp_path("np4");
-  const auto listed = test::run_command_line(std::string(BENCH_COLLECTIVES_BIN) +
-                                             " --backend=host --benchmark_list_tests");
+  const auto listed =
+      test::run_command_line(std::string(BENCH_COLLECTIVES_BIN) + " --backend=host --benchmark_list_tests");
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
 
-  const auto r = test::run_command_line(mpirun(4) + " --backend=host --max_time_s=0.05 --gpuscale_out=" + out);
+  const auto r =
+      test::run_command_line(mpirun(4) + " --backend=host --max_time_s=0.05 --gpuscale_out=" + out);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   const json fragment = read_json_file(out);
   std::remove(out.c_str());
@@ -79,7 +80,8 @@ TEST(CollectivesUnderMpirun, HostBackendOnFourRanksWritesAValidDocument) {
 
   const json& benchmarks = fragment.at("benchmarks");
   std::size_t listed_count = 0;
-  for (std::size_t p = 0; (p = listed.out.find("collective/host/", p)) != std::string::npos; ++p) ++listed_count;
+  for (std::size_t p = 0; (p = listed.out.find("collective/host/", p)) != std::string::npos; ++p)
+    ++listed_count;
   EXPECT_EQ(benchmarks.size(), listed_count);
 
   std::set<std::string> ok_collectives;
@@ -121,10 +123,12 @@ TEST(CollectivesUnderMpirun, HostBackendOnFourRanksWritesAValidDocument) {
 
 TEST(CollectivesUnderMpirun, AHungRankTimesOutAndEndsTheJob) {
   const std::string out = temp_path("hang");
-  const auto r = test::run_command_line(mpirun(4) +
-                                        " --backend=host --collective_timeout_s=2 --collective_debug_hang_rank=1"
-                                        " --benchmark_filter='all_reduce/dtype:fp32/bytes:512/ranks:4/inplace:0'"
-                                        " --gpuscale_out=" + out);
+  const auto r =
+      test::run_command_line(mpirun(4) +
+                             " --backend=host --collective_timeout_s=2 --collective_debug_hang_rank=1"
+                             " --benchmark_filter='all_reduce/dtype:fp32/bytes:512/ranks:4/inplace:0'"
+                             " --gpuscale_out=" +
+                             out);
   EXPECT_NE(r.exit_code, 0);
   const std::string id = "collective/host/all_reduce/dtype:fp32/bytes:512/ranks:4/inplace:0";
   EXPECT_NE(r.err.find("timed out after 2 s"), std::string::npos) << r.err;

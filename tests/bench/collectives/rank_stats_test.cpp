@@ -1,5 +1,7 @@
 // Per-rank aggregation, batch sizing and lock-step sampling (with a simulated slower peer), launcher
 // detection, the recorded NCCL environment, and the watchdog.
+#include "collectives/rank_stats.hpp"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -9,7 +11,6 @@
 
 #include "collectives/nccl_env.hpp"
 #include "collectives/rank_group.hpp"
-#include "collectives/rank_stats.hpp"
 #include "collectives/watchdog.hpp"
 
 namespace gpuscale::bench {
@@ -115,9 +116,7 @@ TEST(Watchdog, FiresOncePastTheDeadlineAndNotWhenDisarmed) {
       what = s;
       ++fired;
     });
-    {
-      ArmedWatchdog armed(w, 10, "quick step");
-    }
+    { ArmedWatchdog armed(w, 10, "quick step"); }
     w.arm(0.05, "all_reduce 1 GiB");
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     EXPECT_TRUE(w.fired());
@@ -155,7 +154,8 @@ TEST(JobGpus, EveryRanksGpusInRankOrderWithNodeAndRank) {
   EXPECT_TRUE(one.gpus[1].host.empty());
   EXPECT_FALSE(one.gpus[1].rank.has_value());
   // A rank that could not describe its GPU still names its node.
-  EXPECT_EQ(merge_rank_gpus({rank_gpus_text("node-c", 2, 3, {})}).hosts, (std::vector<std::string>{"node-c"}));
+  EXPECT_EQ(merge_rank_gpus({rank_gpus_text("node-c", 2, 3, {})}).hosts,
+            (std::vector<std::string>{"node-c"}));
 }
 
 }  // namespace

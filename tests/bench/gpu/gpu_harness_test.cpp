@@ -53,7 +53,8 @@ TEST(GpuHarness, SamplerBatchesShortWorkAndTimesIt) {
   SamplingPolicy p;
   p.min_sample_s = 2e-4;
   GpuSampler sampler(
-      s, [&](cudaStream_t st) {
+      s,
+      [&](cudaStream_t st) {
         GPUSCALE_CUDA_CHECK(cudaMemcpyAsync(b.get(), a.get(), a.bytes(), cudaMemcpyDeviceToDevice, st));
       },
       p);
@@ -146,7 +147,8 @@ TEST(GpuHarness, SamplerEndsTheCaptureWhenALaunchThrows) {
   EXPECT_EQ(cudaPeekAtLastError(), cudaSuccess);
   // The stream works again: a sampler on it captures and replays.
   GpuSampler ok(
-      s, [&](cudaStream_t st) {
+      s,
+      [&](cudaStream_t st) {
         GPUSCALE_CUDA_CHECK(cudaMemcpyAsync(b.get(), a.get(), a.bytes(), cudaMemcpyDeviceToDevice, st));
       },
       p);

@@ -1,7 +1,8 @@
 // bench_transfer's case table: sweeps, ids, the bytes a sample counts, the peer matrix, and the NUMA
 // queries (sysfs read from a fake tree; move_pages on a touched buffer).
-#include <gtest/gtest.h>
+#include "transfer/transfer_cases.hpp"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -13,7 +14,6 @@
 
 #include "gpuscale/core/benchmark_id.hpp"
 #include "transfer/numa.hpp"
-#include "transfer/transfer_cases.hpp"
 
 namespace gpuscale::bench {
 namespace {
@@ -40,7 +40,8 @@ TEST(TransferBytes, BidirCountsBothDirections) {
   EXPECT_EQ(bytes_transferred({Direction::h2d, HostMemory::pinned, Engine::copy_engine, 1000}), 1000);
   EXPECT_EQ(bytes_transferred({Direction::d2h, HostMemory::pageable, Engine::copy_engine, 1000}), 1000);
   EXPECT_EQ(bytes_transferred({Direction::bidir, HostMemory::pinned, Engine::sm, 1000}), 2000);
-  EXPECT_EQ(bytes_transferred({Direction::d2d_peer, HostMemory::pinned, Engine::copy_engine, 1000, 0, 1}), 1000);
+  EXPECT_EQ(bytes_transferred({Direction::d2d_peer, HostMemory::pinned, Engine::copy_engine, 1000, 0, 1}),
+            1000);
 }
 
 TEST(TransferCases, HostDeviceCasesSkipWhatCannotRun) {
@@ -51,7 +52,7 @@ TEST(TransferCases, HostDeviceCasesSkipWhatCannotRun) {
     ids.insert(transfer_id(c).str());
     if (c.memory == HostMemory::pageable) {
       EXPECT_EQ(c.engine, Engine::copy_engine);  // SMs cannot address pageable memory
-      EXPECT_NE(c.direction, Direction::bidir);   // one thread cannot overlap pageable copies
+      EXPECT_NE(c.direction, Direction::bidir);  // one thread cannot overlap pageable copies
     }
   }
   EXPECT_EQ(ids.size(), cases.size());
@@ -82,7 +83,8 @@ TEST(PeerLink, NvmlDecidesWhenItAnswersElseNativeAtomics) {
 }
 
 TEST(Numa, ReadsTheGpusNodeFromSysfs) {
-  const std::filesystem::path root = std::filesystem::temp_directory_path() / ("gpuscale-sysfs-" + std::to_string(::getpid()));
+  const std::filesystem::path root =
+      std::filesystem::temp_directory_path() / ("gpuscale-sysfs-" + std::to_string(::getpid()));
   std::filesystem::create_directories(root / "0000:19:00.0");
   std::ofstream(root / "0000:19:00.0" / "numa_node") << "1\n";
   EXPECT_EQ(pci_numa_node("00000000:19:00.0", root.string()), 1);  // CUDA's 8-digit domain

@@ -9,8 +9,7 @@
 
 namespace gpuscale {
 
-inline constexpr std::string_view kFamilies[] = {"memory", "compute", "gemm", "collective",
-                                                 "transfer"};
+inline constexpr std::string_view kFamilies[] = {"memory", "compute", "gemm", "collective", "transfer"};
 bool is_family(std::string_view family);
 
 struct BenchmarkId {

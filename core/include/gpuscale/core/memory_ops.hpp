@@ -29,7 +29,9 @@ inline constexpr std::array<MemoryOpInfo, 6> kMemoryOps = {{
     {MemoryOp::triad, "triad", 2, 1, "a[i] = b[i] + s * c[i]"},
 }};
 
-constexpr const MemoryOpInfo& memory_op_info(MemoryOp op) { return kMemoryOps[static_cast<int>(op)]; }
+constexpr const MemoryOpInfo& memory_op_info(MemoryOp op) {
+  return kMemoryOps[static_cast<int>(op)];
+}
 
 inline std::optional<MemoryOp> memory_op_from_string(std::string_view s) {
   for (const auto& i : kMemoryOps)

@@ -8,11 +8,10 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "gpuscale/core/host_info.hpp"
 #include "gpuscale/core/spec_table.hpp"
@@ -123,8 +122,8 @@ struct RunInfo {
 
 // Versions of the libraries a GPU run used; empty when not applicable.
 struct LibraryVersions {
-  std::string driver_version, cuda_runtime_version, cuda_driver_version, cublas_version,
-      nccl_version, mpi_version;
+  std::string driver_version, cuda_runtime_version, cuda_driver_version, cublas_version, nccl_version,
+      mpi_version;
 };
 
 nlohmann::json make_system_json(const HostInfo& host, const LibraryVersions& libs);
@@ -132,7 +131,6 @@ nlohmann::json make_system_json(const HostInfo& host, const LibraryVersions& lib
 void add_job_extent(nlohmann::json& system, int ranks, const std::vector<std::string>& hosts);
 
 nlohmann::json make_document(const RunInfo& run, const nlohmann::json& system,
-                             const std::vector<GpuInfo>& gpus,
-                             const std::vector<BenchmarkEntry>& benchmarks);
+                             const std::vector<GpuInfo>& gpus, const std::vector<BenchmarkEntry>& benchmarks);
 
 }  // namespace gpuscale

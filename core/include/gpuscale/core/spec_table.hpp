@@ -33,21 +33,21 @@ std::string_view to_string(Peak p);
 std::optional<Peak> peak_from_string(std::string_view s);
 
 struct GpuSpec {
-  std::string_view key;                          // stable SKU key, e.g. "h200-sxm-141gb"
-  std::string_view marketing_name;               // e.g. "NVIDIA H200 SXM 141GB"
-  std::vector<std::string_view> driver_names;    // names nvidia-smi / cudaGetDeviceProperties report
-  std::string_view architecture;                 // "ampere", "ada", "hopper", "blackwell"
-  int compute_capability = 0;                    // 80, 89, 90, 100
+  std::string_view key;                        // stable SKU key, e.g. "h200-sxm-141gb"
+  std::string_view marketing_name;             // e.g. "NVIDIA H200 SXM 141GB"
+  std::vector<std::string_view> driver_names;  // names nvidia-smi / cudaGetDeviceProperties report
+  std::string_view architecture;               // "ampere", "ada", "hopper", "blackwell"
+  int compute_capability = 0;                  // 80, 89, 90, 100
   int sm_count = 0;
-  std::uint64_t memory_bytes = 0;                // as marketed (GB = 1e9 B)
-  double memory_bandwidth_gbps = 0;              // datasheet, GB/s = 1e9 B/s
+  std::uint64_t memory_bytes = 0;    // as marketed (GB = 1e9 B)
+  double memory_bandwidth_gbps = 0;  // datasheet, GB/s = 1e9 B/s
   std::uint64_t l2_bytes = 0;
-  double boost_clock_mhz = 0;                    // the clock the peaks are quoted at
-  double peak_tflops[kPeakCount] = {};           // dense, indexed by Peak
+  double boost_clock_mhz = 0;           // the clock the peaks are quoted at
+  double peak_tflops[kPeakCount] = {};  // dense, indexed by Peak
   double tdp_w = 0;
-  double nvlink_gbps = 0;                        // total bidirectional per GPU, 0 = none
+  double nvlink_gbps = 0;  // total bidirectional per GPU, 0 = none
   int pcie_generation = 0;
-  std::string_view source;                       // where the figures above come from
+  std::string_view source;  // where the figures above come from
 
   double peak(Peak p) const { return peak_tflops[static_cast<int>(p)]; }
   // Datasheet rate per SM clock cycle for the whole GPU, in FLOP/cycle: the denominator of the

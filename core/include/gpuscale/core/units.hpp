@@ -23,8 +23,7 @@ double tflops(double flops, double seconds);
 double pct_of(double achieved, double peak);
 // Clock-normalised efficiency in percent: achieved / (datasheet rate per clock x measured clock).
 // 0 when the rate per clock or the clock is unknown.
-double clock_normalised_efficiency_pct(double achieved_tflops, double flops_per_clock,
-                                       double clock_mhz);
+double clock_normalised_efficiency_pct(double achieved_tflops, double flops_per_clock, double clock_mhz);
 
 // Collective bus-bandwidth factor (nccl-tests' conventions, doc/PERFORMANCE.md):
 // all_reduce 2(n-1)/n; all_gather, reduce_scatter, alltoall (n-1)/n; broadcast, reduce, sendrecv 1.

@@ -14,10 +14,9 @@
 // Example: gpuscale calibrate h200-a.json h200-b.json -o h200.profile.json
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "gpuscale/planner/profile.hpp"
 

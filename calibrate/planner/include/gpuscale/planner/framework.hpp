@@ -46,7 +46,7 @@ struct Framework {
   // FP8 casts fused into the kernels that produce the operands, weights cast once per step
   // (Transformer Engine) rather than a separate amax + cast pass per operand per micro-batch.
   bool fp8_fused_casts;
-  const char* source;        // where these traits come from
+  const char* source;  // where these traits come from
 };
 
 // The framework a scenario names (aliases: nemo, megatron-lm, megatron-bridge -> megatron), or

@@ -10,12 +10,11 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace gpuscale::planner {
 
@@ -24,21 +23,21 @@ enum class NormKind { rmsnorm, layernorm };
 
 struct ModelArch {
   std::string name;
-  std::int64_t hidden = 0;              // hidden_size (d_model)
-  std::int64_t intermediate = 0;        // intermediate_size (MLP inner width)
-  std::int64_t layers = 0;              // num_hidden_layers
-  std::int64_t heads = 0;               // num_attention_heads
-  std::int64_t kv_heads = 0;            // num_key_value_heads (== heads for MHA)
-  std::int64_t vocab = 0;               // vocab_size
-  std::int64_t head_dim = 0;            // 0: hidden / heads
-  bool tied_embeddings = false;         // tie_word_embeddings
+  std::int64_t hidden = 0;        // hidden_size (d_model)
+  std::int64_t intermediate = 0;  // intermediate_size (MLP inner width)
+  std::int64_t layers = 0;        // num_hidden_layers
+  std::int64_t heads = 0;         // num_attention_heads
+  std::int64_t kv_heads = 0;      // num_key_value_heads (== heads for MHA)
+  std::int64_t vocab = 0;         // vocab_size
+  std::int64_t head_dim = 0;      // 0: hidden / heads
+  bool tied_embeddings = false;   // tie_word_embeddings
   MlpKind mlp = MlpKind::gated;
   NormKind norm = NormKind::rmsnorm;
-  bool norm_bias = false;               // LayerNorm with a bias vector
-  bool qkv_bias = false;                // bias on q, k, v only (Qwen2)
-  bool linear_bias = false;             // bias on every linear layer (GPT-2, llm-foundry MPT benchmarks)
-  std::int64_t learned_positions = 0;   // rows of a learned position embedding (0: rotary / ALiBi)
-  std::string source;                   // where the configuration comes from
+  bool norm_bias = false;              // LayerNorm with a bias vector
+  bool qkv_bias = false;               // bias on q, k, v only (Qwen2)
+  bool linear_bias = false;            // bias on every linear layer (GPT-2, llm-foundry MPT benchmarks)
+  std::int64_t learned_positions = 0;  // rows of a learned position embedding (0: rotary / ALiBi)
+  std::string source;                  // where the configuration comes from
 
   std::int64_t dim_head() const { return head_dim > 0 ? head_dim : hidden / heads; }
   std::int64_t q_dim() const { return heads * dim_head(); }
@@ -47,7 +46,7 @@ struct ModelArch {
 
 // One linear layer of a transformer block, in Hugging Face naming.
 struct LinearShape {
-  std::string name;    // q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj
+  std::string name;  // q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj
   std::int64_t in = 0;
   std::int64_t out = 0;
   bool bias = false;
@@ -57,9 +56,9 @@ struct LinearShape {
 std::vector<LinearShape> block_linears(const ModelArch& m);
 
 struct ParamCount {
-  std::int64_t embedding = 0;     // token embedding (+ learned positions)
-  std::int64_t lm_head = 0;       // 0 when tied to the embedding
-  std::int64_t per_layer = 0;     // one block: linears, their biases and norms
+  std::int64_t embedding = 0;         // token embedding (+ learned positions)
+  std::int64_t lm_head = 0;           // 0 when tied to the embedding
+  std::int64_t per_layer = 0;         // one block: linears, their biases and norms
   std::int64_t per_layer_linear = 0;  // one block's linear weight matrices (quantisable by NF4)
   std::int64_t final_norm = 0;
   std::int64_t total = 0;

@@ -18,8 +18,8 @@
 // With pipeline parallelism the peak is the larger of the first stage (most micro-batches in flight)
 // and the last (the head and the logits).
 //
-// Time (per optimizer step): each GEMM of a layer at its real (per-TP-rank) shape through the profile's GEMM model;
-// attention FLOPs at the profile's fused-attention efficiency (or as batched GEMMs + softmax traffic
+// Time (per optimizer step): each GEMM of a layer at its real (per-TP-rank) shape through the profile's GEMM
+// model; attention FLOPs at the profile's fused-attention efficiency (or as batched GEMMs + softmax traffic
 // without FlashAttention); element-wise ops, loss, QLoRA dequantisation and the optimizer step through
 // memory bandwidth; recomputation; communication through the α-β fits, overlapped with compute as
 // stated in the assumptions: data-parallel reduction and FSDP gathers, tensor-parallel all-reduces
@@ -29,11 +29,10 @@
 // Example: gpuscale plan --model llama-3.1-8b --method lora --gpu h100-sxm-80gb --seq-len 4096
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "gpuscale/planner/framework.hpp"
 #include "gpuscale/planner/scenario.hpp"
@@ -41,10 +40,11 @@
 namespace gpuscale::planner {
 
 // Constants the plan states in its assumptions.
-inline constexpr double kNf4BitsPerParam = 4.0 + 8.0 / 64 + 32.0 / (64 * 256);  // NF4 + double-quantised absmax
+inline constexpr double kNf4BitsPerParam =
+    4.0 + 8.0 / 64 + 32.0 / (64 * 256);                    // NF4 + double-quantised absmax
 inline constexpr double kAllocatorReserveFraction = 0.05;  // caching allocator: reserved beyond allocated
-inline constexpr double kDdpBucketBytes = 25e6;           // torch DDP bucket_cap_mb default
-inline constexpr double kZeroBucketElems = 5e8;           // DeepSpeed reduce/allgather bucket default
+inline constexpr double kDdpBucketBytes = 25e6;            // torch DDP bucket_cap_mb default
+inline constexpr double kZeroBucketElems = 5e8;            // DeepSpeed reduce/allgather bucket default
 
 struct MemoryBreakdown {
   double weights = 0, gradients = 0, optimizer = 0, master_weights = 0, adapters = 0;
@@ -59,22 +59,23 @@ struct MemoryBreakdown {
 };
 
 struct MemoryPlan {
-  MemoryBreakdown peak;     // the larger moment
-  std::string peak_phase;   // "backward_start" | "backward_recompute" | "backward_end" | "inference"
-  std::string stage;        // pipeline parallelism: the stage the peak is on ("first" | "last")
-  double full_gradients = 0;      // gradient bytes once all exist (for reporting)
-  double kv_cache = 0;            // inference
-  double capacity = 0;            // the GPU's memory
+  MemoryBreakdown peak;       // the larger moment
+  std::string peak_phase;     // "backward_start" | "backward_recompute" | "backward_end" | "inference"
+  std::string stage;          // pipeline parallelism: the stage the peak is on ("first" | "last")
+  double full_gradients = 0;  // gradient bytes once all exist (for reporting)
+  double kv_cache = 0;        // inference
+  double capacity = 0;        // the GPU's memory
 };
 
 struct TimeBreakdown {
   double gemm = 0, attention = 0, elementwise = 0, loss = 0, recompute = 0, dequant = 0;
-  double fp8_cast = 0;          // FP8: amax and cast traffic of the GEMM operands
+  double fp8_cast = 0;  // FP8: amax and cast traffic of the GEMM operands
   double optimizer = 0, communication_exposed = 0, communication_total = 0, offload = 0;
   double overlap_slowdown = 0;  // compute slowed by collectives running beside it
   // Parts of communication_exposed: tensor-parallel and context-parallel collectives, pipeline sends
   // and the communication inside the pipeline bubble.
-  double tensor_parallel_exposed = 0, context_parallel_exposed = 0, pipeline_p2p = 0, pipeline_bubble_exposed = 0;
+  double tensor_parallel_exposed = 0, context_parallel_exposed = 0, pipeline_p2p = 0,
+         pipeline_bubble_exposed = 0;
   double pipeline_bubble = 0;     // the last stage idle (p - 1) / v micro-batch times of kernel work
   double framework_overhead = 0;  // kernel-level time x (1 / end-to-end efficiency - 1)
   double step = 0;
@@ -82,15 +83,15 @@ struct TimeBreakdown {
   // compute slowed beside collectives and the pipeline bubble (made of the other stages' kernels);
   // not exposed communication or offload waits.
   double kernel_time() const {
-    return gemm + attention + elementwise + loss + recompute + dequant + fp8_cast + optimizer + overlap_slowdown +
-           pipeline_bubble;
+    return gemm + attention + elementwise + loss + recompute + dequant + fp8_cast + optimizer +
+           overlap_slowdown + pipeline_bubble;
   }
 };
 
 struct FlopCount {
-  double forward_gemm = 0;    // per micro-batch, block linears + output head (+ adapters)
+  double forward_gemm = 0;  // per micro-batch, block linears + output head (+ adapters)
   double backward_gemm = 0;
-  double attention_forward = 0;   // causal, what FlashAttention computes
+  double attention_forward = 0;      // causal, what FlashAttention computes
   double model_flops_per_token = 0;  // for MFU: 6N (full) or 4N + adapters (LoRA) + causal attention
   double forward_gemm_per_gpu = 0;   // one GPU's share: its stage's layers at TP shapes (+ head shard)
 };
@@ -98,12 +99,12 @@ struct FlopCount {
 struct TimePlan {
   TimeBreakdown t;
   FlopCount flops;
-  double tokens_per_step = 0;          // per GPU
+  double tokens_per_step = 0;  // per GPU
   double tokens_per_s_per_gpu = 0;
   double mfu = 0;
   double total_s = 0;
-  double prefill_s = 0;                // inference
-  double decode_tokens_per_s = 0;      // inference, per GPU (micro_batch sequences)
+  double prefill_s = 0;            // inference
+  double decode_tokens_per_s = 0;  // inference, per GPU (micro_batch sequences)
 };
 
 struct PlanResult {

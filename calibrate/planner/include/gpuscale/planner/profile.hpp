@@ -15,12 +15,11 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "gpuscale/core/spec_table.hpp"
 
@@ -36,20 +35,20 @@ struct Source {
 
 struct FitQuality {
   int points = 0;
-  double rms_rel_error = 0;     // sqrt(mean((pred/meas - 1)^2)) over the fitted points
+  double rms_rel_error = 0;  // sqrt(mean((pred/meas - 1)^2)) over the fitted points
   double max_rel_error = 0;
-  int holdout_points = 0;       // points left out of a second fit and predicted by it
+  int holdout_points = 0;  // points left out of a second fit and predicted by it
   double holdout_rms_rel_error = 0;
 };
 
 struct GemmModel {
-  double peak_tflops = 0;    // datasheet dense peak of this precision
-  double efficiency = 0.8;   // fraction of peak a large, well-tiled GEMM reaches
-  double k_half = 64;        // K at which the main loop reaches half its efficiency
+  double peak_tflops = 0;   // datasheet dense peak of this precision
+  double efficiency = 0.8;  // fraction of peak a large, well-tiled GEMM reaches
+  double k_half = 64;       // K at which the main loop reaches half its efficiency
   int tile_m = 128, tile_n = 256;
   int sm_count = 0;
-  double overhead_s = 5e-6;  // fixed cost per GEMM: launch, prologue, epilogue
-  double bandwidth_gbps = 0; // HBM bandwidth for the operand traffic
+  double overhead_s = 5e-6;   // fixed cost per GEMM: launch, prologue, epilogue
+  double bandwidth_gbps = 0;  // HBM bandwidth for the operand traffic
   FitQuality fit;
   Source source;
 
@@ -71,7 +70,7 @@ struct AlphaBeta {
 struct CollectiveFit {
   std::string op;  // all_reduce, all_gather, reduce_scatter, broadcast, alltoall, sendrecv
   int ranks = 0;
-  AlphaBeta ab;    // bandwidth_gbps is algbw: buffer bytes / time
+  AlphaBeta ab;  // bandwidth_gbps is algbw: buffer bytes / time
   double busbw_gbps() const;
 };
 
@@ -84,14 +83,14 @@ struct UsableMemory {
 };
 
 struct Profile {
-  std::string sku;            // spec-table key
-  std::string name;           // marketing name
-  std::string kind;           // "measured" | "datasheet"
+  std::string sku;   // spec-table key
+  std::string name;  // marketing name
+  std::string kind;  // "measured" | "datasheet"
   std::vector<std::string> run_ids;
   const GpuSpec* spec = nullptr;
-  std::map<std::string, GemmModel> gemm;            // bf16, fp16, fp8_e4m3, tf32, fp32
-  std::map<std::string, AlphaBeta> memory;          // read, write, copy, triad, ...
-  double attention_efficiency = 0.5;                // fused (Flash) attention, fraction of bf16 peak
+  std::map<std::string, GemmModel> gemm;    // bf16, fp16, fp8_e4m3, tf32, fp32
+  std::map<std::string, AlphaBeta> memory;  // read, write, copy, triad, ...
+  double attention_efficiency = 0.5;        // fused (Flash) attention, fraction of bf16 peak
   Source attention_source;
   // Training end to end: the fraction of the kernel-level rate (the modelled kernels and the compute
   // slowed by overlapped collectives) that a training framework reaches, i.e. what the kernel model
@@ -107,7 +106,7 @@ struct Profile {
   };
   std::map<std::string, FrameworkEfficiency> framework_efficiency;
   std::vector<CollectiveFit> collectives;
-  std::map<std::string, AlphaBeta> transfer;        // h2d, d2h
+  std::map<std::string, AlphaBeta> transfer;  // h2d, d2h
   UsableMemory usable;
 
   const GemmModel& gemm_for(const std::string& precision) const;  // falls back to bf16
@@ -126,10 +125,10 @@ Profile datasheet_profile(const GpuSpec& spec);
 // A value with framework "" is the profile's default for its architecture; one with a framework key
 // (framework.hpp) applies to plans of that framework on that architecture.
 struct EndToEndReference {
-  const char* architecture;        // spec-table architecture the value applies to
-  double efficiency;               // measured / kernel-level planned tokens/s
-  double measured_tokens_per_s;    // per GPU, as published
-  const char* validation_row;      // the run's row in a tests/data/*.csv validation file
+  const char* architecture;      // spec-table architecture the value applies to
+  double efficiency;             // measured / kernel-level planned tokens/s
+  double measured_tokens_per_s;  // per GPU, as published
+  const char* validation_row;    // the run's row in a tests/data/*.csv validation file
   const char* citation;
   const char* framework = "";
 };

@@ -20,11 +20,10 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "gpuscale/planner/model.hpp"
 #include "gpuscale/planner/profile.hpp"
@@ -66,7 +65,7 @@ struct Scenario {
   Sharding sharding = Sharding::none;
   Checkpointing checkpointing = Checkpointing::none;
   bool flash_attention = true;
-  double tokens = 0;              // training tokens (or generated tokens for inference)
+  double tokens = 0;  // training tokens (or generated tokens for inference)
   double price_per_gpu_hour = 0;
   std::int64_t loss_chunks = 1;
   bool compile = false;
@@ -74,7 +73,7 @@ struct Scenario {
   bool activation_offload = false;
   bool fused_loss = false;  // a fused cross-entropy kernel (flash-attn's, Liger's): no FP32 logits
   std::optional<double> end_to_end_efficiency;  // overrides the profile's (0, 1]
-  std::int64_t checkpoint_every = 0;  // selective_layer: every N-th layer checkpointed
+  std::int64_t checkpoint_every = 0;            // selective_layer: every N-th layer checkpointed
 
   std::int64_t tensor_parallel = 1;
   bool sequence_parallel = false;
@@ -82,8 +81,8 @@ struct Scenario {
   PipelineSchedule pipeline_schedule = PipelineSchedule::one_f_one_b;
   std::int64_t virtual_stages = 1;  // layer chunks per pipeline GPU (interleaved schedule)
   std::int64_t context_parallel = 1;
-  std::int64_t shard_group = 0;     // HSDP: ranks a shard spans (0: the whole data-parallel group)
-  std::string framework;            // as given ("" when not given)
+  std::int64_t shard_group = 0;  // HSDP: ranks a shard spans (0: the whole data-parallel group)
+  std::string framework;         // as given ("" when not given)
   bool tp_comm_overlap = false;
 
   // The end-to-end training efficiency in use: the scenario's, else the profile's measured value for
@@ -113,7 +112,8 @@ struct Scenario {
 // profile the scenario's gpu key already resolved to (a search plans many scenarios on one GPU and
 // need not read a profile file for each).
 Scenario parse_scenario(const nlohmann::json& j, const std::string& where,
-                        const std::map<std::string, std::string>* origins = nullptr, const Profile* gpu = nullptr);
+                        const std::map<std::string, std::string>* origins = nullptr,
+                        const Profile* gpu = nullptr);
 
 nlohmann::json scenario_to_json(const Scenario& s);
 

@@ -17,24 +17,23 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "gpuscale/planner/plan.hpp"
 
 namespace gpuscale::planner {
 
 struct GpuChoice {
-  std::string gpu;             // as the scenario's gpu key takes it
+  std::string gpu;                 // as the scenario's gpu key takes it
   double price_per_gpu_hour = -1;  // < 0: the scenario's
 };
 
 struct SearchSpace {
-  std::vector<GpuChoice> gpus;                // empty: the scenario's gpu
-  std::vector<std::int64_t> gpu_counts;       // empty: the scenario's gpus_per_node x nodes
-  std::int64_t global_batch_tokens = 0;       // 0: grad_accum as given
+  std::vector<GpuChoice> gpus;           // empty: the scenario's gpu
+  std::vector<std::int64_t> gpu_counts;  // empty: the scenario's gpus_per_node x nodes
+  std::int64_t global_batch_tokens = 0;  // 0: grad_accum as given
   std::vector<std::int64_t> micro_batches = {1, 2, 4, 8, 16, 32, 64};
 };
 
@@ -44,15 +43,15 @@ struct SearchCandidate {
 };
 
 struct SearchResult {
-  std::vector<SearchCandidate> fitting;   // every candidate that fits, fastest first within a GPU count
-  int planned = 0;                        // candidates planned, fitting or not
-  std::vector<std::string> varied;        // keys that were searched
+  std::vector<SearchCandidate> fitting;  // every candidate that fits, fastest first within a GPU count
+  int planned = 0;                       // candidates planned, fitting or not
+  std::vector<std::string> varied;       // keys that were searched
 };
 
 // `base` is the merged scenario (file + flags); `fixed` the keys the user gave (never varied).
 // Throws InputError (naming `where`) for a bad base scenario or search space.
-SearchResult search_plans(const nlohmann::json& base, const std::vector<std::string>& fixed, const SearchSpace& space,
-                          const std::string& where);
+SearchResult search_plans(const nlohmann::json& base, const std::vector<std::string>& fixed,
+                          const SearchSpace& space, const std::string& where);
 
 nlohmann::json search_to_json(const SearchResult& r, const SearchSpace& space);
 // The best candidate per GPU count, then the runners-up (up to `per_count` rows per count).

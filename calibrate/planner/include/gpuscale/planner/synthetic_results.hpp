@@ -4,18 +4,17 @@
 #pragma once
 
 #include <cmath>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "gpuscale/planner/profile.hpp"
 
 namespace gpuscale::planner::synthetic {
 
 struct Truth {
-  GemmModel gemm;   // bf16
-  double mem_alpha_s = 4e-6, mem_gbps = 3000;           // copy (read+write)
-  double ar_alpha_s = 25e-6, ar_algbw_gbps = 180;       // all_reduce at 8 ranks
+  GemmModel gemm;                                  // bf16
+  double mem_alpha_s = 4e-6, mem_gbps = 3000;      // copy (read+write)
+  double ar_alpha_s = 25e-6, ar_algbw_gbps = 180;  // all_reduce at 8 ranks
   double h2d_alpha_s = 12e-6, h2d_gbps = 50;
 };
 
@@ -34,9 +33,15 @@ inline Truth default_truth() {
 
 inline nlohmann::json bench(const std::string& id, const std::string& family, nlohmann::json params, double t,
                             nlohmann::json metrics) {
-  return {{"id", id}, {"family", family}, {"backend", "gpu"}, {"parameters", params}, {"status", "ok"},
-          {"stats", {{"median_s", t}, {"min_s", t}, {"max_s", t}, {"mean_s", t}, {"stddev_s", 0}, {"cv", 0}, {"n", 5}}},
-          {"metrics", metrics}};
+  return {
+      {"id", id},
+      {"family", family},
+      {"backend", "gpu"},
+      {"parameters", params},
+      {"status", "ok"},
+      {"stats",
+       {{"median_s", t}, {"min_s", t}, {"max_s", t}, {"mean_s", t}, {"stddev_s", 0}, {"cv", 0}, {"n", 5}}},
+      {"metrics", metrics}};
 }
 
 // `noise` multiplies each time by 1 + noise * (a deterministic pseudo-random number in [-1, 1]).
@@ -49,8 +54,12 @@ inline nlohmann::json results_doc(const Truth& tr, const std::string& run_id, do
   };
   nlohmann::json doc = {{"schema_version", 1},
                         {"run", {{"id", run_id}}},
-                        {"gpus", {{{"index", 0}, {"name", "NVIDIA H100 80GB HBM3"}, {"sku", sku},
-                                   {"memory_bytes", 85520809984LL}, {"memory_free_bytes", 84987740160LL}}}},
+                        {"gpus",
+                         {{{"index", 0},
+                           {"name", "NVIDIA H100 80GB HBM3"},
+                           {"sku", sku},
+                           {"memory_bytes", 85520809984LL},
+                           {"memory_free_bytes", 84987740160LL}}}},
                         {"benchmarks", nlohmann::json::array()}};
   auto& b = doc["benchmarks"];
   for (double m : {256.0, 1024.0, 2048.0, 4096.0, 8192.0, 16384.0})
@@ -69,14 +78,17 @@ inline nlohmann::json results_doc(const Truth& tr, const std::string& run_id, do
   for (double bytes = 1 << 10; bytes <= double(1ull << 31); bytes *= 8) {
     const double t = (tr.ar_alpha_s + bytes / (tr.ar_algbw_gbps * 1e9)) * jitter();
     b.push_back(bench("collective/all_reduce", "collective",
-                      {{"collective", "all_reduce"}, {"dtype", "bf16"}, {"bytes", bytes}, {"ranks", 8},
+                      {{"collective", "all_reduce"},
+                       {"dtype", "bf16"},
+                       {"bytes", bytes},
+                       {"ranks", 8},
                        {"in_place", false}},
-                      t,
-                      {{"algbw_gbps", bytes / t / 1e9}, {"busbw_gbps", bytes / t / 1e9 * 1.75}}));
+                      t, {{"algbw_gbps", bytes / t / 1e9}, {"busbw_gbps", bytes / t / 1e9 * 1.75}}));
     const double th = (tr.h2d_alpha_s + bytes / (tr.h2d_gbps * 1e9)) * jitter();
-    b.push_back(bench("transfer/h2d", "transfer",
-                      {{"direction", "h2d"}, {"memory", "pinned"}, {"engine", "copy_engine"}, {"bytes", bytes}}, th,
-                      {{"bandwidth_gbps", bytes / th / 1e9}}));
+    b.push_back(
+        bench("transfer/h2d", "transfer",
+              {{"direction", "h2d"}, {"memory", "pinned"}, {"engine", "copy_engine"}, {"bytes", bytes}}, th,
+              {{"bandwidth_gbps", bytes / th / 1e9}}));
   }
   return doc;
 }

@@ -5,6 +5,7 @@
 #
 #   scripts/test.sh            # what a developer runs; .ci/run runs exactly this with CI=true
 #   GPUSCALE_HARDENING=1 scripts/test.sh   # also the sanitizer build and the fuzz pass (CI does)
+#   GPUSCALE_FORMAT_CHECK=1 scripts/test.sh  # also fail on formatting drift (CI does)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=${GPUSCALE_JOBS:-$(nproc)}
@@ -16,6 +17,13 @@ fi
 if [ "${CI:-}" = "true" ]; then cuda_preset=ci host_preset=ci-host; else cuda_preset=default host_preset=host; fi
 
 status=0
+# Formatting (CI, or GPUSCALE_FORMAT_CHECK=1): every C++/CUDA file matches .clang-format, with
+# Debian's clang-format (the version CI installs; another version may differ on a few constructs).
+if [ "${CI:-}" = "true" ] || [ "${GPUSCALE_FORMAT_CHECK:-0}" = "1" ]; then
+  echo "=== format check (scripts/format.sh --check)"
+  scripts/format.sh --check || status=1
+fi
+
 run_preset() {
   local preset=$1
   echo "=== configure + build: preset ${preset}"

@@ -8,8 +8,8 @@
 #include <ostream>
 #include <set>
 
-#include "args.hpp"
 #include "cross_run.hpp"
+#include "gpuscale/core/args.hpp"
 #include "gpuscale/core/file_io.hpp"
 #include "gpuscale/core/schema_validator.hpp"
 #include "gpuscale/core/spec_table.hpp"
@@ -688,7 +688,7 @@ int check_command(const std::vector<std::string>& args, std::ostream& out, std::
   std::string input, expect, format = "table";
   CheckOptions opt;
   {
-    auto app = make_app("check", kDescription, kFooter);
+    auto app = make_app("gpuscale check", kDescription, kFooter);
     double tolerance_pct = 0;
     app->add_option("RUN.json", input, "the results document of the node")->type_name("")->required();
     app->add_option("--expect", expect, "a results document (reference run) or a GPU profile of the SKU")

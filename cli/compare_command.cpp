@@ -7,7 +7,7 @@
 #include <ostream>
 #include <sstream>
 
-#include "args.hpp"
+#include "gpuscale/core/args.hpp"
 #include "gpuscale/core/file_io.hpp"
 #include "gpuscale/core/results.hpp"
 #include "gpuscale/core/spec_table.hpp"
@@ -576,7 +576,7 @@ std::map<std::string, double> parse_prices(const std::string& text) {
 int compare_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   Input in;
   std::string format = "table";
-  auto app = make_app("compare", kDescription, kFooter);
+  auto app = make_app("gpuscale compare", kDescription, kFooter);
   std::string prices;
   app->add_option("RUN.json", in.files, "results documents: RUN1 (the reference), RUN2, [RUN3 ...]")
       ->type_name("")

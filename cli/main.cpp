@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "args.hpp"
 #include "check_command.hpp"
 #include "compare_command.hpp"
+#include "gpuscale/core/args.hpp"
 #include "gpuscale/core/file_io.hpp"
 #include "gpuscale/core/host_info.hpp"
 #include "gpuscale/core/schema_validator.hpp"
@@ -56,7 +56,7 @@ examples:
 int validate_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   std::vector<std::string> files;
   auto app =
-      gpuscale::cli::make_app("validate",
+      gpuscale::cli::make_app("gpuscale validate",
                               "Checks each document against the results schema; prints every violation\n"
                               "as FILE: /json/pointer: message.",
                               "exit status: 0 when all are valid, 2 otherwise.");
@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   // The top level takes the command and hands everything after it, untouched, to the command's
   // own parser (each has its options, help and errors).
-  auto app = gpuscale::cli::make_app("",
+  auto app = gpuscale::cli::make_app("gpuscale",
                                      "One command for the whole flow: measure, validate, compare, accept, "
                                      "chart, calibrate and plan.",
                                      kFooter);

@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <map>
 
-#include "args.hpp"
+#include "gpuscale/core/args.hpp"
 #include "gpuscale/core/file_io.hpp"
 #include "gpuscale/core/schema_validator.hpp"
 #include "gpuscale/core/units.hpp"
@@ -201,7 +201,7 @@ int plan_command(const std::vector<std::string>& args, std::ostream& out, std::o
   planner::SearchSpace space;
   json flags = json::object();
   std::map<std::string, std::string> origins;
-  auto app = cli::make_app("plan", kPlanDescription, kPlanFooter);
+  auto app = cli::make_app("gpuscale plan", kPlanDescription, kPlanFooter);
   std::string format_arg, gpu_counts, gpu_models, global_batch_tokens;
   app->add_option("--scenario", scenario_path, "a scenario file (JSON): its keys, overridden by the flags")
       ->type_name("FILE");
@@ -372,7 +372,7 @@ int calibrate_command(const std::vector<std::string>& args, std::ostream& out, s
   std::vector<std::string> inputs;
   std::string output, export_format, export_path, builtin, e2e_scenario;
   double e2e_tokens_per_s = 0;
-  auto app = cli::make_app("calibrate", kCalibrateDescription, kCalibrateFooter);
+  auto app = cli::make_app("gpuscale calibrate", kCalibrateDescription, kCalibrateFooter);
   std::vector<std::string> export_arg, e2e_arg;
   app->add_option("RESULTS.json", inputs, "results documents of one GPU SKU")
       ->type_name("")

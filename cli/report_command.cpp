@@ -9,9 +9,9 @@
 #include <set>
 #include <sstream>
 
-#include "args.hpp"
 #include "compare_command.hpp"
 #include "cross_run.hpp"
+#include "gpuscale/core/args.hpp"
 #include "gpuscale/core/file_io.hpp"
 #include "gpuscale/core/memory_ops.hpp"
 #include "gpuscale/core/stats.hpp"
@@ -691,7 +691,7 @@ int report_command(const std::vector<std::string>& args, std::ostream& out, std:
   std::vector<std::string> inputs;
   std::string output;
   auto app = make_app(
-      "report",
+      "gpuscale report",
       "One self-contained HTML page: the runs' provenance; per family the sweeps as charts (bandwidth and\n"
       "latency against size with the L2 size marked, GEMM TFLOPS against size per precision, the Llama\n"
       "layer GEMMs as bars, busbw against message size per collective, transfers); a roofline from the\n"

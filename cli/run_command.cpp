@@ -24,7 +24,7 @@
 #include <set>
 #include <sstream>
 
-#include "args.hpp"
+#include "gpuscale/core/args.hpp"
 #include "gpuscale/core/benchmark_id.hpp"
 #include "gpuscale/core/file_io.hpp"
 #include "gpuscale/core/host_info.hpp"
@@ -360,7 +360,7 @@ int run_command(const std::vector<std::string>& args, const std::string& self_pa
   double timeout_s = 1800;
   double budget_s = std::numeric_limits<double>::infinity();
   {
-    auto app = make_app("run", kDescription, kFooter);
+    auto app = make_app("gpuscale run", kDescription, kFooter);
     const auto seconds = finite_number("a positive number of seconds", [](double v) { return v > 0; });
     app->add_option("-o,--output", output, "results document (default: gpuscale-results-<run id>.json)")
         ->type_name("FILE");

@@ -26,6 +26,7 @@
 
 #include "collectives/driver.hpp"
 #include "collectives/nccl_env.hpp"
+#include "gpuscale/core/args.hpp"
 #include "harness/bench_main.hpp"
 #ifdef GPUSCALE_WITH_CUDA
 #include "gpu/gpu_backend.hpp"
@@ -40,15 +41,27 @@ namespace {
 
 using namespace gpuscale::bench;
 
-bool take(std::string_view arg, std::string_view name, std::string& value) {
-  const std::string prefix = "--" + std::string(name) + "=";
-  if (arg.rfind(prefix, 0) != 0) return false;
-  value = std::string(arg.substr(prefix.size()));
-  return true;
-}
-
 bool starts_with(std::string_view arg, std::string_view prefix) {
   return arg.rfind(prefix, 0) == 0;
+}
+
+// The collectives' own options, bound to the context's config.
+void add_collective_options(CLI::App& app, CollectiveConfig& config) {
+  using gpuscale::cli::finite_number;
+  app.add_option("--collective_timeout_s", config.timeout_s,
+                 "abort a collective that takes longer than S seconds (default 60)")
+      ->type_name("S")
+      ->check(
+          finite_number("a number of seconds in (0, 86400]", [](double v) { return v > 0 && v <= 86400; }));
+  app.add_option("--collective_gpus", config.gpus, "GPUs one process drives (default: all visible)")
+      ->type_name("N")
+      ->check(finite_number("a GPU count (1, 2, ...)",
+                            [](double v) { return v >= 1 && v <= 4096 && v == static_cast<int>(v); }));
+  app.add_option("--collective_debug_hang_rank", config.debug_hang_rank,
+                 "rank R stalls before its first collective (tests the timeout)")
+      ->type_name("R")
+      ->check(finite_number("a rank (0, 1, ...)",
+                            [](double v) { return v >= 0 && v <= 1e6 && v == static_cast<int>(v); }));
 }
 
 #if defined(GPUSCALE_WITH_CUDA) && !defined(GPUSCALE_WITH_NCCL)
@@ -74,37 +87,6 @@ void register_gpu_without_nccl(Registry& registry, CollectiveContext& ctx) {
 
 int main(int argc, char** argv) {
   CollectiveContext ctx;
-  std::vector<char*> args = {argv[0]};
-  bool host = false, listing = false, help = false, count_gpus = false, device_given = false;
-  try {
-    for (int i = 1; i < argc; ++i) {
-      const std::string_view a = argv[i];
-      std::string v;
-      if (take(a, "collective_timeout_s", v)) {
-        ctx.config.timeout_s = std::stod(v);
-        continue;
-      }
-      if (take(a, "collective_gpus", v)) {
-        ctx.config.gpus = std::stoi(v);
-        continue;
-      }
-      if (take(a, "collective_debug_hang_rank", v)) {
-        ctx.config.debug_hang_rank = std::stoi(v);
-        continue;
-      }
-      host = host || a == "--backend=host";
-      listing =
-          listing || (starts_with(a, "--benchmark_list_tests") && a.find("false") == std::string_view::npos);
-      help = help || a == "--help" || a == "-h";
-      count_gpus = count_gpus || a == "--gpuscale_count_gpus";
-      device_given = device_given || starts_with(a, "--device=");
-      args.push_back(argv[i]);
-    }
-  } catch (const std::exception& e) {
-    std::cerr << "bench_collectives: bad option: " << e.what() << " (see --help)\n";
-    return 2;
-  }
-
   BinarySpec spec;
   spec.name = "bench_collectives";
   spec.description =
@@ -113,11 +95,7 @@ int main(int argc, char** argv) {
       "Reports time, algbw_gbps = size / time and busbw_gbps = algbw x nccl-tests' factor; every output is\n"
       "checked before timing. One process drives every local GPU, or run one process per GPU under\n"
       "mpirun/srun (rank 0 gathers every rank's timings). --backend=host runs the same benchmarks over MPI\n"
-      "on host buffers. Only rank 0 prints and writes results.\n\n"
-      "collective options:\n"
-      "  --collective_timeout_s=S        abort a collective that takes longer (default 60)\n"
-      "  --collective_gpus=N             GPUs one process drives (default: all visible)\n"
-      "  --collective_debug_hang_rank=R  rank R stalls before its first collective (tests the timeout)";
+      "on host buffers. Only rank 0 prints and writes results. Exit status 3: a collective timed out.";
   spec.example =
       "mpirun -np 8 bench_collectives --benchmark_filter='collective/all_reduce/' --gpuscale_out=c.json";
   spec.register_host = [&ctx](Registry& r) { register_host_collectives(r, ctx); };
@@ -129,9 +107,12 @@ int main(int argc, char** argv) {
 #endif
   spec.gpu = gpu_backend();
 #endif
+  spec.add_options = [&ctx](CLI::App& app) { add_collective_options(app, ctx.config); };
 
-  const bool runs = !listing && !help && !count_gpus;
-  std::string device_arg;
+  BenchArgs args;
+  if (const int rc = parse_bench_args(argc, argv, spec, args, std::cout, std::cerr); rc >= 0) return rc;
+  const bool host = args.options.backend == "host";
+  const bool runs = !args.listing() && !args.count_gpus;
 #ifdef GPUSCALE_WITH_MPI
   std::optional<MpiSession> mpi;
   if (runs && (host || launcher_world_size() > 0)) {
@@ -150,19 +131,15 @@ int main(int argc, char** argv) {
         ::dup2(null, STDOUT_FILENO);
         ::close(null);
       }
-      std::erase_if(args, [](char* a) {
-        const std::string_view s = a;
-        return starts_with(s, "--gpuscale_out=") || starts_with(s, "--benchmark_out=") ||
-               s == "--gpuscale_progress";
-      });
+      args.options.out.clear();
+      args.options.progress = false;
+      std::erase_if(args.benchmark_flags,
+                    [](const std::string& f) { return starts_with(f, "--benchmark_out="); });
       // The console reporter prints its context to stderr; the JSON reporter prints everything to
       // stdout, which goes nowhere here. stderr stays open for this rank's errors.
-      args.push_back(const_cast<char*>("--benchmark_format=json"));
+      args.benchmark_flags.push_back("--benchmark_format=json");
     }
-    if (!host && g.size() > 1 && !device_given) {
-      device_arg = "--device=" + std::to_string(g.local_rank());
-      args.push_back(device_arg.data());
-    }
+    if (!host && g.size() > 1 && !args.device_given) args.options.device = g.local_rank();
   }
 #endif
   if (host && runs) {
@@ -172,7 +149,7 @@ int main(int argc, char** argv) {
     benchmark::AddCustomContext("busbw_note", kBusbwNote);
   }
 
-  int rc = bench_main(static_cast<int>(args.size()), args.data(), spec);
+  int rc = run_bench(args, spec);
   ctx.nccl.reset();   // the NCCL communicators, before MPI and the CUDA runtime go away
   ctx.run = nullptr;  // bench_main's run has ended
   if (ctx.timed_out && rc == 0) rc = 3;

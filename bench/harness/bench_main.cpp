@@ -2,83 +2,112 @@
 
 #include <benchmark/benchmark.h>
 
-#include <cstring>
+#include <array>
 #include <exception>
 #include <iostream>
 #include <string_view>
 
+#include "gpuscale/core/args.hpp"
 #include "gpuscale/core/host_info.hpp"
 
 namespace gpuscale::bench {
 namespace {
 
-void print_help(const BinarySpec& spec) {
-  std::cout << "usage: " << spec.name << " [options] [--benchmark_* flags]\n\n"
-            << spec.description << "\n\n"
-            << "gpuscale options:\n"
-               "  --backend=gpu|host     what to measure (default gpu; host = CPU threads, labelled host)\n"
-               "  --suite=quick|full     quick (default) or the full sweep\n"
-               "  --device=N             GPU index (default 0)\n"
-               "  --gpuscale_out=FILE    write this run's results fragment (JSON) to FILE\n"
-               "  --target_cv=X          sample until the CV is below X (default 0.01)\n"
-               "  --max_time_s=S         time cap for sampling one benchmark (default 1.0)\n"
-               "  --gpuscale_count_gpus  print the number of usable GPUs (exit 2 with the reason if none)\n"
-               "  --gpuscale_progress    one progress line per benchmark on stderr\n"
-               "  --help                 this text\n\n"
-               "Every Google Benchmark flag works too, e.g. --benchmark_filter=REGEX,\n"
-               "--benchmark_list_tests, --benchmark_format=json, --benchmark_out=FILE.\n"
-               "Bandwidths count bytes read + bytes written; GB = 1e9 bytes.\n\n"
-            << "example:\n  " << spec.example << "\n";
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.rfind(prefix, 0) == 0;
 }
 
-bool take_flag(std::string_view arg, std::string_view name, std::string& value) {
-  const std::string prefix = "--" + std::string(name) + "=";
-  if (arg.rfind(prefix, 0) != 0) return false;
-  value = std::string(arg.substr(prefix.size()));
-  return true;
+// Google Benchmark's flags that take no value (`--benchmark_list_tests`); every other
+// --benchmark_* flag given without `=` takes the next argument as its value.
+bool benchmark_boolean_flag(std::string_view flag) {
+  constexpr std::array<std::string_view, 6> kBooleans = {"--benchmark_list_tests",
+                                                         "--benchmark_dry_run",
+                                                         "--benchmark_counters_tabular",
+                                                         "--benchmark_report_aggregates_only",
+                                                         "--benchmark_display_aggregates_only",
+                                                         "--benchmark_enable_random_interleaving"};
+  for (const auto b : kBooleans)
+    if (flag == b) return true;
+  return false;
+}
+
+std::string footer(const BinarySpec& spec) {
+  return "Google Benchmark's flags pass through, e.g. --benchmark_filter=REGEX, --benchmark_list_tests,\n"
+         "--benchmark_format=json, --benchmark_out=FILE (`--benchmark_filter REGEX` works too).\n"
+         "Bandwidths count bytes read + bytes written; GB = 1e9 bytes.\n\n"
+         "exit status: 0 done (a benchmark that failed its check or did not fit is recorded as such);\n"
+         "1 the results could not be written; 2 a usage error, or no usable GPU (the reason on stderr).\n\n"
+         "example:\n  " +
+         spec.example;
 }
 
 }  // namespace
 
-int bench_main(int argc, char** argv, const BinarySpec& spec) {
-  Options opt;
-  bool count_gpus = false;
-  std::vector<char*> rest = {argv[0]};
-  try {
-    for (int i = 1; i < argc; ++i) {
-      std::string_view a = argv[i];
-      std::string v;
-      if (a == "--help" || a == "-h") {
-        print_help(spec);
-        return 0;
-      } else if (take_flag(a, "backend", v)) {
-        if (v != "gpu" && v != "host") throw std::invalid_argument("--backend must be gpu or host");
-        opt.backend = v;
-      } else if (take_flag(a, "suite", v)) {
-        if (v != "quick" && v != "full") throw std::invalid_argument("--suite must be quick or full");
-        opt.suite = v;
-      } else if (take_flag(a, "device", v)) {
-        opt.device = std::stoi(v);
-      } else if (take_flag(a, "gpuscale_out", v)) {
-        opt.out = v;
-      } else if (a == "--gpuscale_count_gpus") {
-        count_gpus = true;
-      } else if (a == "--gpuscale_progress") {
-        opt.progress = true;
-      } else if (take_flag(a, "target_cv", v)) {
-        opt.policy.target_cv = std::stod(v);
-      } else if (take_flag(a, "max_time_s", v)) {
-        opt.policy.max_time_s = std::stod(v);
-      } else {
-        rest.push_back(argv[i]);
-      }
+bool BenchArgs::listing() const {
+  bool listing = false;
+  for (const std::string& f : benchmark_flags) {
+    if (f == "--benchmark_list_tests") listing = true;
+    if (starts_with(f, "--benchmark_list_tests=")) {
+      const std::string v = f.substr(f.find('=') + 1);
+      listing = v != "false" && v != "0";
     }
-  } catch (const std::exception& e) {
-    std::cerr << spec.name << ": bad option: " << e.what() << " (see --help)\n";
-    return 2;
+  }
+  return listing;
+}
+
+int parse_bench_args(int argc, const char* const* argv, const BinarySpec& spec, BenchArgs& args,
+                     std::ostream& out, std::ostream& err) {
+  args = BenchArgs{};
+  args.program = argc > 0 ? argv[0] : spec.name;
+  // --benchmark_* go to Google Benchmark in the `--flag=value` form it reads; the rest to CLI11.
+  std::vector<std::string> ours;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (!starts_with(a, "--benchmark_")) {
+      ours.push_back(a);
+    } else if (a.find('=') != std::string::npos || benchmark_boolean_flag(a) || i + 1 == argc) {
+      args.benchmark_flags.push_back(a);  // a missing value is Google Benchmark's error to report
+    } else {
+      args.benchmark_flags.push_back(a + "=" + argv[++i]);
+    }
   }
 
-  if (count_gpus) {  // for gpuscale run: how many usable GPUs, or the reason there are none
+  using cli::finite_number;
+  Options& o = args.options;
+  auto app = cli::make_app(spec.name, spec.description, footer(spec));
+  app->add_option("--backend", o.backend, "gpu (default) or host: CPU threads, entries labelled host")
+      ->check(cli::one_of({"gpu", "host"}, "gpu or host"));
+  app->add_option("--suite", o.suite, "quick (default) or full: the full sweep")
+      ->check(cli::one_of({"quick", "full"}, "quick or full"));
+  app->add_option("--device", o.device, "GPU index (default 0)")
+      ->type_name("N")
+      ->check(finite_number("a GPU index (0, 1, ...)",
+                            [](double v) { return v >= 0 && v < 4096 && v == static_cast<int>(v); }));
+  app->add_option("--gpuscale_out", o.out,
+                  "write this run's results fragment (JSON) to FILE, rewritten after every benchmark")
+      ->type_name("FILE");
+  app->add_option("--target_cv", o.policy.target_cv,
+                  "sample until the coefficient of variation is below X (default 0.01)")
+      ->type_name("X")
+      ->check(
+          finite_number("a coefficient of variation in (0, 1]", [](double v) { return v > 0 && v <= 1; }));
+  app->add_option("--max_time_s", o.policy.max_time_s,
+                  "time cap in seconds for sampling one benchmark (default 1; 0: the fewest samples)")
+      ->type_name("S")
+      ->check(
+          finite_number("a number of seconds in [0, 3600]", [](double v) { return v >= 0 && v <= 3600; }));
+  app->add_flag("--gpuscale_count_gpus", args.count_gpus,
+                "print the number of usable GPUs (exit 2 with the reason if none)");
+  app->add_flag("--gpuscale_progress", o.progress, "one progress line per benchmark on stderr");
+  if (spec.add_options) spec.add_options(*app);
+  if (const int rc = cli::parse_args(*app, ours, out, err); rc >= 0) return rc;
+  args.device_given = app->count("--device") > 0;
+  return -1;
+}
+
+int run_bench(const BenchArgs& args, const BinarySpec& spec) {
+  const Options& opt = args.options;
+  if (args.count_gpus) {  // for gpuscale run: how many usable GPUs, or the reason there are none
     if (!spec.gpu.count) {
       std::cerr << spec.name << ": no usable GPU: this build has no CUDA support\n";
       return 2;
@@ -110,16 +139,15 @@ int bench_main(int argc, char** argv, const BinarySpec& spec) {
     return 1;
   }
 
-  // Listing needs no GPU. Decided before benchmark::Initialize, which removes the flags it reads.
-  bool listing = false;
-  for (char* a : rest)
-    if (std::strncmp(a, "--benchmark_list_tests", 22) == 0 && std::strstr(a, "false") == nullptr)
-      listing = true;
-
-  int rest_argc = static_cast<int>(rest.size());
-  benchmark::Initialize(&rest_argc, rest.data());
-  if (benchmark::ReportUnrecognizedArguments(rest_argc, rest.data())) return 2;
-  if (listing) {
+  // Google Benchmark reads (and removes) its flags from an argv of its own.
+  std::vector<std::string> gb_args = {args.program};
+  gb_args.insert(gb_args.end(), args.benchmark_flags.begin(), args.benchmark_flags.end());
+  std::vector<char*> gb_argv;
+  for (std::string& a : gb_args) gb_argv.push_back(a.data());
+  int gb_argc = static_cast<int>(gb_argv.size());
+  benchmark::Initialize(&gb_argc, gb_argv.data());
+  if (benchmark::ReportUnrecognizedArguments(gb_argc, gb_argv.data())) return 2;
+  if (args.listing()) {  // listing needs no GPU: registering touched no driver
     benchmark::RunSpecifiedBenchmarks();
     return 0;
   }
@@ -162,6 +190,12 @@ int bench_main(int argc, char** argv, const BinarySpec& spec) {
     return 1;
   }
   return 0;
+}
+
+int bench_main(int argc, char** argv, const BinarySpec& spec) {
+  BenchArgs args;
+  if (const int rc = parse_bench_args(argc, argv, spec, args, std::cout, std::cerr); rc >= 0) return rc;
+  return run_bench(args, spec);
 }
 
 }  // namespace gpuscale::bench

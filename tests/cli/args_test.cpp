@@ -1,6 +1,6 @@
 // The argument rules every gpuscale subcommand shares (cli/args.hpp): both flag forms, malformed
 // numbers named by their flag, unknown flags rejected with exit 2, --help generated with exit 0.
-#include "args.hpp"
+#include "gpuscale/core/args.hpp"
 
 #include <gtest/gtest.h>
 
@@ -127,7 +127,7 @@ TEST(Args, BothFlagFormsWork) {
 TEST(Args, ParseArgsReportsHelpAndErrors) {
   double x = 1;
   std::string s;
-  auto app = cli::make_app("demo", "A demo.", "exit status: 0 fine.");
+  auto app = cli::make_app("gpuscale demo", "A demo.", "exit status: 0 fine.");
   app->add_option("--x", x, "a number")->check(cli::finite_number("a number > 0", [](double v) {
     return v > 0;
   }));
@@ -141,7 +141,7 @@ TEST(Args, ParseArgsReportsHelpAndErrors) {
   EXPECT_NE(out.str().find("exit status: 0 fine."), std::string::npos) << out.str();
   for (const std::string bad : {"-1", "3abc", "nan", "", "1e999"}) {
     err.str("");
-    auto app2 = cli::make_app("demo", "");
+    auto app2 = cli::make_app("gpuscale demo", "");
     app2->add_option("--x", x)->check(cli::finite_number("a number > 0", [](double v) { return v > 0; }));
     EXPECT_EQ(cli::parse_args(*app2, {"--x", bad}, out, err), 2) << bad;
     EXPECT_EQ(err.str(),

@@ -17,7 +17,7 @@ using test::run_command_line;
 TEST(GemmCli, HelpDescribesTheBinary) {
   const auto r = run_command_line(std::string(BENCH_GEMM_BIN) + " --help");
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("usage: bench_gemm"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Usage: bench_gemm"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("gemm/mamf/precision:<precision>"), std::string::npos) << r.out;
 }
 

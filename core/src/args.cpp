@@ -1,4 +1,4 @@
-#include "args.hpp"
+#include "gpuscale/core/args.hpp"
 
 #include <cmath>
 #include <cstdlib>
@@ -51,9 +51,9 @@ class Formatter : public CLI::Formatter {
 
 }  // namespace
 
-std::unique_ptr<CLI::App> make_app(const std::string& command, const std::string& description,
+std::unique_ptr<CLI::App> make_app(const std::string& program, const std::string& description,
                                    const std::string& footer) {
-  auto app = std::make_unique<CLI::App>(description, command.empty() ? "gpuscale" : "gpuscale " + command);
+  auto app = std::make_unique<CLI::App>(description, program);
   app->formatter(std::make_shared<Formatter>());
   app->footer(footer);
   app->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);

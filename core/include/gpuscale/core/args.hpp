@@ -1,9 +1,9 @@
-// The one argument parser of the gpuscale command: every subcommand (and the top-level dispatch)
-// declares its options on a CLI11 app made here and parses through parse_args, so the rules are the
-// same everywhere: `--flag=value` and `--flag value` both work, unknown flags are rejected, a
-// malformed number is an error naming its flag, `--help` is generated from the declarations (with
-// the command's description above the options and its footer - details, exit status, examples -
-// below them).
+// The one argument parser of every gpuscale binary: each subcommand of the gpuscale command (and
+// its top-level dispatch) and each bench binary declares its options on a CLI11 app made here and
+// parses through parse_args, so the rules are the same everywhere: `--flag=value` and `--flag value`
+// both work, unknown flags are rejected, a malformed number is an error naming its flag, `--help` is
+// generated from the declarations (with the program's description above the options and its footer
+// - details, exit status, examples - below them).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -16,15 +16,15 @@
 
 namespace gpuscale::cli {
 
-// The app of `gpuscale <command>` (command empty: the top-level `gpuscale`). `description` is
+// The app of a program ("gpuscale", "gpuscale run", "bench_memory"). `description` is
 // printed after the usage line, `footer` after the options. A repeated option keeps its last value
 // (vector options and positionals collect every value).
-std::unique_ptr<CLI::App> make_app(const std::string& command, const std::string& description,
+std::unique_ptr<CLI::App> make_app(const std::string& program, const std::string& description,
                                    const std::string& footer = "");
 
 // Parses `args` (in command-line order). Returns -1 when the command should go on; otherwise the
 // exit status after printing: 0 for --help (the generated help, to `out`), 2 for a usage error
-// ("gpuscale <cmd>: <message> (see gpuscale <cmd> --help)", to `err`).
+// ("<program>: <message> (see <program> --help)", to `err`).
 int parse_args(CLI::App& app, const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 // A check for a number option, run on its text before CLI11 converts it: the text must be a finite

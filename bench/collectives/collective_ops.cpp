@@ -13,10 +13,26 @@
 
 namespace gpuscale::bench {
 
-const CollectiveInfo& collective_info(Collective op) {
-  for (const auto& c : kCollectives)
-    if (c.op == op) return c;
-  throw std::invalid_argument("unknown collective");
+// The ops of collectives/ops/ops.def, each defined in its own file.
+namespace collective_ops {
+#define GPUSCALE_COLLECTIVE(name) extern const CollectiveOp name;
+#include "collectives/ops/ops.def"
+#undef GPUSCALE_COLLECTIVE
+}  // namespace collective_ops
+
+const std::vector<const CollectiveOp*>& collectives() {
+  static const std::vector<const CollectiveOp*> all = {
+#define GPUSCALE_COLLECTIVE(name) &collective_ops::name,
+#include "collectives/ops/ops.def"
+#undef GPUSCALE_COLLECTIVE
+  };
+  return all;
+}
+
+const CollectiveOp& collective(std::string_view name) {
+  for (const CollectiveOp* op : collectives())
+    if (op->name == name) return *op;
+  throw std::invalid_argument("unknown collective '" + std::string(name) + "'");
 }
 
 std::string_view dtype_name(DType t) {
@@ -31,31 +47,29 @@ std::uint64_t Layout::buffer_bytes(DType t, bool in_place) const {
   return static_cast<std::uint64_t>(elems) * dtype_bytes(t);
 }
 
-Layout make_layout(Collective op, std::uint64_t bytes, int ranks, DType t) {
+Layout make_layout(const CollectiveOp& op, std::uint64_t bytes, int ranks, DType t) {
   if (ranks < 1) throw std::invalid_argument("make_layout: ranks must be >= 1");
   const std::size_t n = static_cast<std::size_t>(ranks);
   const std::size_t elem = dtype_bytes(t);
   std::size_t count = static_cast<std::size_t>(bytes / elem);
   Layout l;
-  switch (op) {
-    case Collective::all_reduce:
-    case Collective::broadcast:
-    case Collective::sendrecv:
+  switch (op.shape) {
+    case Shape::whole:
       l.send_count = l.recv_count = count;
       break;
-    case Collective::all_gather:
+    case Shape::gather:
       l.chunk = count / n;
       l.send_count = l.chunk;
       l.recv_count = l.chunk * n;
       count = l.recv_count;
       break;
-    case Collective::reduce_scatter:
+    case Shape::scatter:
       l.chunk = count / n;
       l.send_count = l.chunk * n;
       l.recv_count = l.chunk;
       count = l.send_count;
       break;
-    case Collective::alltoall:
+    case Shape::blocks:
       l.chunk = count / n;
       l.send_count = l.recv_count = l.chunk * n;
       count = l.send_count;
@@ -66,8 +80,8 @@ Layout make_layout(Collective op, std::uint64_t bytes, int ranks, DType t) {
   return l;
 }
 
-double collective_bus_factor(Collective op, int ranks) {
-  return bus_factor(collective_info(op).name, ranks);
+double collective_bus_factor(const CollectiveOp& op, int ranks) {
+  return bus_factor(op.name, ranks);
 }
 
 namespace {
@@ -88,32 +102,18 @@ double input_value(int rank, std::size_t i) {
   return 1.0 + static_cast<double>(mix((static_cast<std::uint64_t>(rank) << 40) ^ i) & 3u);
 }
 
-double expected_value(Collective op, int rank, int ranks, std::size_t chunk, std::size_t j) {
-  auto sum_over_ranks = [&](std::size_t i) {
-    double s = 0;
-    for (int r = 0; r < ranks; ++r) s += input_value(r, i);
-    return s;
-  };
-  switch (op) {
-    case Collective::all_reduce:
-      return sum_over_ranks(j);
-    case Collective::all_gather:
-      return input_value(static_cast<int>(j / chunk), j % chunk);
-    case Collective::reduce_scatter:
-      return sum_over_ranks(static_cast<std::size_t>(rank) * chunk + j);
-    case Collective::broadcast:
-      return input_value(kRoot, j);
-    case Collective::alltoall:
-      // Block b came from rank b, which sent its block `rank`.
-      return input_value(static_cast<int>(j / chunk), static_cast<std::size_t>(rank) * chunk + j % chunk);
-    case Collective::sendrecv:
-      return input_value((rank + ranks - 1) % ranks, j);
-  }
-  return kSentinel;
+double sum_of_inputs(int ranks, std::size_t i) {
+  double s = 0;
+  for (int r = 0; r < ranks; ++r) s += input_value(r, i);
+  return s;
 }
 
-double tolerance(Collective op, DType t, int ranks) {
-  if (!collective_info(op).reduces) return 0;
+double expected_value(const CollectiveOp& op, int rank, int ranks, std::size_t chunk, std::size_t j) {
+  return op.expected(rank, ranks, chunk, j);
+}
+
+double tolerance(const CollectiveOp& op, DType t, int ranks) {
+  if (!op.reduces) return 0;
   const double largest_sum = kMaxInput * ranks;
   const double exact_up_to = t == DType::bf16 ? 256.0 : 16777216.0;  // 2^(mantissa bits + 1)
   if (largest_sum <= exact_up_to) return 0;
@@ -160,8 +160,8 @@ void fill_sentinel(DType t, void* buf, std::size_t count) {
   for_each_element(t, buf, count, [](std::size_t) { return kSentinel; });
 }
 
-std::string check_output(Collective op, DType t, int rank, int ranks, std::size_t chunk, const void* out,
-                         std::size_t count) {
+std::string check_output(const CollectiveOp& op, DType t, int rank, int ranks, std::size_t chunk,
+                         const void* out, std::size_t count) {
   const double tol = tolerance(op, t, ranks);
   auto value_at = [&](std::size_t j) -> double {
     return t == DType::fp32 ? static_cast<const float*>(out)[j]
@@ -188,25 +188,26 @@ std::string check_output(Collective op, DType t, int rank, int ranks, std::size_
   return buf;
 }
 
-void init_buffers(Collective op, DType t, int rank, const Layout& l, bool in_place, void* send, void* recv) {
-  const std::size_t elem = dtype_bytes(t);
+void init_buffers(const CollectiveOp& op, DType t, int rank, const Layout& l, bool in_place, void* send,
+                  void* recv) {
   if (!in_place) {
     fill_input(t, rank, send, l.send_count);
     fill_sentinel(t, recv, l.recv_count);
     return;
   }
   const std::size_t n = l.in_place_count();
-  if (op == Collective::all_gather) {  // the input is this rank's block of the output
+  if (op.in_place_input) {  // the input is a part of the one buffer, the rest awaits the output
+    const std::size_t at = op.in_place_input(rank, l);
     fill_sentinel(t, recv, n);
-    fill_input(t, rank, static_cast<char*>(recv) + static_cast<std::size_t>(rank) * l.chunk * elem, l.chunk);
+    fill_input(t, rank, static_cast<char*>(recv) + at * dtype_bytes(t), l.send_count);
   } else {
     fill_input(t, rank, recv, n);
   }
 }
 
-OutputView output_view(Collective op, int rank, const Layout& l, bool in_place, bool mpi_in_place_semantics) {
-  if (in_place && op == Collective::reduce_scatter && !mpi_in_place_semantics)
-    return {static_cast<std::size_t>(rank) * l.chunk, l.chunk};
+OutputView output_view(const CollectiveOp& op, int rank, const Layout& l, bool in_place,
+                       bool mpi_in_place_semantics) {
+  if (op.output) return op.output(rank, l, in_place, mpi_in_place_semantics);
   return {0, l.recv_count};
 }
 
@@ -227,19 +228,17 @@ std::vector<CollectiveCase> collective_cases(const std::string& suite, bool host
   const bool full = suite == "full";
   std::vector<CollectiveCase> cases;
   for (std::uint64_t bytes : collective_sweep_bytes(suite, host)) {
-    for (const auto& info : kCollectives) {
+    for (const CollectiveOp* op : collectives()) {
       for (DType t : {DType::fp32, DType::bf16}) {
         for (bool in_place : {false, true}) {
-          if (in_place && !info.has_in_place) continue;
+          if (in_place && !op->has_in_place) continue;
           if (!full && !host) {
-            // Quick GPU suite: the collectives that dominate training, out of place; BF16 for all_reduce.
-            const bool wanted =
-                info.op == Collective::all_reduce ||
-                ((info.op == Collective::all_gather || info.op == Collective::reduce_scatter) &&
-                 t == DType::fp32);
+            // Quick GPU suite: the collectives that dominate training, out of place.
+            const bool wanted = op->quick_gpu == QuickGpu::fp32_and_bf16 ||
+                                (op->quick_gpu == QuickGpu::fp32 && t == DType::fp32);
             if (!wanted || in_place) continue;
           }
-          cases.push_back({info.op, t, bytes, in_place});
+          cases.push_back({op, t, bytes, in_place});
         }
       }
     }
@@ -250,7 +249,7 @@ std::vector<CollectiveCase> collective_cases(const std::string& suite, bool host
 BenchmarkId collective_id(const CollectiveCase& c, int ranks, bool host) {
   return BenchmarkId{"collective",
                      host,
-                     std::string(collective_info(c.op).name),
+                     std::string(c.op->name),
                      {{"dtype", std::string(dtype_name(c.dtype))},
                       {"bytes", std::to_string(c.bytes)},
                       {"ranks", std::to_string(ranks)},

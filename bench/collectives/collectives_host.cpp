@@ -3,11 +3,10 @@
 // lock-step sampling, per-rank aggregation, busbw, the fragment) runs on machines without a GPU.
 // Ids carry `host`: collective/host/all_reduce/dtype:fp32/bytes:1024/ranks:4/inplace:0.
 //
-// MPI calls: MPI_Allreduce, MPI_Allgather, MPI_Reduce_scatter_block, MPI_Bcast (out of place: the
-// root also copies its input to its output, as NCCL's broadcast does), MPI_Alltoall, and
-// MPI_Sendrecv around the ring. BF16 travels as MPI_UINT16_T and is summed by a user-defined
-// operator that rounds every addition to BF16. Counts are MPI ints: a size of more than 2^31-1
-// elements is skipped. Without MPI in the build every case is skipped with that reason.
+// Each collective's MPI call is in its own file (collectives/ops/<name>.cpp). BF16 travels as
+// MPI_UINT16_T and is summed by a user-defined operator that rounds every addition to BF16. Counts are MPI
+// ints: a size of more than 2^31-1 elements is skipped. Without MPI in the build every case is skipped with
+// that reason.
 //
 //   mpirun -np 4 bench_collectives --backend=host --gpuscale_out=host.json
 #include <unistd.h>
@@ -25,6 +24,7 @@
 #include "gpuscale/core/host_info.hpp"
 #include "gpuscale/core/units.hpp"
 #ifdef GPUSCALE_WITH_MPI
+#include "collectives/mpi_call.hpp"
 #include "collectives/mpi_group.hpp"
 #endif
 
@@ -51,7 +51,7 @@ class MpiHostCase final : public CaseRunner {
         g_(g),
         n_(g.size()),
         rank_(g.rank()),
-        layout_(make_layout(s.c.op, s.c.bytes, g.size(), s.c.dtype)) {
+        layout_(make_layout(*s.c.op, s.c.bytes, g.size(), s.c.dtype)) {
     dt_ = c_.dtype == DType::fp32 ? MPI_FLOAT : MPI_UINT16_T;
     sum_ = c_.dtype == DType::fp32 ? MPI_SUM : g.bf16_sum();
   }
@@ -76,7 +76,7 @@ class MpiHostCase final : public CaseRunner {
       send_.resize(layout_.send_count * elem);
       recv_.resize(layout_.recv_count * elem);
     }
-    init_buffers(c_.op, c_.dtype, rank_, layout_, c_.in_place, send_.data(), recv_.data());
+    init_buffers(*c_.op, c_.dtype, rank_, layout_, c_.in_place, send_.data(), recv_.data());
   }
 
   double run(int iterations) override {
@@ -86,42 +86,18 @@ class MpiHostCase final : public CaseRunner {
   }
 
   std::string check() override {
-    const OutputView v = output_view(c_.op, rank_, layout_, c_.in_place, /*mpi_in_place_semantics=*/true);
-    const std::string bad = check_output(c_.op, c_.dtype, rank_, n_, layout_.chunk,
+    const OutputView v = output_view(*c_.op, rank_, layout_, c_.in_place, /*mpi_in_place_semantics=*/true);
+    const std::string bad = check_output(*c_.op, c_.dtype, rank_, n_, layout_.chunk,
                                          recv_.data() + v.offset * dtype_bytes(c_.dtype), v.count);
     return bad.empty() ? bad : "validation failed: " + bad;
   }
 
  private:
   void once() {
-    const MPI_Comm comm = g_.comm();
-    const bool ip = c_.in_place;
-    void* send = ip ? MPI_IN_PLACE : static_cast<void*>(send_.data());
     void* recv = recv_.data();
-    const int count = static_cast<int>(layout_.send_count);
-    const int chunk = static_cast<int>(layout_.chunk);
-    switch (c_.op) {
-      case Collective::all_reduce:
-        GPUSCALE_MPI_CHECK(MPI_Allreduce(send, recv, count, dt_, sum_, comm));
-        break;
-      case Collective::all_gather:
-        GPUSCALE_MPI_CHECK(MPI_Allgather(send, chunk, dt_, recv, chunk, dt_, comm));
-        break;
-      case Collective::reduce_scatter:
-        GPUSCALE_MPI_CHECK(MPI_Reduce_scatter_block(send, recv, chunk, dt_, sum_, comm));
-        break;
-      case Collective::broadcast:
-        if (!ip && rank_ == kRoot) std::memcpy(recv_.data(), send_.data(), recv_.size());
-        GPUSCALE_MPI_CHECK(MPI_Bcast(recv, count, dt_, kRoot, comm));
-        break;
-      case Collective::alltoall:
-        GPUSCALE_MPI_CHECK(MPI_Alltoall(send, chunk, dt_, recv, chunk, dt_, comm));
-        break;
-      case Collective::sendrecv:
-        GPUSCALE_MPI_CHECK(MPI_Sendrecv(send_.data(), count, dt_, (rank_ + 1) % n_, 0, recv, count, dt_,
-                                        (rank_ + n_ - 1) % n_, 0, comm, MPI_STATUS_IGNORE));
-        break;
-    }
+    const void* input = c_.in_place ? recv : static_cast<const void*>(send_.data());
+    c_.op->mpi({c_.in_place ? MPI_IN_PLACE : static_cast<void*>(send_.data()), recv, input, layout_,
+                dtype_bytes(c_.dtype), dt_, sum_, rank_, n_, c_.in_place, g_.comm()});
   }
 
   CollectiveCase c_;
@@ -145,6 +121,7 @@ class HostCollectiveCase final : public CollectiveBenchCase {
     if (!dynamic_cast<MpiGroup*>(&ctx_.ranks())) return state.fail("MPI was not initialised");
     // One host rank exchanges nothing: its "bandwidth" would be a local copy or a no-op.
     if (spec_.ranks < 2) return state.skip("one MPI rank moves no data: launch under mpirun -np N (N >= 2)");
+    if (!spec_.c.op->mpi) return state.skip(std::string(spec_.c.op->name) + " has no MPI call");
 #else
     state.skip("this build has no MPI (install libopenmpi-dev and reconfigure)");
 #endif

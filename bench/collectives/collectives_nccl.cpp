@@ -1,6 +1,6 @@
-// NCCL backend of bench_collectives: all_reduce, all_gather, reduce_scatter, broadcast, alltoall and
-// sendrecv (ring: rank r sends to r+1, receives from r-1) on device buffers, FP32 and BF16, in place
-// and out of place (see collective_ops.hpp for the size convention and the layouts).
+// NCCL backend of bench_collectives: every collective of collectives/ops/ops.def (each one's NCCL
+// call is in its own file) on device buffers, FP32 and BF16, in place and out of place (see
+// collective_ops.hpp for the size convention and the layouts).
 //
 // Two launch modes, one id scheme (ranks:N = NCCL ranks):
 //   one process driving every local GPU  ncclCommInitAll; each collective is one ncclGroupStart/End
@@ -14,10 +14,6 @@
 //
 //   bench_collectives --benchmark_filter='collective/all_reduce/dtype:bf16'
 //   mpirun -np 8 bench_collectives --suite=full --gpuscale_out=coll.json
-#include <cuda_bf16.h>  // before nccl.h: older nccl.h declares ncclBfloat16 only with the BF16 types
-#include <cuda_runtime.h>
-#include <nccl.h>
-
 #include <chrono>
 #include <memory>
 #include <string>
@@ -25,6 +21,7 @@
 #include <vector>
 
 #include "collectives/driver.hpp"
+#include "collectives/nccl_call.hpp"
 #include "collectives/nccl_env.hpp"
 #include "collectives/watchdog.hpp"
 #include "gpu/cuda_check.hpp"
@@ -35,24 +32,6 @@
 #include "gpuscale/core/units.hpp"
 
 extern char** environ;
-
-namespace gpuscale::bench {
-
-class NcclError : public std::runtime_error {
- public:
-  NcclError(ncclResult_t code, const char* expr, const char* file, int line)
-      : std::runtime_error(std::string(file) + ":" + std::to_string(line) + ": " + expr + ": " +
-                           ncclGetErrorString(code)) {}
-};
-
-}  // namespace gpuscale::bench
-
-#define GPUSCALE_NCCL_CHECK(expr)                                                        \
-  do {                                                                                   \
-    const ncclResult_t gpuscale_nccl_err_ = (expr);                                      \
-    if (gpuscale_nccl_err_ != ncclSuccess)                                               \
-      throw ::gpuscale::bench::NcclError(gpuscale_nccl_err_, #expr, __FILE__, __LINE__); \
-  } while (0)
 
 namespace gpuscale::bench {
 namespace {
@@ -170,7 +149,7 @@ class NcclCase final : public CaseRunner {
         id_(std::move(id)),
         timeout_s_(timeout_s),
         nvml_index_(nvml_index),
-        layout_(make_layout(s.c.op, s.c.bytes, comms.ranks(), s.c.dtype)) {}
+        layout_(make_layout(*s.c.op, s.c.bytes, comms.ranks(), s.c.dtype)) {}
 
   std::string does_not_fit() override {
     const std::uint64_t need = layout_.buffer_bytes(c_.dtype, c_.in_place);
@@ -201,7 +180,7 @@ class NcclCase final : public CaseRunner {
         b.send = DeviceBuffer<char>(send_h.size());
         b.recv = DeviceBuffer<char>(recv_h.size());
       }
-      init_buffers(c_.op, c_.dtype, m.rank, layout_, c_.in_place, send_h.data(), recv_h.data());
+      init_buffers(*c_.op, c_.dtype, m.rank, layout_, c_.in_place, send_h.data(), recv_h.data());
       // On the member's own stream: its streams are non-blocking, so a copy on the legacy stream
       // would not be ordered before the collectives, and the checked run could read stale input.
       // The wait also keeps the host buffers, reused by the next member, alive until the copy is done.
@@ -233,13 +212,14 @@ class NcclCase final : public CaseRunner {
     std::vector<char> out;
     for (std::size_t g = 0; g < buffers_.size(); ++g) {
       const auto& m = comms_.members()[g];
-      const OutputView v = output_view(c_.op, m.rank, layout_, c_.in_place, /*mpi_in_place_semantics=*/false);
+      const OutputView v =
+          output_view(*c_.op, m.rank, layout_, c_.in_place, /*mpi_in_place_semantics=*/false);
       out.resize(v.count * elem);
       GPUSCALE_CUDA_CHECK(cudaSetDevice(m.device));
       GPUSCALE_CUDA_CHECK(cudaMemcpy(out.data(), buffers_[g].recv.get() + v.offset * elem, out.size(),
                                      cudaMemcpyDeviceToHost));
       const std::string bad =
-          check_output(c_.op, c_.dtype, m.rank, comms_.ranks(), layout_.chunk, out.data(), v.count);
+          check_output(*c_.op, c_.dtype, m.rank, comms_.ranks(), layout_.chunk, out.data(), v.count);
       if (!bad.empty()) return "GPU " + std::to_string(m.device) + ": validation failed: " + bad;
     }
     return {};
@@ -262,48 +242,9 @@ class NcclCase final : public CaseRunner {
   };
 
   void launch(NcclCommunicators::Member& m, Buffers& b) {
-    const std::size_t elem = dtype_bytes(c_.dtype);
-    const ncclDataType_t dt = nccl_type(c_.dtype);
-    const int n = comms_.ranks();
-    const cudaStream_t s = m.stream.get();
     char* recv = b.recv.get();
-    const char* send = c_.in_place ? recv : b.send.get();
-    const std::size_t block = layout_.chunk * elem;
-    switch (c_.op) {
-      case Collective::all_reduce:
-        GPUSCALE_NCCL_CHECK(ncclAllReduce(send, recv, layout_.send_count, dt, ncclSum, m.comm, s));
-        break;
-      case Collective::all_gather:
-        if (c_.in_place) send = recv + m.rank * block;
-        GPUSCALE_NCCL_CHECK(ncclAllGather(send, recv, layout_.chunk, dt, m.comm, s));
-        break;
-      case Collective::reduce_scatter:
-        if (c_.in_place) recv = recv + m.rank * block;  // the one buffer is the input
-        GPUSCALE_NCCL_CHECK(ncclReduceScatter(send, recv, layout_.chunk, dt, ncclSum, m.comm, s));
-        break;
-      case Collective::broadcast:
-        GPUSCALE_NCCL_CHECK(ncclBroadcast(send, recv, layout_.send_count, dt, kRoot, m.comm, s));
-        break;
-      case Collective::alltoall:
-#if NCCL_VERSION_CODE >= NCCL_VERSION(2, 28, 0)
-        GPUSCALE_NCCL_CHECK(ncclAlltoAll(send, recv, layout_.chunk, dt, m.comm, s));
-#else
-        GPUSCALE_NCCL_CHECK(ncclGroupStart());
-        for (int p = 0; p < n; ++p) {
-          GPUSCALE_NCCL_CHECK(ncclSend(send + p * block, layout_.chunk, dt, p, m.comm, s));
-          GPUSCALE_NCCL_CHECK(ncclRecv(recv + p * block, layout_.chunk, dt, p, m.comm, s));
-        }
-        GPUSCALE_NCCL_CHECK(ncclGroupEnd());
-#endif
-        break;
-      case Collective::sendrecv:
-        GPUSCALE_NCCL_CHECK(ncclGroupStart());
-        GPUSCALE_NCCL_CHECK(ncclSend(send, layout_.send_count, dt, (m.rank + 1) % n, m.comm, s));
-        GPUSCALE_NCCL_CHECK(ncclRecv(recv, layout_.recv_count, dt, (m.rank + n - 1) % n, m.comm, s));
-        GPUSCALE_NCCL_CHECK(ncclGroupEnd());
-        break;
-    }
-    (void)n;
+    c_.op->nccl({c_.in_place ? recv : b.send.get(), recv, layout_, dtype_bytes(c_.dtype), nccl_type(c_.dtype),
+                 m.rank, comms_.ranks(), c_.in_place, m.comm, m.stream.get()});
   }
 
   CollectiveCase c_;
@@ -387,6 +328,7 @@ class GpuCollectiveCase final : public CollectiveBenchCase {
             {"busbw_note", kBusbwNote}};
   }
   void precheck(CaseState& state) const override {
+    if (!spec_.c.op->nccl) return state.skip(std::string(spec_.c.op->name) + " has no NCCL call");
     if (communicators(ctx_, state.entry())) return;
     state.parameters().update(extra_parameters(state));
     state.fail("creating the NCCL communicators failed: " + ctx_.nccl->init_error);

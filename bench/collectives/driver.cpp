@@ -19,14 +19,13 @@ RankGroup& CollectiveContext::ranks() {
 }
 
 nlohmann::json case_parameters(const CaseSpec& s, const Layout& l) {
-  const auto& info = collective_info(s.c.op);
-  return {{"collective", info.name},
+  return {{"collective", s.c.op->name},
           {"dtype", dtype_name(s.c.dtype)},
           {"bytes", s.c.bytes},
           {"message_bytes", l.message_bytes},
           {"ranks", s.ranks},
           {"in_place", s.c.in_place},
-          {"bus_factor", collective_bus_factor(s.c.op, s.ranks)},
+          {"bus_factor", collective_bus_factor(*s.c.op, s.ranks)},
           {"library", s.backend_label},
           {"size_convention",
            "nccl-tests size: bytes of the largest buffer of one rank (all_gather: the gathered "
@@ -45,8 +44,8 @@ std::vector<CaseSpec> nccl_case_specs(const std::string& suite, int ranks) {
 
 Work collective_work(const CaseSpec& s) {
   Work w;
-  w.message_bytes = static_cast<double>(make_layout(s.c.op, s.c.bytes, s.ranks, s.c.dtype).message_bytes);
-  w.bus_factor = collective_bus_factor(s.c.op, s.ranks);
+  w.message_bytes = static_cast<double>(make_layout(*s.c.op, s.c.bytes, s.ranks, s.c.dtype).message_bytes);
+  w.bus_factor = collective_bus_factor(*s.c.op, s.ranks);
   return w;
 }
 
@@ -55,7 +54,7 @@ BenchmarkId CollectiveBenchCase::id() const {
 }
 
 nlohmann::json CollectiveBenchCase::parameters(const GpuTarget&) const {
-  return case_parameters(spec_, make_layout(spec_.c.op, spec_.c.bytes, spec_.ranks, spec_.c.dtype));
+  return case_parameters(spec_, make_layout(*spec_.c.op, spec_.c.bytes, spec_.ranks, spec_.c.dtype));
 }
 
 Work CollectiveBenchCase::work(const GpuTarget&) const {
@@ -128,7 +127,7 @@ void CollectiveBenchCase::run(CaseState& state) const {
   precheck(state);
   if (state.done()) return;
   RankGroup& g = ctx.ranks();
-  const Layout layout = make_layout(spec.c.op, spec.c.bytes, spec.ranks, spec.c.dtype);
+  const Layout layout = make_layout(*spec.c.op, spec.c.bytes, spec.ranks, spec.c.dtype);
   state.parameters().update(extra_parameters(state));
   if (layout.message_bytes == 0)
     return state.skip(std::to_string(spec.c.bytes) + " B is less than one " +

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <cstring>
 #include <set>
+#include <stdexcept>
+#include <string_view>
 #include <vector>
 
 #include "gpuscale/core/benchmark_id.hpp"
@@ -16,41 +18,41 @@ namespace gpuscale::bench {
 namespace {
 
 TEST(CollectiveBusFactor, MatchesNcclTests) {
-  EXPECT_DOUBLE_EQ(collective_bus_factor(Collective::all_reduce, 1), 0.0);
-  EXPECT_DOUBLE_EQ(collective_bus_factor(Collective::all_reduce, 2), 1.0);
-  EXPECT_DOUBLE_EQ(collective_bus_factor(Collective::all_reduce, 8), 1.75);
-  EXPECT_DOUBLE_EQ(collective_bus_factor(Collective::all_gather, 8), 0.875);
-  EXPECT_DOUBLE_EQ(collective_bus_factor(Collective::reduce_scatter, 4), 0.75);
-  EXPECT_DOUBLE_EQ(collective_bus_factor(Collective::alltoall, 4), 0.75);
-  EXPECT_DOUBLE_EQ(collective_bus_factor(Collective::broadcast, 8), 1.0);
-  EXPECT_DOUBLE_EQ(collective_bus_factor(Collective::sendrecv, 8), 1.0);
-  EXPECT_DOUBLE_EQ(collective_bus_factor(Collective::all_gather, 1), 0.0);
+  EXPECT_DOUBLE_EQ(collective_bus_factor(collective("all_reduce"), 1), 0.0);
+  EXPECT_DOUBLE_EQ(collective_bus_factor(collective("all_reduce"), 2), 1.0);
+  EXPECT_DOUBLE_EQ(collective_bus_factor(collective("all_reduce"), 8), 1.75);
+  EXPECT_DOUBLE_EQ(collective_bus_factor(collective("all_gather"), 8), 0.875);
+  EXPECT_DOUBLE_EQ(collective_bus_factor(collective("reduce_scatter"), 4), 0.75);
+  EXPECT_DOUBLE_EQ(collective_bus_factor(collective("alltoall"), 4), 0.75);
+  EXPECT_DOUBLE_EQ(collective_bus_factor(collective("broadcast"), 8), 1.0);
+  EXPECT_DOUBLE_EQ(collective_bus_factor(collective("sendrecv"), 8), 1.0);
+  EXPECT_DOUBLE_EQ(collective_bus_factor(collective("all_gather"), 1), 0.0);
 }
 
 TEST(CollectiveLayout, MessageBytesFollowTheNcclTestsSizeConvention) {
-  const Layout ar = make_layout(Collective::all_reduce, 1024, 4, DType::fp32);
+  const Layout ar = make_layout(collective("all_reduce"), 1024, 4, DType::fp32);
   EXPECT_EQ(ar.send_count, 256u);
   EXPECT_EQ(ar.recv_count, 256u);
   EXPECT_EQ(ar.message_bytes, 1024u);
 
-  const Layout ag = make_layout(Collective::all_gather, 1024, 4, DType::fp32);  // size = gathered output
+  const Layout ag = make_layout(collective("all_gather"), 1024, 4, DType::fp32);  // size = gathered output
   EXPECT_EQ(ag.chunk, 64u);
   EXPECT_EQ(ag.send_count, 64u);
   EXPECT_EQ(ag.recv_count, 256u);
   EXPECT_EQ(ag.message_bytes, 1024u);
 
-  const Layout rs = make_layout(Collective::reduce_scatter, 1024, 4, DType::bf16);  // size = input
+  const Layout rs = make_layout(collective("reduce_scatter"), 1024, 4, DType::bf16);  // size = input
   EXPECT_EQ(rs.chunk, 128u);
   EXPECT_EQ(rs.send_count, 512u);
   EXPECT_EQ(rs.recv_count, 128u);
   EXPECT_EQ(rs.message_bytes, 1024u);
 
-  const Layout a2a = make_layout(Collective::alltoall, 1024, 4, DType::fp32);
+  const Layout a2a = make_layout(collective("alltoall"), 1024, 4, DType::fp32);
   EXPECT_EQ(a2a.send_count, 256u);
   EXPECT_EQ(a2a.recv_count, 256u);
   EXPECT_EQ(a2a.chunk, 64u);
 
-  const Layout b = make_layout(Collective::broadcast, 64, 8, DType::bf16);
+  const Layout b = make_layout(collective("broadcast"), 64, 8, DType::bf16);
   EXPECT_EQ(b.send_count, 32u);
   EXPECT_EQ(b.message_bytes, 64u);
   EXPECT_EQ(b.buffer_bytes(DType::bf16, false), 128u);
@@ -58,13 +60,25 @@ TEST(CollectiveLayout, MessageBytesFollowTheNcclTestsSizeConvention) {
 }
 
 TEST(CollectiveLayout, RoundsDownToAMultipleOfTheRanksAndSkipsWhatIsTooSmall) {
-  const Layout ag = make_layout(Collective::all_gather, 1000, 3, DType::fp32);  // 250 elements -> 249
+  const Layout ag = make_layout(collective("all_gather"), 1000, 3, DType::fp32);  // 250 elements -> 249
   EXPECT_EQ(ag.chunk, 83u);
   EXPECT_EQ(ag.message_bytes, 996u);
-  EXPECT_EQ(make_layout(Collective::all_gather, 8, 4, DType::fp32).message_bytes, 0u);
-  EXPECT_EQ(make_layout(Collective::all_gather, 8, 4, DType::bf16).message_bytes, 8u);
-  EXPECT_EQ(make_layout(Collective::all_reduce, 8, 64, DType::fp32).message_bytes, 8u);
-  EXPECT_THROW(make_layout(Collective::all_reduce, 8, 0, DType::fp32), std::invalid_argument);
+  EXPECT_EQ(make_layout(collective("all_gather"), 8, 4, DType::fp32).message_bytes, 0u);
+  EXPECT_EQ(make_layout(collective("all_gather"), 8, 4, DType::bf16).message_bytes, 8u);
+  EXPECT_EQ(make_layout(collective("all_reduce"), 8, 64, DType::fp32).message_bytes, 8u);
+  EXPECT_THROW(make_layout(collective("all_reduce"), 8, 0, DType::fp32), std::invalid_argument);
+}
+
+TEST(CollectiveTable, ListsEveryOpOnceUnderItsOwnName) {
+  std::set<std::string_view> names;
+  for (const CollectiveOp* op : collectives()) {
+    EXPECT_TRUE(names.insert(op->name).second) << op->name;
+    EXPECT_EQ(&collective(op->name), op);
+    EXPECT_NE(op->expected, nullptr) << op->name;
+    EXPECT_NO_THROW(collective_bus_factor(*op, 8)) << op->name;  // core knows its factor
+  }
+  EXPECT_EQ(collectives().front()->name, "all_reduce");  // registration order: ops.def's
+  EXPECT_THROW(collective("all_reduce_typo"), std::invalid_argument);
 }
 
 TEST(CollectiveSweep, QuickIsX8To1GiBAndFullIsX2To4GiB) {
@@ -89,7 +103,7 @@ TEST(CollectiveCases, QuickGpuSuiteIsShortAndFullCoversEverything) {
   std::set<std::string> names;
   for (const auto& c : quick) {
     EXPECT_FALSE(c.in_place);
-    names.insert(std::string(collective_info(c.op).name) + "/" + std::string(dtype_name(c.dtype)));
+    names.insert(std::string(c.op->name) + "/" + std::string(dtype_name(c.dtype)));
   }
   EXPECT_EQ(names, (std::set<std::string>{"all_reduce/fp32", "all_reduce/bf16", "all_gather/fp32",
                                           "reduce_scatter/fp32"}));
@@ -99,10 +113,10 @@ TEST(CollectiveCases, QuickGpuSuiteIsShortAndFullCoversEverything) {
 }
 
 TEST(CollectiveIds, CarryEveryAxisAndParse) {
-  const CollectiveCase c{Collective::all_reduce, DType::bf16, 1024, false};
+  const CollectiveCase c{&collective("all_reduce"), DType::bf16, 1024, false};
   EXPECT_EQ(collective_id(c, 8, false).str(),
             "collective/all_reduce/dtype:bf16/bytes:1024/ranks:8/inplace:0");
-  const CollectiveCase h{Collective::reduce_scatter, DType::fp32, 8, true};
+  const CollectiveCase h{&collective("reduce_scatter"), DType::fp32, 8, true};
   const std::string id = collective_id(h, 4, true).str();
   EXPECT_EQ(id, "collective/host/reduce_scatter/dtype:fp32/bytes:8/ranks:4/inplace:1");
   const BenchmarkId p = BenchmarkId::parse(id);
@@ -121,10 +135,10 @@ TEST(Bf16, RoundsToNearestEven) {
 }
 
 TEST(Tolerance, ExactWhileSumsFitTheMantissa) {
-  EXPECT_EQ(tolerance(Collective::all_reduce, DType::bf16, 64), 0.0);
-  EXPECT_GT(tolerance(Collective::all_reduce, DType::bf16, 128), 0.0);
-  EXPECT_EQ(tolerance(Collective::all_reduce, DType::fp32, 4096), 0.0);
-  EXPECT_EQ(tolerance(Collective::all_gather, DType::bf16, 1024), 0.0);  // moves, never sums
+  EXPECT_EQ(tolerance(collective("all_reduce"), DType::bf16, 64), 0.0);
+  EXPECT_GT(tolerance(collective("all_reduce"), DType::bf16, 128), 0.0);
+  EXPECT_EQ(tolerance(collective("all_reduce"), DType::fp32, 4096), 0.0);
+  EXPECT_EQ(tolerance(collective("all_gather"), DType::bf16, 1024), 0.0);  // moves, never sums
 }
 
 // A reference implementation of every collective on host buffers, in the element type's values.
@@ -153,8 +167,8 @@ void put(DType t, std::vector<char>& b, std::size_t i, double v) {
 }
 
 // Runs `op` over n ranks, NCCL's in-place layout (or MPI's for reduce_scatter), then checks.
-std::vector<std::string> simulate(Collective op, DType t, int n, std::uint64_t bytes, bool in_place, bool mpi,
-                                  int corrupt_rank = -1) {
+std::vector<std::string> simulate(const CollectiveOp& op, DType t, int n, std::uint64_t bytes, bool in_place,
+                                  bool mpi, int corrupt_rank = -1) {
   const Layout l = make_layout(op, bytes, n, t);
   const std::size_t e = dtype_bytes(t);
   std::vector<RankBuffers> r(n);
@@ -170,33 +184,29 @@ std::vector<std::string> simulate(Collective op, DType t, int n, std::uint64_t b
   // The input of rank k, element i, as the collective reads it.
   auto in = [&](int k, std::size_t i) {
     if (!in_place) return get(t, r[k].send, i);
-    if (op == Collective::all_gather) return get(t, r[k].recv, k * l.chunk + i);
+    if (op.in_place_input) return get(t, r[k].recv, op.in_place_input(k, l) + i);
     return get(t, r[k].recv, i);
   };
   std::vector<std::vector<double>> out(n);
   for (int k = 0; k < n; ++k) {
-    const std::size_t count = op == Collective::reduce_scatter ? l.chunk : l.recv_count;
+    const std::size_t count = op.name == "reduce_scatter" ? l.chunk : l.recv_count;
     for (std::size_t j = 0; j < count; ++j) {
       double v = 0;
-      switch (op) {
-        case Collective::all_reduce:
-          for (int s = 0; s < n; ++s) v += in(s, j);
-          break;
-        case Collective::all_gather:
-          v = in(static_cast<int>(j / l.chunk), j % l.chunk);
-          break;
-        case Collective::reduce_scatter:
-          for (int s = 0; s < n; ++s) v += in(s, k * l.chunk + j);
-          break;
-        case Collective::broadcast:
-          v = in(kRoot, j);
-          break;
-        case Collective::alltoall:
-          v = in(static_cast<int>(j / l.chunk), k * l.chunk + j % l.chunk);
-          break;
-        case Collective::sendrecv:
-          v = in((k + n - 1) % n, j);
-          break;
+      const std::string_view name = op.name;
+      if (name == "all_reduce") {
+        for (int s = 0; s < n; ++s) v += in(s, j);
+      } else if (name == "all_gather") {
+        v = in(static_cast<int>(j / l.chunk), j % l.chunk);
+      } else if (name == "reduce_scatter") {
+        for (int s = 0; s < n; ++s) v += in(s, k * l.chunk + j);
+      } else if (name == "broadcast") {
+        v = in(kRoot, j);
+      } else if (name == "alltoall") {
+        v = in(static_cast<int>(j / l.chunk), k * l.chunk + j % l.chunk);
+      } else if (name == "sendrecv") {
+        v = in((k + n - 1) % n, j);
+      } else {
+        ADD_FAILURE() << "no reference for " << name;
       }
       out[k].push_back(v);
     }
@@ -214,35 +224,35 @@ std::vector<std::string> simulate(Collective op, DType t, int n, std::uint64_t b
 }
 
 TEST(ExpectedOutput, MatchesAReferenceOfEveryCollective) {
-  for (const auto& info : kCollectives)
+  for (const CollectiveOp* info : collectives())
     for (DType t : {DType::fp32, DType::bf16})
       for (int n : {1, 3, 4})
         for (bool in_place : {false, true}) {
-          if (in_place && !info.has_in_place) continue;
+          if (in_place && !info->has_in_place) continue;
           for (bool mpi : {false, true}) {
-            SCOPED_TRACE(std::string(info.name) + " " + std::string(dtype_name(t)) + " n=" +
+            SCOPED_TRACE(std::string(info->name) + " " + std::string(dtype_name(t)) + " n=" +
                          std::to_string(n) + (in_place ? " in place" : "") + (mpi ? " mpi" : " nccl"));
-            EXPECT_TRUE(simulate(info.op, t, n, 4096, in_place, mpi).empty());
-            EXPECT_EQ(simulate(info.op, t, n, 4096, in_place, mpi, n - 1).size(), 1u);
+            EXPECT_TRUE(simulate(*info, t, n, 4096, in_place, mpi).empty());
+            EXPECT_EQ(simulate(*info, t, n, 4096, in_place, mpi, n - 1).size(), 1u);
           }
         }
 }
 
 TEST(ExpectedOutput, CatchesABlockFromTheWrongRankAndUnwrittenOutput) {
   const int n = 8;
-  const Layout l = make_layout(Collective::all_gather, 8 * 64 * 4, n, DType::fp32);
+  const Layout l = make_layout(collective("all_gather"), 8 * 64 * 4, n, DType::fp32);
   std::vector<float> out(l.recv_count);
   for (std::size_t j = 0; j < out.size(); ++j)
-    out[j] = static_cast<float>(expected_value(Collective::all_gather, 0, n, l.chunk, j));
-  EXPECT_EQ(check_output(Collective::all_gather, DType::fp32, 0, n, l.chunk, out.data(), out.size()), "");
+    out[j] = static_cast<float>(expected_value(collective("all_gather"), 0, n, l.chunk, j));
+  EXPECT_EQ(check_output(collective("all_gather"), DType::fp32, 0, n, l.chunk, out.data(), out.size()), "");
   // Ranks 1 and 5 swapped: a periodic pattern would not notice.
   for (std::size_t k = 0; k < l.chunk; ++k) std::swap(out[1 * l.chunk + k], out[5 * l.chunk + k]);
-  EXPECT_NE(check_output(Collective::all_gather, DType::fp32, 0, n, l.chunk, out.data(), out.size()), "");
+  EXPECT_NE(check_output(collective("all_gather"), DType::fp32, 0, n, l.chunk, out.data(), out.size()), "");
 
   std::vector<float> untouched(l.recv_count);
   fill_sentinel(DType::fp32, untouched.data(), untouched.size());
   const std::string bad =
-      check_output(Collective::all_gather, DType::fp32, 0, n, l.chunk, untouched.data(), untouched.size());
+      check_output(collective("all_gather"), DType::fp32, 0, n, l.chunk, untouched.data(), untouched.size());
   EXPECT_NE(bad.find("element 0 = -1"), std::string::npos) << bad;
   EXPECT_NE(bad.find("512 of 512"), std::string::npos) << bad;
 }

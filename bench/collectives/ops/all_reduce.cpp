@@ -19,7 +19,10 @@ extern const CollectiveOp all_reduce = {
         },
 #endif
 #ifdef GPUSCALE_WITH_MPI
-    .mpi = [](const MpiCall& c) { GPUSCALE_MPI_CHECK(MPI_Allreduce(c.send, c.recv, c.count(), c.dtype, c.sum, c.comm)); },
+    .mpi =
+        [](const MpiCall& c) {
+          GPUSCALE_MPI_CHECK(MPI_Allreduce(c.send, c.recv, c.count(), c.dtype, c.sum, c.comm));
+        },
 #endif
 };
 

@@ -17,13 +17,15 @@ extern const CollectiveOp broadcast = {
 #ifdef GPUSCALE_WITH_NCCL
     .nccl =
         [](const NcclCall& c) {
-          GPUSCALE_NCCL_CHECK(ncclBroadcast(c.send, c.recv, c.layout.send_count, c.dtype, kRoot, c.comm, c.stream));
+          GPUSCALE_NCCL_CHECK(
+              ncclBroadcast(c.send, c.recv, c.layout.send_count, c.dtype, kRoot, c.comm, c.stream));
         },
 #endif
 #ifdef GPUSCALE_WITH_MPI
     .mpi =
         [](const MpiCall& c) {
-          if (!c.in_place && c.rank == kRoot) std::memcpy(c.recv, c.input, c.layout.recv_count * c.elem_bytes);
+          if (!c.in_place && c.rank == kRoot)
+            std::memcpy(c.recv, c.input, c.layout.recv_count * c.elem_bytes);
           GPUSCALE_MPI_CHECK(MPI_Bcast(c.recv, c.count(), c.dtype, kRoot, c.comm));
         },
 #endif

@@ -11,12 +11,15 @@ extern const CollectiveOp reduce_scatter = {
     .reduces = true,
     .has_in_place = true,
     .quick_gpu = QuickGpu::fp32,
-    .expected = [](int rank, int ranks, std::size_t chunk,
-                   std::size_t j) { return sum_of_inputs(ranks, static_cast<std::size_t>(rank) * chunk + j); },
+    .expected =
+        [](int rank, int ranks, std::size_t chunk, std::size_t j) {
+          return sum_of_inputs(ranks, static_cast<std::size_t>(rank) * chunk + j);
+        },
 #ifdef GPUSCALE_WITH_NCCL
     .nccl =
         [](const NcclCall& c) {
-          char* recv = c.in_place ? c.recv + c.rank * c.block_bytes() : c.recv;  // the one buffer is the input
+          char* recv =
+              c.in_place ? c.recv + c.rank * c.block_bytes() : c.recv;  // the one buffer is the input
           GPUSCALE_NCCL_CHECK(
               ncclReduceScatter(c.send, recv, c.layout.chunk, c.dtype, ncclSum, c.comm, c.stream));
         },

@@ -89,9 +89,11 @@ int main(int argc, char** argv) {
   CollectiveContext ctx;
   BinarySpec spec;
   spec.name = "bench_collectives";
+  std::string names;  // the collectives of ops/ops.def
+  for (const CollectiveOp* op : collectives()) names += (names.empty() ? "" : ", ") + std::string(op->name);
   spec.description =
-      "Collectives: all_reduce, all_gather, reduce_scatter, broadcast, alltoall and sendrecv (ring) in FP32\n"
-      "and BF16, in place and out of place, 8 B .. 1 GiB (x8, quick) or 8 B .. 4 GiB (x2, --suite=full).\n"
+      "Collectives (" + names + ") in FP32 and BF16,\n"
+      "in place and out of place, 8 B .. 1 GiB (x8, quick) or 8 B .. 4 GiB (x2, --suite=full).\n"
       "Reports time, algbw_gbps = size / time and busbw_gbps = algbw x nccl-tests' factor; every output is\n"
       "checked before timing. One process drives every local GPU, or run one process per GPU under\n"
       "mpirun/srun (rank 0 gathers every rank's timings). --backend=host runs the same benchmarks over MPI\n"

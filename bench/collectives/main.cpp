@@ -92,7 +92,8 @@ int main(int argc, char** argv) {
   std::string names;  // the collectives of ops/ops.def
   for (const CollectiveOp* op : collectives()) names += (names.empty() ? "" : ", ") + std::string(op->name);
   spec.description =
-      "Collectives (" + names + ") in FP32 and BF16,\n"
+      "Collectives (" + names +
+      ") in FP32 and BF16,\n"
       "in place and out of place, 8 B .. 1 GiB (x8, quick) or 8 B .. 4 GiB (x2, --suite=full).\n"
       "Reports time, algbw_gbps = size / time and busbw_gbps = algbw x nccl-tests' factor; every output is\n"
       "checked before timing. One process drives every local GPU, or run one process per GPU under\n"

@@ -107,9 +107,9 @@ TEST(CollectiveCases, QuickGpuSuiteIsShortAndFullCoversEverything) {
   }
   EXPECT_EQ(names, (std::set<std::string>{"all_reduce/fp32", "all_reduce/bf16", "all_gather/fp32",
                                           "reduce_scatter/fp32"}));
-  // Full: 4 collectives x 2 dtypes x {in, out of place} + alltoall, sendrecv x 2 dtypes, per size.
-  EXPECT_EQ(collective_cases("full", false).size(), 30u * 20);
-  EXPECT_EQ(collective_cases("quick", true).size(), 4u * 20);
+  // Full: 5 collectives x 2 dtypes x {in, out of place} + alltoall, sendrecv x 2 dtypes, per size.
+  EXPECT_EQ(collective_cases("full", false).size(), 30u * 24);
+  EXPECT_EQ(collective_cases("quick", true).size(), 4u * 24);
 }
 
 TEST(CollectiveIds, CarryEveryAxisAndParse) {
@@ -203,6 +203,8 @@ std::vector<std::string> simulate(const CollectiveOp& op, DType t, int n, std::u
         v = in(kRoot, j);
       } else if (name == "alltoall") {
         v = in(static_cast<int>(j / l.chunk), k * l.chunk + j % l.chunk);
+      } else if (name == "reduce") {
+        for (int s = 0; s < n; ++s) v += in(s, j);  // checked on the root only
       } else if (name == "sendrecv") {
         v = in((k + n - 1) % n, j);
       } else {
@@ -215,7 +217,7 @@ std::vector<std::string> simulate(const CollectiveOp& op, DType t, int n, std::u
   for (int k = 0; k < n; ++k) {
     const OutputView view = output_view(op, k, l, in_place, mpi);
     for (std::size_t j = 0; j < out[k].size(); ++j) put(t, r[k].recv, view.offset + j, out[k][j]);
-    if (k == corrupt_rank) put(t, r[k].recv, view.offset + view.count - 1, 1000);
+    if (k == corrupt_rank && view.count > 0) put(t, r[k].recv, view.offset + view.count - 1, 1000);
     const std::string bad =
         check_output(op, t, k, n, l.chunk, r[k].recv.data() + view.offset * e, view.count);
     if (!bad.empty()) problems.push_back(bad);
@@ -233,7 +235,11 @@ TEST(ExpectedOutput, MatchesAReferenceOfEveryCollective) {
             SCOPED_TRACE(std::string(info->name) + " " + std::string(dtype_name(t)) + " n=" +
                          std::to_string(n) + (in_place ? " in place" : "") + (mpi ? " mpi" : " nccl"));
             EXPECT_TRUE(simulate(*info, t, n, 4096, in_place, mpi).empty());
-            EXPECT_EQ(simulate(*info, t, n, 4096, in_place, mpi, n - 1).size(), 1u);
+            // A wrong element on the last rank with an output (reduce: only the root has one).
+            const Layout l = make_layout(*info, 4096, n, t);
+            int victim = n - 1;
+            while (victim > 0 && output_view(*info, victim, l, in_place, mpi).count == 0) --victim;
+            EXPECT_EQ(simulate(*info, t, n, 4096, in_place, mpi, victim).size(), 1u);
           }
         }
 }

@@ -36,6 +36,12 @@ double bus_factor(std::string_view op, int n) {
   throw std::invalid_argument("bus_factor: unknown collective '" + std::string(op) + "'");
 }
 
+std::string format_fixed(double x, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, x);
+  return buf;
+}
+
 std::string format_bytes(std::uint64_t bytes) {
   static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
   double v = static_cast<double>(bytes);

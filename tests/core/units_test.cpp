@@ -37,6 +37,13 @@ TEST(Units, BusFactorsFollowNcclTests) {
   EXPECT_THROW(bus_factor("all_reduce", 0), std::invalid_argument);
 }
 
+TEST(Units, FormatFixed) {
+  EXPECT_EQ(format_fixed(2.345, 1), "2.3");
+  EXPECT_EQ(format_fixed(2.0, 2), "2.00");
+  EXPECT_EQ(format_fixed(1234.5, 0), "1234");  // round half to even
+  EXPECT_EQ(format_fixed(-0.125, 3), "-0.125");
+}
+
 TEST(Units, FormatAndParseBytes) {
   EXPECT_EQ(format_bytes(1024), "1 KiB");
   EXPECT_EQ(format_bytes(4 * kGiB), "4 GiB");

@@ -17,11 +17,6 @@ using namespace detail;  // plan_internal.hpp
 namespace {
 
 // One number printed with a printf format, for the assumption and warning texts.
-std::string fmt(const char* format, double x) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, format, x);
-  return buf;
-}
 
 using json = nlohmann::json;
 
@@ -36,7 +31,7 @@ std::string checkpointing_text(const Scenario& s) {
              std::string(s.flash_attention ? "; FlashAttention never stores them, so this plans as none"
                                            : "");
     case Checkpointing::full:
-      return "each layer keeps only its input (" + fmt("%.0f", 2.0 * s.model.hidden / hidden_split(s)) +
+      return "each layer keeps only its input (" + format_fixed(2.0 * s.model.hidden / hidden_split(s), 0) +
              " B/token); backward recomputes the layer's forward, one layer's activations alive at a time";
     case Checkpointing::selective_op:
       return "per-op (torchtitan's policy, torchtitan/parallelisms/parallelize_llama.py 2024: save the "
@@ -44,7 +39,7 @@ std::string checkpointing_text(const Scenario& s) {
              "aten.mm except every second one per block, and of the SDPA flash/efficient kernels): keeps the "
              "block's input and the outputs of the 1st, 3rd, 5th ... matmul (Llama: wq, wv, w1, w2) and of "
              "attention (output + FP32 log-sum-exp), " +
-             fmt("%.0f", selective_op_saved_bytes_per_token(s)) +
+             format_fixed(selective_op_saved_bytes_per_token(s), 0) +
              " B/token/layer; recomputes the other matmuls and every norm, rotary, activation and residual "
              "op";
     case Checkpointing::selective_layer:
@@ -91,14 +86,15 @@ std::vector<std::string> parallelism_texts(const Scenario& s) {
                      ? "interleaved 1F1B with " + std::to_string(s.virtual_stages) + " virtual stages"
                      : std::string("1F1B")) +
                 ": bubble (p - 1) / (m v) = " +
-                fmt("%.3f", static_cast<double>(s.pipeline_parallel - 1) /
-                                (static_cast<double>(s.grad_accum) * s.virtual_stages)) +
+                format_fixed(static_cast<double>(s.pipeline_parallel - 1) /
+                                 (static_cast<double>(s.grad_accum) * s.virtual_stages),
+                             3) +
                 " of the " + std::to_string(s.grad_accum) +
                 " micro-batches' time (Narayanan et al. 2021); the first "
                 "stage holds " +
-                fmt("%.2f", in_flight(s, true)) + " micro-batches of its layers in flight, the last " +
-                fmt("%.2f", in_flight(s, false)) + " (Korthikanti et al. 2022 sec. 4.2.3); " +
-                fmt("%.0f", stage_layers(s)) +
+                format_fixed(in_flight(s, true), 2) + " micro-batches of its layers in flight, the last " +
+                format_fixed(in_flight(s, false), 2) + " (Korthikanti et al. 2022 sec. 4.2.3); " +
+                format_fixed(stage_layers(s), 0) +
                 " layers on the busiest stage; activations and gradients sent point "
                 "to point at each chunk boundary");
   if (s.context_parallel > 1)
@@ -148,13 +144,13 @@ std::vector<std::string> assumptions(const Scenario& s, const MemoryPlan& mp) {
           "LoRA: base frozen in BF16" +
           std::string(s.method == Method::qlora ? " (linear layers NF4 with double "
                                                   "quantisation: " +
-                                                      fmt("%.3f", kNf4BitsPerParam) +
+                                                      format_fixed(kNf4BitsPerParam, 3) +
                                                       " bits/param; embeddings, head and norms BF16)"
                                                 : "") +
           "; adapters A (in x r) and B (r x out) per target, FP32 under amp-bf16 (PEFT), with gradients and "
           "optimizer states; no weight-gradient GEMMs for frozen weights");
     a.push_back("activations: Korthikanti et al. 2022 per-layer count adapted to GQA/SwiGLU (" +
-                fmt("%.0f", layer_activation_bytes_per_token(s)) +
+                format_fixed(layer_activation_bytes_per_token(s), 0) +
                 " B/token/layer on this GPU); full checkpointing "
                 "keeps each layer's input (2h B/token) plus one recomputed layer; selective drops the "
                 "attention-score "
@@ -162,7 +158,7 @@ std::vector<std::string> assumptions(const Scenario& s, const MemoryPlan& mp) {
                 "weight trains");
     a.push_back("checkpointing " + checkpointing_name(s) + ": " + checkpointing_text(s));
     a.push_back(
-        "logits/loss: " + to_string(loss_path(s)) + ", " + fmt("%.1f", logits_bytes_per_vocab_token(s)) +
+        "logits/loss: " + to_string(loss_path(s)) + ", " + format_fixed(logits_bytes_per_vocab_token(s), 1) +
         " B per vocabulary entry per token (eager, FP32 logits kept through backward: FP32 logits + "
         "log-softmax + "
         "two FP32 gradients = 16; upcast inside the loss with the BF16 logits deleted before backward "
@@ -207,8 +203,8 @@ std::vector<std::string> assumptions(const Scenario& s, const MemoryPlan& mp) {
         "time: GEMMs at their real shapes through the profile's GEMM model; FlashAttention at the profile's "
         "attention efficiency shaped by FA2's published causal forward and backward rates over the sequence "
         "length (" +
-        fmt("%.2f", flash_attention_rates(s.seq_len).forward) + "x forward, " +
-        fmt("%.2f", flash_attention_rates(s.seq_len).backward) +
+        format_fixed(flash_attention_rates(s.seq_len).forward, 2) + "x forward, " +
+        format_fixed(flash_attention_rates(s.seq_len).backward, 2) +
         "x backward here; arXiv:2407.08608), backward "
         "= 2.5x forward FLOPs; element-wise ops, loss (36 B/vocab/token eager, "
         "6 compiled), QLoRA dequantisation (NF4 read + BF16 write per use) and the optimizer step at the "
@@ -216,7 +212,7 @@ std::vector<std::string> assumptions(const Scenario& s, const MemoryPlan& mp) {
         "copy bandwidth; element-wise bytes count the kernels of the eager implementations (RMSNorm 36 "
         "B/element, rotary 22, SwiGLU 10) or, compiled, one read and one write per fused chain");
     a.push_back(
-        "end to end: the kernel-level time above over " + fmt("%.3f", s.efficiency()) + " (" +
+        "end to end: the kernel-level time above over " + format_fixed(s.efficiency(), 3) + " (" +
         s.efficiency_source() + ")" +
         ": host dispatch, launch gaps, synchronisation, the allocator and clocks under a mixed load, which "
         "the kernel model does not see; set end_to_end_efficiency to your own measured / planned ratio");
@@ -228,13 +224,13 @@ std::vector<std::string> assumptions(const Scenario& s, const MemoryPlan& mp) {
     a.push_back("inference: weights in " + to_string(s.precision) +
                 " (int8/fp8/nf4 quantise block linears only), BF16 KV "
                 "cache for seq_len x micro_batch (" +
-                fmt("%.2f", mp.kv_cache / 1e9) +
+                format_fixed(mp.kv_cache / 1e9, 2) +
                 " GB); decode reads all weights and "
                 "the whole cache each step; prefill through the GEMM model");
   }
-  a.push_back("CUDA context " + fmt("%.2f", s.gpu.usable.context_bytes / double(kGiB)) + " GiB (" +
+  a.push_back("CUDA context " + format_fixed(s.gpu.usable.context_bytes / double(kGiB), 2) + " GiB (" +
               s.gpu.usable.source.kind + "); caching-allocator reserve " +
-              fmt("%.0f", kAllocatorReserveFraction * 100) + "% of allocated");
+              format_fixed(kAllocatorReserveFraction * 100, 0) + "% of allocated");
   return a;
 }
 
@@ -249,12 +245,12 @@ std::vector<std::string> plan_warnings(const PlanResult& r) {
                              (static_cast<double>(s.grad_accum) * stage_layers(s));
     if (per_layer < kHostBoundLayerSeconds && !s.compile)
       w.push_back(
-          "host-bound risk: " + fmt("%.1f", per_layer * 1e3) +
+          "host-bound risk: " + format_fixed(per_layer * 1e3, 1) +
           " ms of GPU work per layer per micro-batch; eager frameworks can take longer than that to issue a "
           "layer's operators, which the planner does not model: expect fewer tokens/s (a larger micro-batch, "
           "torch.compile or CUDA graphs help)");
     if (t.step > 0 && t.communication_exposed > 0.25 * t.step)
-      w.push_back("communication-bound: " + fmt("%.0f", 100 * t.communication_exposed / t.step) +
+      w.push_back("communication-bound: " + format_fixed(100 * t.communication_exposed / t.step, 0) +
                   "% of the step waits for collectives; fewer nodes, a larger micro-batch or less sharding "
                   "may be faster");
   }
@@ -265,7 +261,7 @@ std::vector<std::string> plan_warnings(const PlanResult& r) {
     w.push_back("framework '" + s.framework + "' is not known: planned with the defaults (no framework)");
   if (r.fits && r.memory.capacity > 0 && r.memory.peak.total() > 0.95 * r.memory.capacity)
     w.push_back(
-        "memory: the peak is " + fmt("%.1f", 100 * r.memory.peak.total() / r.memory.capacity) +
+        "memory: the peak is " + format_fixed(100 * r.memory.peak.total() / r.memory.capacity, 1) +
         "% of the GPU's memory; fragmentation and the allocator's retries can slow or break such a run");
   return w;
 }

@@ -8,6 +8,7 @@
 #include <optional>
 #include <sstream>
 
+#include "gpuscale/core/units.hpp"
 #include "gpuscale/planner/error.hpp"
 
 namespace gpuscale::planner {
@@ -17,12 +18,6 @@ using json = nlohmann::json;
 
 bool given(const std::vector<std::string>& fixed, const std::string& key) {
   return std::find(fixed.begin(), fixed.end(), key) != fixed.end();
-}
-
-std::string num_text(double v) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%.2f", v);
-  return b;
 }
 
 json candidate_json(const SearchCandidate& c) {
@@ -262,7 +257,7 @@ std::string search_to_table(const SearchResult& r, const SearchSpace& space, int
     if (shown[key] > per_count) continue;
     if (several_models && cs.gpu_arg != last_model) {
       o << "  " << cs.gpu.sku << " (" << cs.gpu.kind << " profile";
-      if (cs.price_per_gpu_hour > 0) o << ", " << num_text(cs.price_per_gpu_hour) << " per GPU-hour";
+      if (cs.price_per_gpu_hour > 0) o << ", " << format_fixed(cs.price_per_gpu_hour, 2) << " per GPU-hour";
       o << ")\n";
       last_model = cs.gpu_arg;
     }

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "gpuscale/core/units.hpp"
 #include "gpuscale/planner/plan.hpp"
 
 namespace gpuscale::planner {
@@ -16,9 +17,7 @@ PlanResult run(json j) {
 }
 
 std::string f1(double x) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%.1f", x);
-  return b;
+  return format_fixed(x, 1);
 }
 
 std::string verdict(double planned, double rule) {

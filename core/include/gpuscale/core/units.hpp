@@ -36,6 +36,9 @@ std::optional<double> parse_finite(std::string_view text);
 
 // "1 MiB", "4 GiB", "1.5 KiB", "512 B": binary units for sizes.
 std::string format_bytes(std::uint64_t bytes);
+
+// `x` with `decimals` digits after the point ("%.*f"): format_fixed(2.345, 1) == "2.3".
+std::string format_fixed(double x, int decimals);
 // Parse "1MiB", "4 GiB", "512", "2KiB", "1GB" (decimal) into bytes; throws std::invalid_argument.
 std::uint64_t parse_bytes(std::string_view text);
 

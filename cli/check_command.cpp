@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <ostream>
 #include <set>
 
@@ -32,7 +33,9 @@ pass, warn, fail or n/a (not recorded in the document), the figure and what it w
   peers            a GPU slower than the median of the node's other GPUs beyond their spread
                    (max(5%, 3 robust standard deviations)) fails
   state            PCIe link width and generation, power limit, max SM clock, ECC, MIG,
-                   throttling while benchmarks ran, errored benchmarks, NVLink between peers)";
+                   memory errors (ECC counters, row remapper), NVLink links active, throttling
+                   and the driver's clock event reasons while benchmarks ran, errored
+                   benchmarks, NVLink between peers)";
 
 const char* kFooter = R"(exit status: 0 no fail, 1 any fail, 2 bad input.
 
@@ -395,9 +398,110 @@ std::optional<std::string> short_transfers(
   return s;
 }
 
+// Memory errors (ECC counters, row remapper), as NVML reported them when the run described the GPU.
+void memory_error_items(std::vector<CheckItem>& out, const std::string& who, const json& g) {
+  const json h = g.value("health", json::object());
+  auto count = [&h](const char* key) -> std::optional<std::uint64_t> {
+    if (!h.contains(key)) return std::nullopt;
+    return h[key].get<std::uint64_t>();
+  };
+  const auto now = count("ecc_uncorrected_volatile"), corrected = count("ecc_corrected_volatile");
+  const auto life = count("ecc_uncorrected_aggregate"), rows = count("remapped_rows_uncorrectable");
+  const bool pending = h.value("row_remap_pending", false), failed = h.value("row_remap_failed", false);
+  if (!now && !corrected && !life && !rows && !h.contains("row_remap_pending") &&
+      !h.contains("row_remap_failed")) {
+    add(out, "n/a", who, "memory errors", "not recorded", "0",
+        "the run recorded no ECC or row-remapper counters for this GPU (ECC off, or the driver does not "
+        "report them)");
+    return;
+  }
+  std::string fig = (now ? std::to_string(*now) : std::string("?")) + " uncorrected";
+  if (corrected && *corrected) fig += ", " + std::to_string(*corrected) + " corrected";
+  if (failed) {
+    add(out, "fail", who, "memory errors", fig + ", row remap failed", "0",
+        "a faulty memory row could not be remapped: NVIDIA's guidance is to replace the GPU");
+  } else if (now && *now > 0) {
+    add(out, "fail", who, "memory errors", fig, "0",
+        "uncorrected ECC errors since the driver was loaded: results and training state on this GPU may be "
+        "corrupt; drain it and reset the GPU");
+  } else if (pending) {
+    add(out, "fail", who, "memory errors", fig + ", row remap pending", "0",
+        "a remapped row waits for a GPU reset: until then the faulty row stays in use");
+  } else if ((life && *life > 0) || (rows && *rows > 0)) {
+    add(out, "warn", who, "memory errors", fig, "0",
+        "uncorrected errors in the GPU's past (" + (life ? std::to_string(*life) : std::string("?")) +
+            " over its life, " + (rows ? std::to_string(*rows) : std::string("?")) +
+            " rows remapped for them): retired since; watch for new ones");
+  } else {
+    add(out, "pass", who, "memory errors", fig, "0", "");
+  }
+}
+
+// NVLink: every link the GPU reports is active, and as many as its peers'.
+void nvlink_items(std::vector<CheckItem>& out, const std::string& who, const json& g, bool sxm,
+                  const std::vector<double>& peer_links_active) {
+  const json h = g.value("health", json::object());
+  if (!h.contains("nvlink_links") || !h.contains("nvlink_links_active")) {
+    add(out, "n/a", who, "nvlink links", "not recorded", "",
+        "the run recorded no NVLink link state for this GPU (no NVLink, or the driver does not report it)");
+    return;
+  }
+  const int links = h["nvlink_links"].get<int>(), active = h["nvlink_links_active"].get<int>();
+  const std::string fig = std::to_string(active) + " of " + std::to_string(links) + " active";
+  const double peers = peer_links_active.empty() ? 0 : median(peer_links_active);
+  if (peers > 0 && active < peers)
+    add(out, "fail", who, "nvlink links", fig,
+        format_fixed(peers, peers == std::floor(peers) ? 0 : 1) + " active (peers' median)",
+        "fewer active links than its peers");
+  else if (active < links && sxm)
+    add(out, "fail", who, "nvlink links", fig, "all active",
+        std::to_string(links - active) +
+            " link(s) down: peer traffic takes fewer lanes (NCCL rings slow down)");
+  else if (active < links)
+    add(out, "warn", who, "nvlink links", fig, "all active",
+        std::to_string(links - active) + " link(s) inactive (a PCIe card's bridges may connect only some)");
+  else
+    add(out, "pass", who, "nvlink links", fig, "all active", "");
+}
+
+// Why the driver held the clocks down while this GPU's benchmarks ran (NVML clock event reasons).
+void clock_event_items(std::vector<CheckItem>& out, const std::string& who,
+                       const std::vector<const json*>& entries) {
+  std::map<std::string, int> seen;  // reason -> benchmarks that saw it
+  int recorded = 0;
+  for (const json* e : entries) {
+    if (!e->contains("environment") || !(*e)["environment"].contains("clock_events")) continue;
+    ++recorded;
+    for (const auto& r : (*e)["environment"]["clock_events"]) ++seen[r.get<std::string>()];
+  }
+  if (!recorded) {
+    add(out, "n/a", who, "clock events", "not recorded", "",
+        "no benchmark of this GPU recorded the driver's clock event reasons");
+    return;
+  }
+  std::string fig, hardware;
+  for (const auto& [reason, n] : seen) {
+    fig += (fig.empty() ? "" : ", ") + reason + " (" + std::to_string(n) + ")";
+    if (reason.rfind("hw_", 0) == 0) hardware += (hardware.empty() ? "" : ", ") + reason;
+  }
+  if (fig.empty()) fig = "none";
+  fig += " in " + std::to_string(recorded) + " benchmarks";
+  if (!hardware.empty())
+    add(out, "fail", who, "clock events", fig, "no hardware slowdown",
+        "hardware slowdown (" + hardware +
+            "): overheating, a power-supply brake or a fault held the clocks down; inspect the node");
+  else if (seen.count("sw_thermal_slowdown"))
+    add(out, "warn", who, "clock events", fig, "no thermal slowdown",
+        "the driver slowed the clocks for temperature: check the cooling");
+  else
+    add(out, "pass", who, "clock events", fig, "no hardware or thermal slowdown",
+        seen.count("sw_power_cap") ? "at the power cap under load (normal under dense tensor work)" : "");
+}
+
 void gpu_state_items(Context& c, std::vector<CheckItem>& out, const json& g,
                      const std::vector<double>& peer_power, const std::vector<double>& peer_clock,
                      const std::vector<double>& peer_throttle_fraction,
+                     const std::vector<double>& peer_links_active,
                      const std::map<std::string, std::map<std::string, Group>>& expected) {
   const std::string who = gpu_name(g);
   const std::string sku = g.value("sku", std::string("unknown"));
@@ -491,6 +595,10 @@ void gpu_state_items(Context& c, std::vector<CheckItem>& out, const json& g,
   else
     add(out, "pass", who, "mig mode", "off", "off", "");
 
+  memory_error_items(out, who, g);
+  nvlink_items(out, who, g, spec && std::string(spec->key).find("-sxm-") != std::string::npos,
+               peer_links_active);
+
   // Throttling while benchmarks ran (SM clock below 90% of its maximum).
   const auto entries = entries_of_gpu(c.doc, g.value("index", 0));
   const ThrottleCount t = throttle_count(entries);
@@ -527,6 +635,8 @@ void gpu_state_items(Context& c, std::vector<CheckItem>& out, const json& g,
               why);
     }
   }
+
+  clock_event_items(out, who, entries);
 
   // Benchmarks that errored (a wrong result or a CUDA error) or never ran.
   int errors = 0, not_run = 0;
@@ -638,11 +748,12 @@ std::vector<CheckItem> check_document(const json& doc, const CheckOptions& opt) 
   expected_items(c, out, expected);
   const auto peers = peer_groups(c, static_cast<int>(gpus.size()));
 
-  // Each GPU's peers' recorded power limit, max clock and throttled fraction.
-  std::vector<double> power, clock, throttle;
+  // Each GPU's peers' recorded power limit, max clock, throttled fraction and active NVLink links.
+  std::vector<double> power, clock, throttle, links;
   for (const auto& g : gpus) {
     power.push_back(g.value("power_limit_w", 0.0));
     clock.push_back(g.value("max_sm_clock_mhz", 0.0));
+    links.push_back(g.contains("health") ? g["health"].value("nvlink_links_active", 0.0) : 0.0);
     const ThrottleCount t = throttle_count(entries_of_gpu(doc, g.value("index", 0)));
     throttle.push_back(t.sampled ? static_cast<double>(t.throttled) / t.sampled : -1);
   }
@@ -660,7 +771,7 @@ std::vector<CheckItem> check_document(const json& doc, const CheckOptions& opt) 
   };
   for (std::size_t i = 0; i < gpus.size(); ++i) {
     gpu_state_items(c, out, gpus[i], others(power, i), others(clock, i), others_fraction(throttle, i),
-                    expected);
+                    others(links, i), expected);
     emit_expected(c, out, gpu_name(gpus[i]), expected);
     emit_peers(out, gpu_name(gpus[i]), peers);
   }
@@ -675,12 +786,6 @@ std::vector<CheckItem> check_document(const json& doc, const CheckOptions& opt) 
         "first: " + first.substr(0, 200));
   emit_expected(c, out, "node", expected);
   peer_link_items(c, out);
-  add(out, "n/a", "node", "ecc error counts", "not recorded", "0",
-      "results schema v1 records ecc_enabled only (nvidia-smi -q -d ECC shows the counters)");
-  add(out, "n/a", "node", "throttle reasons", "not recorded", "",
-      "schema v1 records clocks and a throttled flag, not NVML's reasons (power cap, thermal, HW slowdown)");
-  add(out, "n/a", "node", "nvlink link state", "not recorded", "",
-      "schema v1 records the link of each peer copy, not per-link NVLink state, speed or error counters");
   return out;
 }
 

@@ -10,9 +10,12 @@
 //   - against the other GPUs of the node: slower than the peers' median beyond their spread
 //     (max(5%, 3 robust standard deviations of the peers)) fails;
 //   - the recorded state: PCIe link width (and generation, judged with the measured copies), power
-//     limit against the SKU's TDP and the peers, max SM clock, ECC and MIG mode, throttling while
-//     benchmarks ran, errored benchmarks, NVLink between peers where the SKU has it;
-//   - what schema v1 does not record (ECC error counts, throttle reasons, NVLink link states) is
+//     limit against the SKU's TDP and the peers, max SM clock, ECC and MIG mode, memory errors (ECC
+//     counters and the row remapper: uncorrected errors now, a failed or pending remap fail), NVLink
+//     links active (all, and as many as the peers), throttling and the driver's clock event reasons
+//     while benchmarks ran (a hardware slowdown fails), errored benchmarks, NVLink between peers
+//     where the SKU has it;
+//   - what the document does not record (an older run, a driver that does not report it) is
 //     listed as n/a, never guessed.
 // Exit 1 on any fail, 0 otherwise, 2 on bad input.
 //

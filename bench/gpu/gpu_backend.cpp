@@ -111,6 +111,7 @@ GpuTarget read_gpu_target(int device) {
     g.ecc_enabled = nvml.ecc_enabled(n);
     g.mig_enabled = nvml.mig_enabled(n);
     g.pcie = nvml.pcie(n);
+    g.health = nvml.health(n);
   }
   // The NUMA node the GPU hangs off, as the kernel reports it (-1 on single-node machines).
   std::string sys_bus = bus.substr(4);  // "0000:19:00.0" without the upper domain digits

@@ -18,8 +18,15 @@ constexpr nvmlReturn_t kNvmlSuccess = 0;
 constexpr int kClockSm = 1;
 constexpr int kClockMem = 2;
 constexpr int kTemperatureGpu = 0;
-constexpr int kP2pCapsIndexNvlink = 2;  // NVML_P2P_CAPS_INDEX_NVLINK
-constexpr int kP2pStatusOk = 0;         // NVML_P2P_STATUS_OK
+constexpr int kP2pCapsIndexNvlink = 2;             // NVML_P2P_CAPS_INDEX_NVLINK
+constexpr int kP2pStatusOk = 0;                    // NVML_P2P_STATUS_OK
+constexpr int kMemoryErrorCorrected = 0;           // NVML_MEMORY_ERROR_TYPE_CORRECTED
+constexpr int kMemoryErrorUncorrected = 1;         // NVML_MEMORY_ERROR_TYPE_UNCORRECTED
+constexpr int kVolatileEcc = 0;                    // NVML_VOLATILE_ECC: since the driver was loaded
+constexpr int kAggregateEcc = 1;                   // NVML_AGGREGATE_ECC: over the GPU's life
+constexpr unsigned kNvlinkMaxLinks = 18;           // NVML_NVLINK_MAX_LINKS
+constexpr int kFeatureEnabled = 1;                 // NVML_FEATURE_ENABLED
+constexpr std::uint64_t kClockEventGpuIdle = 0x1;  // nvmlClocksEventReasonGpuIdle
 
 template <typename F>
 F load(void* lib, const char* name) {
@@ -48,6 +55,10 @@ struct Nvml::Api {
   nvmlReturn_t (*pcie_width)(nvmlDevice_t, unsigned*) = nullptr;
   nvmlReturn_t (*pcie_width_max)(nvmlDevice_t, unsigned*) = nullptr;
   nvmlReturn_t (*p2p_status)(nvmlDevice_t, nvmlDevice_t, int, int*) = nullptr;
+  nvmlReturn_t (*total_ecc)(nvmlDevice_t, int, int, unsigned long long*) = nullptr;
+  nvmlReturn_t (*remapped_rows)(nvmlDevice_t, unsigned*, unsigned*, unsigned*, unsigned*) = nullptr;
+  nvmlReturn_t (*nvlink_state)(nvmlDevice_t, unsigned, int*) = nullptr;
+  nvmlReturn_t (*clock_events)(nvmlDevice_t, unsigned long long*) = nullptr;
 };
 
 Nvml& Nvml::get() {
@@ -81,6 +92,13 @@ Nvml::Nvml() : api_(new Api) {
   a.pcie_width = load<decltype(a.pcie_width)>(lib, "nvmlDeviceGetCurrPcieLinkWidth");
   a.pcie_width_max = load<decltype(a.pcie_width_max)>(lib, "nvmlDeviceGetMaxPcieLinkWidth");
   a.p2p_status = load<decltype(a.p2p_status)>(lib, "nvmlDeviceGetP2PStatus");
+  a.total_ecc = load<decltype(a.total_ecc)>(lib, "nvmlDeviceGetTotalEccErrors");
+  a.remapped_rows = load<decltype(a.remapped_rows)>(lib, "nvmlDeviceGetRemappedRows");
+  a.nvlink_state = load<decltype(a.nvlink_state)>(lib, "nvmlDeviceGetNvLinkState");
+  // Renamed in newer drivers; the older name stays exported (deprecated).
+  a.clock_events = load<decltype(a.clock_events)>(lib, "nvmlDeviceGetCurrentClocksEventReasons");
+  if (!a.clock_events)
+    a.clock_events = load<decltype(a.clock_events)>(lib, "nvmlDeviceGetCurrentClocksThrottleReasons");
   if (!a.init || !a.device_count || !a.handle_by_index) {
     why_ = "libnvidia-ml.so.1 lacks nvmlInit_v2 / nvmlDeviceGetCount_v2";
     return;
@@ -148,17 +166,66 @@ std::optional<double> Nvml::power_limit_w(int dev) {
   return mw ? std::optional<double>(*mw / 1000.0) : std::nullopt;
 }
 std::optional<bool> Nvml::ecc_enabled(int dev) {
-  if (!ok_ || !api_->ecc || dev < 0 || dev >= static_cast<int>(handles_.size())) return std::nullopt;
+  if (!ok_ || !api_->ecc || dev < 0 || dev >= static_cast<int>(handles_.size()) || !handles_[dev])
+    return std::nullopt;
   int current = 0, pending = 0;
   if (api_->ecc(handles_[dev], &current, &pending) != kNvmlSuccess) return std::nullopt;
   return current != 0;
 }
 std::optional<bool> Nvml::mig_enabled(int dev) {
-  if (!ok_ || !api_->mig || dev < 0 || dev >= static_cast<int>(handles_.size())) return std::nullopt;
+  if (!ok_ || !api_->mig || dev < 0 || dev >= static_cast<int>(handles_.size()) || !handles_[dev])
+    return std::nullopt;
   unsigned current = 0, pending = 0;
   if (api_->mig(handles_[dev], &current, &pending) != kNvmlSuccess) return std::nullopt;
   return current != 0;
 }
+std::optional<GpuHealth> Nvml::health(int dev) {
+  if (!ok_ || dev < 0 || dev >= static_cast<int>(handles_.size()) || !handles_[dev]) return std::nullopt;
+  nvmlDevice_t d = handles_[dev];
+  GpuHealth h;
+  if (api_->total_ecc) {
+    auto count = [&](int type, int counter) -> std::optional<std::uint64_t> {
+      unsigned long long n = 0;
+      if (api_->total_ecc(d, type, counter, &n) != kNvmlSuccess) return std::nullopt;
+      return static_cast<std::uint64_t>(n);
+    };
+    h.ecc_uncorrected_volatile = count(kMemoryErrorUncorrected, kVolatileEcc);
+    h.ecc_corrected_volatile = count(kMemoryErrorCorrected, kVolatileEcc);
+    h.ecc_uncorrected_aggregate = count(kMemoryErrorUncorrected, kAggregateEcc);
+  }
+  unsigned corrected = 0, uncorrected = 0, pending = 0, failed = 0;
+  if (api_->remapped_rows &&
+      api_->remapped_rows(d, &corrected, &uncorrected, &pending, &failed) == kNvmlSuccess) {
+    h.remapped_rows_correctable = corrected;
+    h.remapped_rows_uncorrectable = uncorrected;
+    h.row_remap_pending = pending != 0;
+    h.row_remap_failed = failed != 0;
+  }
+  if (api_->nvlink_state) {
+    int links = 0, active = 0;
+    for (unsigned link = 0; link < kNvlinkMaxLinks; ++link) {
+      int state = 0;
+      if (api_->nvlink_state(d, link, &state) != kNvmlSuccess) continue;  // no such link
+      ++links;
+      if (state == kFeatureEnabled) ++active;
+    }
+    if (links > 0) {
+      h.nvlink_links = links;
+      h.nvlink_links_active = active;
+    }
+  }
+  if (h.empty()) return std::nullopt;
+  return h;
+}
+
+std::optional<std::uint64_t> Nvml::clock_event_mask(int dev) {
+  if (!ok_ || !api_->clock_events || dev < 0 || dev >= static_cast<int>(handles_.size()) || !handles_[dev])
+    return std::nullopt;
+  unsigned long long mask = 0;
+  if (api_->clock_events(handles_[dev], &mask) != kNvmlSuccess) return std::nullopt;
+  return static_cast<std::uint64_t>(mask);
+}
+
 std::optional<PcieInfo> Nvml::pcie(int dev) {
   auto g = query(ok_, handles_, dev, api_->pcie_gen);
   auto gm = query(ok_, handles_, dev, api_->pcie_gen_max);
@@ -180,6 +247,8 @@ void ClockMonitor::start() {
   mem_.clear();
   temp_.clear();
   power_.clear();
+  events_ = 0;
+  events_read_ = false;
   if (dev_ < 0 || !Nvml::get().available()) return;
   running_ = true;
   thread_ = std::thread([this] {
@@ -189,6 +258,10 @@ void ClockMonitor::start() {
       if (auto v = n.memory_clock_mhz(dev_)) mem_.push_back(*v);
       if (auto v = n.temperature_c(dev_)) temp_.push_back(*v);
       if (auto v = n.power_w(dev_)) power_.push_back(*v);
+      if (auto v = n.clock_event_mask(dev_)) {
+        events_ |= *v;
+        events_read_ = true;
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(period_ms_));
     }
   });
@@ -206,6 +279,7 @@ Environment ClockMonitor::stop() {
   if (!mem_.empty()) env.memory_clock_mhz_median = median(mem_);
   if (!temp_.empty()) env.temperature_c_max = *std::max_element(temp_.begin(), temp_.end());
   if (!power_.empty()) env.power_w_median = median(power_);
+  if (events_read_) env.clock_events = clock_event_names(events_ & ~kClockEventGpuIdle);
   return env;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <thread>
@@ -35,6 +36,10 @@ class Nvml {
   std::optional<PcieInfo> pcie(int dev);
   // Whether two GPUs reach each other over NVLink (nvmlDeviceGetP2PStatus, NVLINK index).
   std::optional<bool> p2p_nvlink(int dev_a, int dev_b);
+  // Memory-error counters (ECC, row remapper) and NVLink link state; nullopt when NVML reports none.
+  std::optional<GpuHealth> health(int dev);
+  // NVML's clock event (throttle) reasons now, a bit mask (core's clock_event_names()).
+  std::optional<std::uint64_t> clock_event_mask(int dev);
 
   Nvml(const Nvml&) = delete;
   Nvml& operator=(const Nvml&) = delete;
@@ -48,9 +53,10 @@ class Nvml {
   std::vector<void*> handles_;  // nvmlDevice_t by NVML index
 };
 
-// Samples the SM and memory clocks, temperature and power of one GPU every `period_ms` on a
-// background thread between start() and stop(); stop() summarises them (min/median clocks,
-// max temperature, median power). Without NVML the summary has samples = 0.
+// Samples the SM and memory clocks, temperature, power and clock event reasons of one GPU every
+// `period_ms` on a background thread between start() and stop(); stop() summarises them (min/median
+// clocks, max temperature, median power, every reason seen but gpu_idle). Without NVML the summary has
+// samples = 0.
 class ClockMonitor {
  public:
   explicit ClockMonitor(int nvml_device, int period_ms = 10);
@@ -66,6 +72,8 @@ class ClockMonitor {
   std::atomic<bool> running_{false};
   std::thread thread_;
   std::vector<double> sm_, mem_, temp_, power_;
+  std::uint64_t events_ = 0;  // clock event reasons seen at any sample, OR-ed
+  bool events_read_ = false;  // the driver reported them at least once
 };
 
 }  // namespace gpuscale::bench

@@ -68,6 +68,7 @@ json to_json(const BenchmarkEntry& e) {
                         {"power_w_median", v.power_w_median},
                         {"samples", v.samples},
                         {"throttled", v.throttled}};
+    if (v.clock_events) j["environment"]["clock_events"] = *v.clock_events;
   }
   return j;
 }
@@ -134,6 +135,8 @@ BenchmarkEntry benchmark_entry_from_json(const json& j) {
     env.power_w_median = field_or<double>(v, "power_w_median", 0, vat);
     env.samples = field_or<int>(v, "samples", 0, vat);
     env.throttled = field_or<bool>(v, "throttled", false, vat);
+    if (v.contains("clock_events"))
+      env.clock_events = field<std::vector<std::string>>(v, "clock_events", vat);
     e.environment = env;
   }
   return e;
@@ -179,6 +182,68 @@ void derive_metrics(BenchmarkEntry& e, const GpuSpec* spec, double max_sm_clock_
     e.environment->throttled = e.environment->sm_clock_mhz_min < kThrottleFraction * max_sm_clock_mhz;
 }
 
+std::vector<std::string> clock_event_names(std::uint64_t mask) {
+  static constexpr const char* kNames[] = {"gpu_idle",
+                                           "applications_clocks_setting",
+                                           "sw_power_cap",
+                                           "hw_slowdown",
+                                           "sync_boost",
+                                           "sw_thermal_slowdown",
+                                           "hw_thermal_slowdown",
+                                           "hw_power_brake_slowdown",
+                                           "display_clock_setting"};
+  std::vector<std::string> names;
+  for (int bit = 0; bit < 64; ++bit) {
+    if (!(mask >> bit & 1u)) continue;
+    names.push_back(bit < static_cast<int>(std::size(kNames)) ? kNames[bit] : "bit_" + std::to_string(bit));
+  }
+  return names;
+}
+
+bool GpuHealth::empty() const {
+  return !ecc_uncorrected_volatile && !ecc_corrected_volatile && !ecc_uncorrected_aggregate &&
+         !remapped_rows_uncorrectable && !remapped_rows_correctable && !row_remap_pending &&
+         !row_remap_failed && !nvlink_links && !nvlink_links_active;
+}
+
+namespace {
+
+json health_json(const GpuHealth& h) {
+  json j = json::object();
+  auto put = [&j](const char* key, const auto& v) {
+    if (v) j[key] = *v;
+  };
+  put("ecc_uncorrected_volatile", h.ecc_uncorrected_volatile);
+  put("ecc_corrected_volatile", h.ecc_corrected_volatile);
+  put("ecc_uncorrected_aggregate", h.ecc_uncorrected_aggregate);
+  put("remapped_rows_uncorrectable", h.remapped_rows_uncorrectable);
+  put("remapped_rows_correctable", h.remapped_rows_correctable);
+  put("row_remap_pending", h.row_remap_pending);
+  put("row_remap_failed", h.row_remap_failed);
+  put("nvlink_links", h.nvlink_links);
+  put("nvlink_links_active", h.nvlink_links_active);
+  return j;
+}
+
+GpuHealth health_from_json(const json& j) {
+  GpuHealth h;
+  auto get = [&j](const char* key, auto& v) {
+    if (j.contains(key)) v = j.at(key).get<typename std::decay_t<decltype(v)>::value_type>();
+  };
+  get("ecc_uncorrected_volatile", h.ecc_uncorrected_volatile);
+  get("ecc_corrected_volatile", h.ecc_corrected_volatile);
+  get("ecc_uncorrected_aggregate", h.ecc_uncorrected_aggregate);
+  get("remapped_rows_uncorrectable", h.remapped_rows_uncorrectable);
+  get("remapped_rows_correctable", h.remapped_rows_correctable);
+  get("row_remap_pending", h.row_remap_pending);
+  get("row_remap_failed", h.row_remap_failed);
+  get("nvlink_links", h.nvlink_links);
+  get("nvlink_links_active", h.nvlink_links_active);
+  return h;
+}
+
+}  // namespace
+
 json to_json(const GpuInfo& g) {
   json j = {{"index", g.index},
             {"name", g.name},
@@ -201,6 +266,7 @@ json to_json(const GpuInfo& g) {
                  {"generation_max", g.pcie->generation_max},
                  {"width_current", g.pcie->width_current},
                  {"width_max", g.pcie->width_max}};
+  if (g.health && !g.health->empty()) j["health"] = health_json(*g.health);
   if (!g.host.empty()) j["host"] = g.host;
   if (g.rank) j["rank"] = *g.rank;
   return j;
@@ -234,6 +300,7 @@ GpuInfo gpu_info_from_json(const json& j) {
     g.pcie = PcieInfo{p.value("generation_current", 0), p.value("generation_max", 0),
                       p.value("width_current", 0), p.value("width_max", 0)};
   }
+  if (j.contains("health")) g.health = health_from_json(j["health"]);
   g.host = j.value("host", std::string());
   if (j.contains("rank")) g.rank = j["rank"].get<int>();
   return g;

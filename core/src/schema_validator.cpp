@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <map>
+#include <optional>
 #include <regex>
 #include <set>
 #include <stdexcept>
@@ -17,11 +18,34 @@ const std::set<std::string>& annotation_keywords() {
   return k;
 }
 
+constexpr std::size_t kMaxUniqueItems = 1024;
+
+// The first item of `a` equal to an earlier one: (its index, the earlier index).
+std::optional<std::pair<std::size_t, std::size_t>> first_repeat(const json& a) {
+  for (std::size_t i = 1; i < a.size(); ++i)
+    for (std::size_t k = 0; k < i; ++k)
+      if (a[i] == a[k]) return std::make_pair(i, k);
+  return std::nullopt;
+}
+
 const std::set<std::string>& checked_keywords() {
-  static const std::set<std::string> k = {
-      "type", "properties", "required", "additionalProperties", "propertyNames", "items",     "minItems",
-      "enum", "const",      "minimum",  "exclusiveMinimum",     "maximum",       "minLength", "pattern",
-      "$ref"};
+  static const std::set<std::string> k = {"type",
+                                          "properties",
+                                          "required",
+                                          "additionalProperties",
+                                          "propertyNames",
+                                          "items",
+                                          "minItems",
+                                          "maxItems",
+                                          "uniqueItems",
+                                          "enum",
+                                          "const",
+                                          "minimum",
+                                          "exclusiveMinimum",
+                                          "maximum",
+                                          "minLength",
+                                          "pattern",
+                                          "$ref"};
   return k;
 }
 
@@ -145,6 +169,14 @@ class Validator {
     if (v.is_array()) {
       if (auto m = schema.find("minItems"); m != schema.end() && v.size() < m->get<std::size_t>())
         fail(ptr, "fewer than " + m->dump() + " items");
+      if (auto m = schema.find("maxItems"); m != schema.end() && v.size() > m->get<std::size_t>())
+        fail(ptr, "more than " + m->dump() + " items");
+      if (auto u = schema.find("uniqueItems"); u != schema.end() && u->is_boolean() && u->get<bool>()) {
+        if (v.size() > kMaxUniqueItems)  // pairwise comparison: bounded so that hostile input stays cheap
+          fail(ptr, "more than " + std::to_string(kMaxUniqueItems) + " items to compare for uniqueness");
+        else if (const auto dup = first_repeat(v))
+          fail(ptr + "/" + std::to_string(dup->first), "repeats item " + std::to_string(dup->second));
+      }
       if (auto items = schema.find("items"); items != schema.end())
         for (std::size_t i = 0; i < v.size(); ++i) check(*items, v[i], ptr + "/" + std::to_string(i));
     }

@@ -71,9 +71,9 @@ TEST_F(Check, AHealthyFixtureNodePassesAgainstTheDatasheet) {
   }
   EXPECT_EQ(status(j, "node", "nvlink / peer access"), "pass");
   EXPECT_EQ(status(j, "node", "collective vs expected"), "pass");
-  // What schema v1 does not record is said, not guessed.
-  EXPECT_EQ(status(j, "node", "ecc error counts"), "n/a");
-  EXPECT_EQ(status(j, "node", "throttle reasons"), "n/a");
+  for (int g = 0; g < 8; ++g)
+    for (const char* item : {"memory errors", "nvlink links", "clock events"})
+      EXPECT_EQ(status(j, "gpu" + std::to_string(g), item), "pass") << g << " " << item;
   // Each expectation names its source: the published HBM figure of the H200.
   const json* hbm = find(j, "gpu0", "memory vs expected");
   ASSERT_NE(hbm, nullptr);
@@ -153,6 +153,52 @@ TEST_F(Check, PowerCapPeerOverPcieMigAndEccAreReported) {
   EXPECT_EQ(status(j, "gpu4", "mig mode"), "fail");
   EXPECT_EQ(status(j, "gpu5", "ecc mode"), "warn");
   EXPECT_EQ(status(j, "gpu6", "pcie link"), "n/a");
+}
+
+TEST_F(Check, MemoryErrorsNvlinkLinksAndClockEventsAreReported) {
+  const std::string healthy = node("health.json");
+  json doc = read_json_file(healthy);
+  doc["gpus"][1]["health"]["ecc_uncorrected_volatile"] = 2;
+  doc["gpus"][2]["health"]["row_remap_pending"] = true;
+  doc["gpus"][3]["health"]["ecc_uncorrected_aggregate"] = 5;
+  doc["gpus"][3]["health"]["remapped_rows_uncorrectable"] = 2;
+  doc["gpus"][4]["health"]["nvlink_links_active"] = 16;
+  doc["gpus"][7].erase("health");
+  auto plant = [&doc](int gpu, const char* reason) {
+    for (auto& b : doc["benchmarks"])
+      if (b.value("gpu_index", -1) == gpu && b.contains("environment")) {
+        b["environment"]["clock_events"] = json::array({reason});
+        return;
+      }
+  };
+  plant(5, "hw_thermal_slowdown");
+  plant(6, "sw_thermal_slowdown");
+  plant(0, "sw_power_cap");
+  for (auto& b : doc["benchmarks"])
+    if (b.value("gpu_index", -1) == 7 && b.contains("environment")) b["environment"].erase("clock_events");
+  write_file_atomic(path("faults.json"), doc.dump());
+  const json j = check_json(path("faults.json"), 1);
+  EXPECT_EQ(status(j, "gpu1", "memory errors"), "fail");
+  EXPECT_EQ(status(j, "gpu2", "memory errors"), "fail");
+  EXPECT_EQ(status(j, "gpu3", "memory errors"), "warn");
+  EXPECT_EQ(status(j, "gpu4", "nvlink links"), "fail");
+  EXPECT_EQ((*find(j, "gpu4", "nvlink links"))["figure"], "16 of 18 active");
+  EXPECT_EQ(status(j, "gpu5", "clock events"), "fail");
+  EXPECT_NE((*find(j, "gpu5", "clock events"))["detail"].get<std::string>().find("hw_thermal_slowdown"),
+            std::string::npos);
+  EXPECT_EQ(status(j, "gpu6", "clock events"), "warn");
+  EXPECT_EQ(status(j, "gpu0", "clock events"), "pass");  // the power cap under load is normal
+  // Not recorded: said, not guessed.
+  for (const char* item : {"memory errors", "nvlink links", "clock events"})
+    EXPECT_EQ(status(j, "gpu7", item), "n/a") << item;
+  EXPECT_EQ(failing(j), (std::set<std::string>{"gpu1 memory errors", "gpu2 memory errors",
+                                               "gpu4 nvlink links", "gpu5 clock events"}));
+
+  // A row that could not be remapped fails even with no error counted since the driver loaded.
+  doc = read_json_file(healthy);
+  doc["gpus"][0]["health"]["row_remap_failed"] = true;
+  write_file_atomic(path("remap.json"), doc.dump());
+  EXPECT_EQ(status(check_json(path("remap.json"), 1), "gpu0", "memory errors"), "fail");
 }
 
 TEST_F(Check, AgainstAReferenceRunOfTheSameSku) {

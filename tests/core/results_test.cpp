@@ -144,7 +144,20 @@ TEST(Results, GpuInfoRoundTripsWithItsNodeAndRank) {
   g.pcie = PcieInfo{5, 5, 16, 16};
   g.host = "node-7";
   g.rank = 11;
+  GpuHealth h;
+  h.ecc_uncorrected_volatile = 0;
+  h.ecc_corrected_volatile = 12;
+  h.ecc_uncorrected_aggregate = 1;
+  h.remapped_rows_uncorrectable = 1;
+  h.row_remap_pending = false;
+  h.row_remap_failed = false;
+  h.nvlink_links = 18;
+  h.nvlink_links_active = 17;
+  g.health = h;
   const json j = to_json(g);
+  EXPECT_EQ(j["health"]["ecc_corrected_volatile"], 12);
+  EXPECT_EQ(j["health"]["nvlink_links_active"], 17);
+  EXPECT_FALSE(j["health"].contains("remapped_rows_correctable"));  // not reported: left out
   EXPECT_EQ(j["host"], "node-7");
   EXPECT_EQ(j["rank"], 11);
   EXPECT_EQ(to_json(gpu_info_from_json(j)), j);
@@ -166,6 +179,35 @@ TEST(Results, GpuInfoRoundTripsWithItsNodeAndRank) {
   const json schema = read_json_file(std::string(GPUSCALE_SCHEMA_DIR) + "/results.schema.json");
   const auto errors = validate_json(schema, doc);
   EXPECT_TRUE(errors.empty()) << errors.front();
+}
+
+TEST(Results, ClockEventReasonsHaveNvmlNames) {
+  EXPECT_TRUE(clock_event_names(0).empty());
+  EXPECT_EQ(clock_event_names(0x4 | 0x40), (std::vector<std::string>{"sw_power_cap", "hw_thermal_slowdown"}));
+  EXPECT_EQ(clock_event_names(0x1 | 0x8 | 0x80),
+            (std::vector<std::string>{"gpu_idle", "hw_slowdown", "hw_power_brake_slowdown"}));
+  EXPECT_EQ(clock_event_names(1ull << 40), (std::vector<std::string>{"bit_40"}));
+
+  // They travel with the environment: absent (not reported), empty (no reason), or listed.
+  BenchmarkEntry e = copy_entry();
+  Environment env;
+  env.samples = 10;
+  e.environment = env;
+  EXPECT_FALSE(to_json(e)["environment"].contains("clock_events"));
+  e.environment->clock_events = std::vector<std::string>{};
+  EXPECT_EQ(to_json(e)["environment"]["clock_events"], json::array());
+  e.environment->clock_events = clock_event_names(0x4);
+  const json j = to_json(e);
+  EXPECT_EQ(benchmark_entry_from_json(j).environment->clock_events, clock_event_names(0x4));
+  const json schema = read_json_file(std::string(GPUSCALE_SCHEMA_DIR) + "/results.schema.json");
+  json doc =
+      make_document({make_run_id(), utc_now_iso8601(), utc_now_iso8601(), "abc", {"gpuscale"}, "0.1.0"},
+                    make_system_json(read_host_info(), {}), {}, {e});
+  EXPECT_TRUE(validate_json(schema, doc).empty()) << validate_json(schema, doc).front();
+  doc["benchmarks"][0]["environment"]["clock_events"] = json::array({"sw_power_cap", "sw_power_cap"});
+  EXPECT_FALSE(validate_json(schema, doc).empty());  // a reason listed twice
+  doc["benchmarks"][0]["environment"]["clock_events"] = json::array({"Power Cap!"});
+  EXPECT_FALSE(validate_json(schema, doc).empty());
 }
 
 TEST(Results, SchemaRejectsUnitlessMetricsAndBadStatus) {

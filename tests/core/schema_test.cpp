@@ -50,6 +50,18 @@ TEST(SchemaValidator, PatternsAndPropertyNames) {
   EXPECT_TRUE(mentions(validate_json(schema, json::parse(R"({"bandwidth": 1})")), "does not match"));
 }
 
+TEST(SchemaValidator, ArrayBoundsAndUniqueItems) {
+  const json schema = json::parse(R"({"type": "array", "minItems": 1, "maxItems": 3, "uniqueItems": true})");
+  EXPECT_TRUE(validate_json(schema, json::parse("[1, 2, 3]")).empty());
+  EXPECT_TRUE(mentions(validate_json(schema, json::parse("[]")), "fewer than 1 items"));
+  EXPECT_TRUE(mentions(validate_json(schema, json::parse("[1, 2, 3, 4]")), "more than 3 items"));
+  EXPECT_TRUE(mentions(validate_json(schema, json::parse(R"(["a", "b", "a"])")), "/2: repeats item 0"));
+  // Pairwise comparison is bounded: a huge array is refused, not compared for minutes.
+  const json unbounded = json::parse(R"({"type": "array", "uniqueItems": true})");
+  EXPECT_TRUE(
+      mentions(validate_json(unbounded, json(std::vector<int>(100000, 7))), "to compare for uniqueness"));
+}
+
 TEST(SchemaValidator, UnsupportedKeywordIsASchemaError) {
   EXPECT_THROW(validate_json(json::parse(R"({"oneOf": []})"), json(1)), std::invalid_argument);
 }

@@ -87,6 +87,24 @@ TEST(GpuHarness, ClockMonitorSamplesWhenNvmlIsThere) {
   EXPECT_GT(env.samples, 3);
   EXPECT_GT(env.sm_clock_mhz_median, 0);
   EXPECT_LE(env.sm_clock_mhz_min, env.sm_clock_mhz_median);
+  // The driver's clock event reasons, when it reports them: names, never the idle reason.
+  if (env.clock_events)
+    for (const std::string& r : *env.clock_events) EXPECT_NE(r, "gpu_idle");
+}
+
+TEST(GpuHarness, HealthCountersAreConsistentWhenTheDriverReportsThem) {
+  GPUSCALE_REQUIRE_GPU();
+  const GpuTarget g = read_gpu_target(0);
+  if (!Nvml::get().available()) GTEST_SKIP() << "NVML: " << Nvml::get().why_unavailable();
+  const auto h = Nvml::get().health(g.nvml_index);
+  if (!h) GTEST_SKIP() << "the driver reports no ECC, row-remapper or NVLink state for this GPU";
+  if (h->nvlink_links) {
+    EXPECT_GT(*h->nvlink_links, 0);
+    ASSERT_TRUE(h->nvlink_links_active.has_value());
+    EXPECT_LE(*h->nvlink_links_active, *h->nvlink_links);
+  }
+  if (h->row_remap_pending || h->row_remap_failed) EXPECT_TRUE(h->remapped_rows_uncorrectable.has_value());
+  EXPECT_TRUE(read_gpu_target(0).info.health.has_value());  // what the run records
 }
 
 // The classification needs no GPU: what a body throws decides skipped or error.

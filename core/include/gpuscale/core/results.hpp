@@ -45,8 +45,16 @@ struct Environment {
   double power_w_median = 0;
   int samples = 0;
   bool throttled = false;  // SM clock fell below 90% of its maximum during the run
+  // Why the driver held the clocks down at some sample (clock_event_names(); gpu_idle left out);
+  // absent when the driver does not report it, empty when it reported no reason.
+  std::optional<std::vector<std::string>> clock_events;
 };
 inline constexpr double kThrottleFraction = 0.9;
+
+// NVML's clock event (throttle) reasons, a bit mask, as names: gpu_idle, applications_clocks_setting,
+// sw_power_cap, hw_slowdown, sync_boost, sw_thermal_slowdown, hw_thermal_slowdown,
+// hw_power_brake_slowdown, display_clock_setting; an unknown bit as "bit_N".
+std::vector<std::string> clock_event_names(std::uint64_t mask);
 
 struct BenchmarkEntry {
   std::string id;
@@ -85,6 +93,20 @@ struct PcieInfo {
   int generation_current = 0, generation_max = 0, width_current = 0, width_max = 0;
 };
 
+// A GPU's memory-error counters and NVLink state when the run described it (NVML); each field is
+// absent when the driver does not report it (no ECC, no row remapper, no NVLink).
+struct GpuHealth {
+  std::optional<std::uint64_t> ecc_uncorrected_volatile;   // since the driver was loaded
+  std::optional<std::uint64_t> ecc_corrected_volatile;     // since the driver was loaded
+  std::optional<std::uint64_t> ecc_uncorrected_aggregate;  // over the GPU's life
+  std::optional<std::uint64_t> remapped_rows_uncorrectable, remapped_rows_correctable;
+  std::optional<bool> row_remap_pending;   // a remapped row waits for a GPU reset
+  std::optional<bool> row_remap_failed;    // a row could not be remapped
+  std::optional<int> nvlink_links;         // links that report a state
+  std::optional<int> nvlink_links_active;  // of those, the active ones
+  bool empty() const;
+};
+
 struct GpuInfo {
   int index = 0;
   std::string name;
@@ -100,6 +122,7 @@ struct GpuInfo {
   std::optional<bool> ecc_enabled, mig_enabled;
   std::optional<int> numa_node;
   std::optional<PcieInfo> pcie;
+  std::optional<GpuHealth> health;
   // Multi-process runs: the node and the MPI rank that drove this GPU.
   std::string host;
   std::optional<int> rank;

@@ -41,9 +41,11 @@ namespace {
 
 using namespace gpuscale::bench;
 
+#ifdef GPUSCALE_WITH_MPI
 bool starts_with(std::string_view arg, std::string_view prefix) {
   return arg.rfind(prefix, 0) == 0;
 }
+#endif
 
 // The collectives' own options, bound to the context's config.
 void add_collective_options(CLI::App& app, CollectiveConfig& config) {

@@ -27,6 +27,15 @@ double clock_normalised_efficiency_pct(double achieved_tflops, double flops_per_
   return 100.0 * achieved_tflops * kTera / (flops_per_clock * clock_mhz * 1e6);
 }
 
+bool has_bus_factor(std::string_view op) {
+  try {
+    bus_factor(op, 1);
+    return true;
+  } catch (const std::invalid_argument&) {
+    return false;
+  }
+}
+
 double bus_factor(std::string_view op, int n) {
   if (n < 1) throw std::invalid_argument("bus_factor: rank count must be >= 1");
   const double dn = n;

@@ -35,6 +35,8 @@ TEST(Units, BusFactorsFollowNcclTests) {
   EXPECT_DOUBLE_EQ(bus_factor("all_reduce", 1), 0.0);
   EXPECT_THROW(bus_factor("allreduce", 8), std::invalid_argument);
   EXPECT_THROW(bus_factor("all_reduce", 0), std::invalid_argument);
+  EXPECT_TRUE(has_bus_factor("reduce"));
+  EXPECT_FALSE(has_bus_factor("allreduce"));
 }
 
 TEST(Units, FormatFixed) {

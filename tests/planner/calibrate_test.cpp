@@ -157,6 +157,28 @@ TEST(Calibrate, LeavesPointerChaseLatencyEntriesOut) {
   }
 }
 
+// A collective core has no bus factor for (a bench_collectives op added later) stays out of the
+// profile instead of failing the calibration.
+TEST(Calibrate, LeavesCollectivesWithoutABusFactorOut) {
+  const auto tr = default_truth();
+  auto doc = results_doc(tr, "20250101T000000Z-aaaaaaaa");
+  const auto without = calibrate({{"a.json", doc}});
+  nlohmann::json extra = nlohmann::json::array();
+  for (const auto& b : doc["benchmarks"])
+    if (b["family"] == "collective" && b["parameters"]["collective"] == "all_reduce") {
+      auto g = b;
+      g["parameters"]["collective"] = "gather";
+      g["id"] = std::string(b["id"]).replace(std::string(b["id"]).find("all_reduce"), 10, "gather");
+      extra.push_back(g);
+    }
+  ASSERT_FALSE(extra.empty());
+  for (auto& g : extra) doc["benchmarks"].push_back(g);
+  const auto p = calibrate({{"a.json", doc}});
+  EXPECT_EQ(p.collectives.size(), without.collectives.size());
+  for (const auto& c : p.collectives) EXPECT_NE(c.op, "gather");
+  EXPECT_TRUE(gpuscale::validate_json(profile_schema(), profile_to_json(p)).empty());
+}
+
 // bench_transfer names its both-ways copy "bidir" and counts 2 x bytes; the profile's key is
 // "bidirectional" (its schema has no "bidir"), fitted over the bytes of both directions.
 TEST(Calibrate, BidirTransfersFitTheBidirectionalEntry) {

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "gpuscale/core/units.hpp"
 #include "gpuscale/planner/error.hpp"
 #include "gpuscale/planner/fit.hpp"
 #include "gpuscale/planner/framework.hpp"
@@ -131,6 +132,9 @@ Profile calibrate(const std::vector<ResultsInput>& inputs) {
         g.runs.insert(run_id);
       } else if (family == "collective") {
         const std::string op = text(par, "collective", w, pp);  // bench_collectives' name for the op
+        // The profile gives busbw from core's bus factors: a collective core has no factor for is
+        // left out (like any entry the profile has no coefficient for), not a failed calibration.
+        if (!has_bus_factor(op)) continue;
         const int ranks = static_cast<int>(number(par, "ranks", w, pp));
         auto& g = coll[{op, ranks}];
         g.points.push_back({number(par, "bytes", w, pp), t});

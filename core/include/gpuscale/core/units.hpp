@@ -29,6 +29,8 @@ double clock_normalised_efficiency_pct(double achieved_tflops, double flops_per_
 // all_reduce 2(n-1)/n; all_gather, reduce_scatter, alltoall (n-1)/n; broadcast, reduce, sendrecv 1.
 // busbw = algbw x factor, algbw = bytes / time. Throws std::invalid_argument on an unknown op or n < 1.
 double bus_factor(std::string_view collective, int ranks);
+// Whether bus_factor() knows the collective (it throws std::invalid_argument for one it does not).
+bool has_bus_factor(std::string_view collective);
 
 // The whole of `text` as a finite number ("3", "2.5e3"); nullopt for "", "3abc", "nan", "inf",
 // "1e400" or anything else. For flags and id axes: never read "3abc" as 3.

@@ -200,49 +200,46 @@ std::vector<std::string> clock_event_names(std::uint64_t mask) {
   return names;
 }
 
-bool GpuHealth::empty() const {
-  return !ecc_uncorrected_volatile && !ecc_corrected_volatile && !ecc_uncorrected_aggregate &&
-         !remapped_rows_uncorrectable && !remapped_rows_correctable && !row_remap_pending &&
-         !row_remap_failed && !nvlink_links && !nvlink_links_active;
-}
-
 namespace {
+
+// Calls f(key, field) for every field of a GpuHealth, in the document's order: the one list the
+// document's keys, empty(), and both directions of the conversion follow.
+template <typename Health, typename F>
+void for_each_health_field(Health& h, F&& f) {
+  f("ecc_uncorrected_volatile", h.ecc_uncorrected_volatile);
+  f("ecc_corrected_volatile", h.ecc_corrected_volatile);
+  f("ecc_uncorrected_aggregate", h.ecc_uncorrected_aggregate);
+  f("remapped_rows_uncorrectable", h.remapped_rows_uncorrectable);
+  f("remapped_rows_correctable", h.remapped_rows_correctable);
+  f("row_remap_pending", h.row_remap_pending);
+  f("row_remap_failed", h.row_remap_failed);
+  f("nvlink_links", h.nvlink_links);
+  f("nvlink_links_active", h.nvlink_links_active);
+}
 
 json health_json(const GpuHealth& h) {
   json j = json::object();
-  auto put = [&j](const char* key, const auto& v) {
+  for_each_health_field(h, [&j](const char* key, const auto& v) {
     if (v) j[key] = *v;
-  };
-  put("ecc_uncorrected_volatile", h.ecc_uncorrected_volatile);
-  put("ecc_corrected_volatile", h.ecc_corrected_volatile);
-  put("ecc_uncorrected_aggregate", h.ecc_uncorrected_aggregate);
-  put("remapped_rows_uncorrectable", h.remapped_rows_uncorrectable);
-  put("remapped_rows_correctable", h.remapped_rows_correctable);
-  put("row_remap_pending", h.row_remap_pending);
-  put("row_remap_failed", h.row_remap_failed);
-  put("nvlink_links", h.nvlink_links);
-  put("nvlink_links_active", h.nvlink_links_active);
+  });
   return j;
 }
 
 GpuHealth health_from_json(const json& j) {
   GpuHealth h;
-  auto get = [&j](const char* key, auto& v) {
+  for_each_health_field(h, [&j](const char* key, auto& v) {
     if (j.contains(key)) v = j.at(key).get<typename std::decay_t<decltype(v)>::value_type>();
-  };
-  get("ecc_uncorrected_volatile", h.ecc_uncorrected_volatile);
-  get("ecc_corrected_volatile", h.ecc_corrected_volatile);
-  get("ecc_uncorrected_aggregate", h.ecc_uncorrected_aggregate);
-  get("remapped_rows_uncorrectable", h.remapped_rows_uncorrectable);
-  get("remapped_rows_correctable", h.remapped_rows_correctable);
-  get("row_remap_pending", h.row_remap_pending);
-  get("row_remap_failed", h.row_remap_failed);
-  get("nvlink_links", h.nvlink_links);
-  get("nvlink_links_active", h.nvlink_links_active);
+  });
   return h;
 }
 
 }  // namespace
+
+bool GpuHealth::empty() const {
+  bool any = false;
+  for_each_health_field(*this, [&any](const char*, const auto& v) { any = any || v.has_value(); });
+  return !any;
+}
 
 json to_json(const GpuInfo& g) {
   json j = {{"index", g.index},

@@ -41,12 +41,6 @@ namespace {
 
 using namespace gpuscale::bench;
 
-#ifdef GPUSCALE_WITH_MPI
-bool starts_with(std::string_view arg, std::string_view prefix) {
-  return arg.rfind(prefix, 0) == 0;
-}
-#endif
-
 // The collectives' own options, bound to the context's config.
 void add_collective_options(CLI::App& app, CollectiveConfig& config) {
   using gpuscale::cli::finite_number;
@@ -139,7 +133,7 @@ int main(int argc, char** argv) {
       args.options.out.clear();
       args.options.progress = false;
       std::erase_if(args.benchmark_flags,
-                    [](const std::string& f) { return starts_with(f, "--benchmark_out="); });
+                    [](const std::string& f) { return f.starts_with("--benchmark_out="); });
       // The console reporter prints its context to stderr; the JSON reporter prints everything to
       // stdout, which goes nowhere here. stderr stays open for this rank's errors.
       args.benchmark_flags.push_back("--benchmark_format=json");

@@ -13,10 +13,6 @@
 namespace gpuscale::bench {
 namespace {
 
-bool starts_with(std::string_view s, std::string_view prefix) {
-  return s.rfind(prefix, 0) == 0;
-}
-
 // Google Benchmark's flags that take no value (`--benchmark_list_tests`); every other
 // --benchmark_* flag given without `=` takes the next argument as its value.
 bool benchmark_boolean_flag(std::string_view flag) {
@@ -47,7 +43,7 @@ bool BenchArgs::listing() const {
   bool listing = false;
   for (const std::string& f : benchmark_flags) {
     if (f == "--benchmark_list_tests") listing = true;
-    if (starts_with(f, "--benchmark_list_tests=")) {
+    if (f.starts_with("--benchmark_list_tests=")) {
       const std::string v = f.substr(f.find('=') + 1);
       listing = v != "false" && v != "0";
     }
@@ -63,7 +59,7 @@ int parse_bench_args(int argc, const char* const* argv, const BinarySpec& spec, 
   std::vector<std::string> ours;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (!starts_with(a, "--benchmark_")) {
+    if (!a.starts_with("--benchmark_")) {
       ours.push_back(a);
     } else if (a.find('=') != std::string::npos || benchmark_boolean_flag(a) || i + 1 == argc) {
       args.benchmark_flags.push_back(a);  // a missing value is Google Benchmark's error to report

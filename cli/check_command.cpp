@@ -399,8 +399,8 @@ std::optional<std::string> short_transfers(
 }
 
 // Memory errors (ECC counters, row remapper), as NVML reported them when the run described the GPU.
-void memory_error_items(std::vector<CheckItem>& out, const std::string& who, const json& g) {
-  const json h = g.value("health", json::object());
+// `h`: the GPU's recorded health (an empty object when the run recorded none).
+void memory_error_items(std::vector<CheckItem>& out, const std::string& who, const json& h) {
   auto count = [&h](const char* key) -> std::optional<std::uint64_t> {
     if (!h.contains(key)) return std::nullopt;
     return h[key].get<std::uint64_t>();
@@ -438,9 +438,8 @@ void memory_error_items(std::vector<CheckItem>& out, const std::string& who, con
 }
 
 // NVLink: every link the GPU reports is active, and as many as its peers'.
-void nvlink_items(std::vector<CheckItem>& out, const std::string& who, const json& g, bool sxm,
+void nvlink_items(std::vector<CheckItem>& out, const std::string& who, const json& h, bool sxm,
                   const std::vector<double>& peer_links_active) {
-  const json h = g.value("health", json::object());
   if (!h.contains("nvlink_links") || !h.contains("nvlink_links_active")) {
     add(out, "n/a", who, "nvlink links", "not recorded", "",
         "the run recorded no NVLink link state for this GPU (no NVLink, or the driver does not report it)");
@@ -482,7 +481,7 @@ void clock_event_items(std::vector<CheckItem>& out, const std::string& who,
   std::string fig, hardware;
   for (const auto& [reason, n] : seen) {
     fig += (fig.empty() ? "" : ", ") + reason + " (" + std::to_string(n) + ")";
-    if (reason.rfind("hw_", 0) == 0) hardware += (hardware.empty() ? "" : ", ") + reason;
+    if (reason.starts_with("hw_")) hardware += (hardware.empty() ? "" : ", ") + reason;
   }
   if (fig.empty()) fig = "none";
   fig += " in " + std::to_string(recorded) + " benchmarks";
@@ -595,9 +594,9 @@ void gpu_state_items(Context& c, std::vector<CheckItem>& out, const json& g,
   else
     add(out, "pass", who, "mig mode", "off", "off", "");
 
-  memory_error_items(out, who, g);
-  nvlink_items(out, who, g, spec && std::string(spec->key).find("-sxm-") != std::string::npos,
-               peer_links_active);
+  const json health = g.value("health", json::object());
+  memory_error_items(out, who, health);
+  nvlink_items(out, who, health, spec && spec->sxm(), peer_links_active);
 
   // Throttling while benchmarks ran (SM clock below 90% of its maximum).
   const auto entries = entries_of_gpu(c.doc, g.value("index", 0));
@@ -665,8 +664,7 @@ void peer_link_items(Context& c, std::vector<CheckItem>& out) {
     return;
   }
   const GpuSpec* spec = find_spec_by_key(gpus[0].value("sku", std::string()));
-  const bool expect_nvlink =
-      spec && spec->nvlink_gbps > 0 && std::string(spec->key).find("-sxm-") != std::string::npos;
+  const bool expect_nvlink = spec && spec->nvlink_gbps > 0 && spec->sxm();
   std::map<std::string, std::pair<std::string, bool>> pairs;  // "src:0/dst:1" -> link, peer access
   for (const auto& b : c.doc["benchmarks"]) {
     const auto id = split_id(b.value("id", std::string()));

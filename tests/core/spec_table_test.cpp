@@ -32,6 +32,12 @@ TEST(SpecTable, EveryEntryHasSourceAndUniqueKey) {
     EXPECT_NE(find_spec_by_key(k), nullptr) << k;
 }
 
+TEST(SpecTable, SxmBoardsAreToldFromPcieCards) {
+  EXPECT_TRUE(find_spec_by_key("h200-sxm-141gb")->sxm());
+  EXPECT_TRUE(find_spec_by_key("a100-sxm-80gb")->sxm());
+  EXPECT_FALSE(find_spec_by_key("h100-pcie-80gb")->sxm());  // NVLink by bridge, not a board
+}
+
 TEST(SpecTable, DatasheetFiguresAndRatesPerClock) {
   const GpuSpec* h200 = find_spec_by_key("h200-sxm-141gb");
   ASSERT_NE(h200, nullptr);

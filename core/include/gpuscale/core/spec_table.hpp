@@ -50,6 +50,8 @@ struct GpuSpec {
   std::string_view source;  // where the figures above come from
 
   double peak(Peak p) const { return peak_tflops[static_cast<int>(p)]; }
+  // An SXM board (its key says so): the node's GPUs reach one another over NVLink, every link cabled.
+  bool sxm() const { return key.find("-sxm-") != std::string_view::npos; }
   // Datasheet rate per SM clock cycle for the whole GPU, in FLOP/cycle: the denominator of the
   // clock-normalised efficiency (achieved / (rate per clock * measured clock)).
   double flops_per_clock(Peak p) const;

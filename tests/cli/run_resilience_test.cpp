@@ -16,6 +16,7 @@
 #include "gpuscale/core/file_io.hpp"
 #include "gpuscale/core/schema_validator.hpp"
 #include "gpuscale/core/schemas.hpp"
+#include "minimal_document.hpp"
 #include "run_command.hpp"
 #include "temp_dir.hpp"
 
@@ -265,20 +266,9 @@ TEST(RunPieces, InvalidEntriesBecomeErrorsNamingThePointer) {
                 {"samples_s", {0.001}},
                 {"metrics", {{"bandwidth_gbps", 100.0}}}};
   };
-  json doc = cli::merge_fragments(
-      {{{"system",
-         {{"hostname", "h"}, {"cpu_model", "c"}, {"cpu_logical_cores", 1}, {"os", "o"}, {"kernel", "k"}}},
-        {"benchmarks",
-         {entry("memory/copy/bytes:1/width:16"), entry("memory/copy/bytes:2/width:16"),
-          entry("memory/copy/bytes:4/width:16")}}}},
-      {{"id", "20261130T000000Z-0123abcd"},
-       {"started_utc", "2026-11-30T00:00:00Z"},
-       {"finished_utc", "2026-11-30T00:00:01Z"},
-       {"git_sha", "x"},
-       {"command_line", json::array()},
-       {"tool_version", "0"},
-       {"suite", "quick"},
-       {"backend", "gpu"}});
+  json doc =
+      test::minimal_document({entry("memory/copy/bytes:1/width:16"), entry("memory/copy/bytes:2/width:16"),
+                              entry("memory/copy/bytes:4/width:16")});
   ASSERT_TRUE(validate_json(results_schema(), doc).empty()) << validate_json(results_schema(), doc)[0];
   ASSERT_GE(doc["benchmarks"].size(), 2u);
   doc["benchmarks"][1]["metrics"]["bandwidth_gbps"] = nullptr;  // what NaN becomes in JSON

@@ -8,6 +8,7 @@
 #include "gpuscale/core/file_io.hpp"
 #include "gpuscale/core/schema_validator.hpp"
 #include "gpuscale/core/schemas.hpp"
+#include "minimal_document.hpp"
 #include "run_command.hpp"
 #include "temp_dir.hpp"
 
@@ -34,17 +35,7 @@ json entry(const std::string& id, double gbps, const std::string& status = "ok")
 }
 
 json document(json benchmarks) {
-  const json system = {
-      {"hostname", "h"}, {"cpu_model", "c"}, {"cpu_logical_cores", 1}, {"os", "o"}, {"kernel", "k"}};
-  const json run = {{"id", "20261130T000000Z-0123abcd"},
-                    {"started_utc", "2026-11-30T00:00:00Z"},
-                    {"finished_utc", "2026-11-30T00:00:01Z"},
-                    {"git_sha", "x"},
-                    {"command_line", json::array()},
-                    {"tool_version", "0"},
-                    {"suite", "quick"},
-                    {"backend", "gpu"}};
-  json doc = cli::merge_fragments({{{"system", system}, {"benchmarks", std::move(benchmarks)}}}, run);
+  json doc = test::minimal_document(std::move(benchmarks));
   EXPECT_TRUE(validate_json(results_schema(), doc).empty());
   return doc;
 }
